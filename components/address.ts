@@ -1,0 +1,36 @@
+// The article's `gcloud compute addresses create irc-ip`: the one address every
+// client's DNS points at.
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ClientAddressArgs {
+    project: string;
+    region: string;
+    networkName: string;
+    clientPort: number;
+}
+
+export class ClientAddress extends pulumi.ComponentResource {
+    readonly address: gcp.compute.Address;
+    readonly ip: pulumi.Output<string>;
+    /** What to paste into an IRC client. */
+    readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: ClientAddressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:ClientAddress", name, {}, opts);
+        this.address = new gcp.compute.Address(`${name}-ip`, {
+            project: args.project,
+            region: args.region,
+            addressType: "EXTERNAL",
+            networkTier: "PREMIUM",
+            description: `Clients of the ${args.networkName} IRC network`,
+        }, {
+            parent: this,
+            // Losing the address breaks every client's DNS: `pulumi destroy` must not take it by accident.
+            protect: true,
+        });
+        this.ip = this.address.address;
+        this.url = pulumi.interpolate`ircs://${this.ip}:${args.clientPort}`;
+        this.registerOutputs({ ip: this.ip, url: this.url });
+    }
+}

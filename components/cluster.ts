@@ -1,0 +1,157 @@
+// The article's `gcloud container clusters create` (design §5), and the
+// Kubernetes provider that deploys onto it.
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface GkeClusterArgs {
+    project: string;
+    /** A zone (zonal cluster) or a region (regional cluster: nodeCount nodes in each of its zones). */
+    location: string;
+    networkName: string;
+    machineType: string;
+    nodeCount: number;
+    spotNodes: boolean;
+    deletionProtection: boolean;
+}
+
+/** What GKE nodes need and nothing more (Google's hardening guide for node service accounts). */
+export const nodeRoles = [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+];
+
+/** Zones of a regional cluster's default node locations. */
+const zonesPerRegion = 3;
+
+export function isRegional(location: string): boolean {
+    return !/-[a-z]$/.test(location);
+}
+
+/** A kubeconfig that holds no credential: kubectl and the provider ask gke-gcloud-auth-plugin. */
+export function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: string): string {
+    const context = `gke_${clusterName}`;
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: context, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificate } }],
+        contexts: [{ name: context, context: { cluster: context, user: context } }],
+        "current-context": context,
+        users: [{
+            name: context,
+            user: {
+                exec: {
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: "gke-gcloud-auth-plugin",
+                    installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin (or the google-cloud-cli-gke-gcloud-auth-plugin package)",
+                    provideClusterInfo: true,
+                    interactiveMode: "IfAvailable",
+                },
+            },
+        }],
+    });
+}
+
+export class GkeCluster extends pulumi.ComponentResource {
+    readonly nodeServiceAccount: gcp.serviceaccount.Account;
+    readonly nodeRoleBindings: gcp.projects.IAMMember[];
+    readonly cluster: gcp.container.Cluster;
+    readonly nodePool: gcp.container.NodePool;
+    readonly provider: k8s.Provider;
+    readonly kubeconfig: pulumi.Output<string>;
+    /** Nodes in the pool across all its zones. */
+    readonly nodesTotal: number;
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:GkeCluster", name, {}, opts);
+        const parent = { parent: this };
+
+        // A service account of its own: the default compute one is project Editor.
+        this.nodeServiceAccount = new gcp.serviceaccount.Account(`${name}-nodes`, {
+            project: args.project,
+            accountId: `${args.networkName.slice(0, 23).replace(/-+$/, "")}-nodes`,
+            displayName: `GKE nodes of the ${args.networkName} IRC network`,
+        }, parent);
+        this.nodeRoleBindings = nodeRoles.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, {
+            project: args.project,
+            role,
+            member: this.nodeServiceAccount.member,
+        }, parent));
+
+        this.cluster = new gcp.container.Cluster(`${name}-cluster`, {
+            project: args.project,
+            name: args.networkName,
+            location: args.location,
+            // The pool is managed on its own below, so that resizing it never touches the cluster.
+            removeDefaultNodePool: true,
+            initialNodeCount: 1,
+            releaseChannel: { channel: "REGULAR" },
+            workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
+            // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
+            datapathProvider: "ADVANCED_DATAPATH",
+            networkingMode: "VPC_NATIVE",
+            ipAllocationPolicy: {},
+            deletionProtection: args.deletionProtection,
+        }, parent);
+
+        this.nodePool = new gcp.container.NodePool(`${name}-nodes`, {
+            project: args.project,
+            cluster: this.cluster.name,
+            location: this.cluster.location,
+            nodeCount: args.nodeCount,
+            management: { autoRepair: true, autoUpgrade: true },
+            // One node at a time, added before one is removed: the PDB keeps the network up.
+            upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+            nodeConfig: {
+                machineType: args.machineType,
+                spot: args.spotNodes,
+                // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
+                diskSizeGb: 20,
+                diskType: "pd-standard",
+                serviceAccount: this.nodeServiceAccount.email,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                labels: { "irc-network": args.networkName },
+            },
+        }, { ...parent, dependsOn: this.nodeRoleBindings });
+
+        this.nodesTotal = args.nodeCount * (isRegional(args.location) ? zonesPerRegion : 1);
+
+        this.kubeconfig = pulumi.secret(pulumi
+            .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
+            .apply(([clusterName, endpoint, ca]) => gkeKubeconfig(clusterName, endpoint, ca ?? "")));
+
+        this.provider = new k8s.Provider(`${name}-k8s`, {
+            kubeconfig: this.kubeconfig,
+            // Only a new cluster replaces the provider (and so every workload).
+            clusterIdentifier: this.cluster.id,
+            // Update the config Secret in place instead of replacing it under a new name.
+            enableSecretMutable: true,
+        }, { ...parent, dependsOn: [this.nodePool] });
+
+        this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
+    }
+}
+
+export interface ExistingClusterArgs {
+    /** A kubeconfig's contents (a secret) or a context name; the current context when absent. */
+    kubeconfig?: pulumi.Input<string>;
+    isContextName: boolean;
+}
+
+/** Platform kubeconfig: a provider for a cluster the stack does not own. */
+export class ExistingCluster extends pulumi.ComponentResource {
+    readonly provider: k8s.Provider;
+
+    constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:ExistingCluster", name, {}, opts);
+        this.provider = new k8s.Provider(`${name}-k8s`, {
+            ...(args.isContextName ? { context: args.kubeconfig } : { kubeconfig: args.kubeconfig }),
+            enableSecretMutable: true,
+        }, { parent: this });
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,375 @@
+// Stack config -> one validated, typed object. Pure: no Pulumi import, so that
+// validation runs (and fails) before any resource exists.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { z } from "zod";
+import { serverName, sid } from "./names";
+
+export const project = "catbox-gke";
+
+/** What the Pulumi runtime hands us: raw strings, and which of them are secrets. */
+export interface RawConfig {
+    /** `catbox-gke:` keys without the prefix; values as Pulumi passes them (strings, JSON for objects). */
+    values: Record<string, string>;
+    /** Keys (without prefix) whose values are Pulumi secrets. */
+    secretKeys: ReadonlySet<string>;
+    /** The gcp provider's own config (`gcp:project`, …), used for defaults. */
+    gcp?: { project?: string; region?: string; zone?: string };
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map((p) => `  ${p}`).join("\n"));
+        this.name = "ConfigError";
+    }
+}
+
+// ---- building blocks -------------------------------------------------------
+
+// Pulumi hands every value over as a string; turn the ones that mean numbers,
+// booleans and JSON into those, and leave the rest for the schema to reject.
+const fromNumberString = (v: unknown) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v);
+const fromBoolString = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
+const fromJsonString = (v: unknown) => {
+    if (typeof v !== "string") return v;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
+};
+
+const int = (min: number, max: number) => z.preprocess(fromNumberString, z.int().min(min).max(max));
+const bool = () => z.preprocess(fromBoolString, z.boolean());
+
+/** catbox reads `key = value` lines: a value must survive that round trip. */
+const confValueRe = /^[^#=\r\n\s](?:[^#=\r\n]*[^#=\r\n\s])?$/;
+/** A field of a comma-separated catbox line (servers.conf, users.conf) or a password. */
+const csvFieldRe = /^[^#=,\r\n\s](?:[^#=,\r\n]*[^#=,\r\n\s])?$/;
+const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const hostnameRe = /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const maskRe = /^[A-Za-z0-9*?~.:_\-[\]\\^{}|`/]+$/;
+const imageRefRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const durationNs: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+/** Go's time.ParseDuration for the unsigned forms catbox accepts, in nanoseconds. */
+export function parseGoDuration(s: string): number {
+    let total = 0;
+    for (const [, num, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+        total += Number(num) * durationNs[unit];
+    }
+    return total;
+}
+
+const goDuration = () => z.string().regex(goDurationRe).refine((s) => parseGoDuration(s) > 0);
+
+// ---- the schema ------------------------------------------------------------
+
+const userSchema = z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    usermask: z.string().regex(maskRe),
+    hostmask: z.string().regex(maskRe),
+    floodExempt: z.boolean().default(false),
+    spoof: z.string().regex(/^[A-Za-z0-9.-]*$/).default(""),
+});
+
+/**
+ * Every key, its schema (with its default) and, for the error message, what it allows.
+ * `secret: "required"` keys must be set with `pulumi config set --secret`.
+ */
+const fields = {
+    platform: {
+        schema: z.enum(["gke", "kubeconfig"]).default("gke"),
+        allowed: "must be gke (create the cluster) or kubeconfig (deploy onto an existing cluster)",
+    },
+    kubeconfig: {
+        schema: z.string().min(1).optional(),
+        allowed: "must be a kubeconfig (as a secret) or a context name",
+    },
+    image: {
+        schema: z.string().regex(imageRefRe).optional(),
+        allowed: "must be an image reference such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
+    },
+    reloaderImage: {
+        schema: z.string().regex(imageRefRe).default("busybox:1.37.0"),
+        allowed: "must be an image reference with a POSIX sh, readlink and kill (busybox), such as busybox:1.37.0",
+    },
+    catboxVersion: {
+        schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default("v1.13.0"),
+        allowed: "must be a catbox release tag (vX.Y.Z) or a commit hash (12–40 hex digits); never a branch such as master",
+    },
+    region: {
+        schema: z.string().regex(/^[a-z]+-[a-z]+\d+$/).optional(),
+        allowed: "must be a GCP region such as us-west1",
+    },
+    clusterLocation: {
+        schema: z.string().regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/).optional(),
+        allowed: "must be a zone of the region (zonal cluster, e.g. us-west1-a) or the region itself (regional cluster)",
+    },
+    machineType: {
+        schema: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/).refine((m) => m !== "f1-micro" && m !== "g1-small").default("e2-small"),
+        allowed: "must be a GCE machine type such as e2-small; f1-micro (too small for GKE's system pods) and g1-small (legacy) are not allowed",
+    },
+    nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100" },
+    spotNodes: { schema: bool().default(false), allowed: "must be true or false" },
+    deletionProtection: { schema: bool().default(true), allowed: "must be true or false" },
+    namespace: {
+        schema: z.string().max(63).regex(dnsLabelRe).default("irc"),
+        allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
+    },
+    replicas: { schema: int(1, 20).default(2), allowed: "must be a whole number from 1 to 20" },
+    networkName: {
+        schema: z.string().max(40).regex(dnsLabelRe).default("catbox"),
+        allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
+    },
+    serverNamePattern: {
+        schema: z.string().includes("{n}").refine((p) => hostnameRe.test(serverName(p, 19))).default("irc{n}.example.org"),
+        allowed: "must contain {n} and give a host name with at least one dot, at most 63 characters (e.g. irc{n}.example.org)",
+    },
+    serverNames: {
+        schema: z.preprocess(fromJsonString, z.array(z.string().regex(hostnameRe)).min(1)).optional(),
+        allowed: "must be a JSON list of server names (host names with a dot, at most 63 characters), one per replica",
+    },
+    serverInfo: {
+        schema: z.string().max(80).regex(confValueRe).default("IRC"),
+        allowed: "must be one line of at most 80 characters without '#', '=' or leading/trailing spaces",
+    },
+    motd: {
+        schema: z.string().max(400).regex(confValueRe).default("Hello this is catbox"),
+        allowed: "must be one line of at most 400 characters without '#', '=' or leading/trailing spaces",
+    },
+    adminEmail: {
+        schema: z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/).optional(),
+        allowed: "must be an email address",
+    },
+    maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
+    pingTime: { schema: goDuration().default("30s"), allowed: "must be a positive Go duration such as 30s, 2m or 1h30m" },
+    deadTime: { schema: goDuration().default("240s"), allowed: "must be a positive Go duration such as 240s or 4m" },
+    connectAttemptTime: { schema: goDuration().default("10s"), allowed: "must be a positive Go duration such as 10s" },
+    clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
+    linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
+    exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },
+    clientServiceType: {
+        schema: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
+        allowed: "must be LoadBalancer or NodePort",
+    },
+    clusterDomain: {
+        schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).default("cluster.local"),
+        allowed: "must be the cluster's DNS domain, such as cluster.local",
+    },
+    tlsMode: {
+        schema: z.enum(["selfSigned", "provided"]).default("selfSigned"),
+        allowed: "must be selfSigned (generate a certificate) or provided (use tlsCertificate and tlsKey)",
+    },
+    tlsCertificate: {
+        schema: z.string().regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/).optional(),
+        allowed: "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …",
+    },
+    tlsKey: {
+        schema: z.string().regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/).optional(),
+        allowed: "must be a PEM private key, -----BEGIN PRIVATE KEY----- …",
+        secret: "required",
+    },
+    opers: {
+        schema: z.preprocess(fromJsonString, z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.string().regex(csvFieldRe))).optional(),
+        allowed: "must be a JSON object of oper name (letters, digits, '_', '-') to password (no ',', '#', '=', newline or edge spaces)",
+        secret: "required",
+    },
+    users: {
+        schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
+        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: masks are globs of letters, digits and *?~.:_-, spoof a host name or empty",
+    },
+    linkSecret: {
+        schema: z.string().min(16).regex(csvFieldRe).optional(),
+        allowed: "must be at least 16 characters without ',', '#', '=', newline or edge spaces",
+        secret: "required",
+    },
+} satisfies Record<string, { schema: z.ZodType; allowed: string; secret?: "required" }>;
+
+export const configKeys = Object.keys(fields) as (keyof typeof fields)[];
+
+const schema = z.object(Object.fromEntries(configKeys.map((k) => [k, fields[k].schema])) as {
+    [K in keyof typeof fields]: (typeof fields)[K]["schema"];
+});
+
+type Parsed = z.infer<typeof schema>;
+export type User = z.infer<typeof userSchema> & { id: string };
+
+/** The validated stack config: every key with its default applied, plus what follows from it. */
+export type CatboxConfig = Omit<Parsed, "users" | "region" | "clusterLocation"> & {
+    users: User[];
+    /** GCP region of the static IP and the registry (platform gke). */
+    region: string;
+    /** Zone (zonal cluster) or region (regional cluster). */
+    clusterLocation: string;
+    /** `gcp:project`; set whenever platform is gke. */
+    gcpProject?: string;
+    /** Where the config came from, for messages. */
+    secretKeys: ReadonlySet<string>;
+};
+
+// ---- validation ------------------------------------------------------------
+
+/** How a value appears in an error message: secrets and would-be secrets never do. */
+function shown(key: string, raw: RawConfig): string {
+    if (raw.secretKeys.has(key)) return "[secret]";
+    if ((fields as Record<string, { secret?: string }>)[key]?.secret) return "[not shown]";
+    const v = raw.values[key];
+    if (key === "kubeconfig" && /\n/.test(v)) return "[not shown]";
+    const oneLine = JSON.stringify(v);
+    return oneLine.length > 80 ? oneLine.slice(0, 77) + "…\"" : oneLine;
+}
+
+/**
+ * Validate the stack config. Throws a ConfigError naming every bad key, its value
+ * and what is allowed; returns the typed config otherwise.
+ */
+export function parseConfig(raw: RawConfig): CatboxConfig {
+    const problems: string[] = [];
+    const bad = new Set<string>();
+    const problem = (key: string, message: string) => {
+        bad.add(key);
+        problems.push(`${project}:${key} = ${key in raw.values ? shown(key, raw) : "(unset)"}: ${message}`);
+    };
+    const gcpProject = raw.gcp?.project;
+
+    for (const key of Object.keys(raw.values).sort()) {
+        if (!(key in fields)) problem(key, `is not a ${project} key (see the README's config table)`);
+    }
+
+    const result = schema.safeParse(raw.values);
+    const issuesByKey = new Map<string, true>();
+    for (const issue of result.success ? [] : result.error.issues) {
+        const key = String(issue.path[0]);
+        if (issuesByKey.has(key)) continue;
+        issuesByKey.set(key, true);
+        problem(key, fields[key as keyof typeof fields].allowed);
+    }
+    // The schema fails as a whole on one bad key; take each good key on its own
+    // so that the cross-key rules below still see them.
+    const v: Partial<Parsed> = {};
+    for (const key of configKeys) {
+        if (bad.has(key)) continue;
+        const r = fields[key].schema.safeParse(raw.values[key]);
+        if (r.success) (v as Record<string, unknown>)[key] = r.data;
+    }
+
+    for (const key of configKeys) {
+        const f = fields[key] as { secret?: string };
+        if (f.secret === "required" && key in raw.values && !raw.secretKeys.has(key)) {
+            problem(key, `must be a secret: set it with \`pulumi config set --secret ${project}:${key} …\``);
+        }
+    }
+    if (v.kubeconfig !== undefined && /\n|apiVersion/.test(v.kubeconfig) && !raw.secretKeys.has("kubeconfig")) {
+        problem("kubeconfig", `a kubeconfig's contents must be a secret: set it with \`pulumi config set --secret ${project}:kubeconfig < file\``);
+    }
+
+    const ok = (...keys: string[]) => keys.every((k) => !bad.has(k));
+    const set = (key: string) => key in raw.values;
+
+    if (ok("platform", "image") && v.platform === "kubeconfig" && v.image === undefined) {
+        problem("image", "is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)");
+    }
+    if (ok("platform") && v.platform === "gke" && !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject))) {
+        problems.push(`gcp:project = ${gcpProject === undefined ? "(unset)" : JSON.stringify(gcpProject)}: ` +
+            "must be your GCP project id with platform gke: `pulumi config set gcp:project <project-id>`");
+    }
+    if (ok("platform", "kubeconfig") && v.platform === "gke" && set("kubeconfig")) {
+        problem("kubeconfig", "applies only to platform kubeconfig; platform gke builds its own from the cluster it creates");
+    }
+    if (ok("platform", "clientServiceType") && v.platform === "gke" && v.clientServiceType !== "LoadBalancer") {
+        problem("clientServiceType", "must be LoadBalancer with platform gke (clients reach the network on its static IP)");
+    }
+    if (ok("clientPort", "linkPort") && set("clientPort") && v.clientPort === v.linkPort) {
+        problem("clientPort", `must differ from linkPort (${v.linkPort})`);
+    } else if (ok("clientPort", "linkPort") && v.clientPort === v.linkPort) {
+        problem("linkPort", `must differ from clientPort (${v.clientPort})`);
+    }
+    if (ok("pingTime", "deadTime") && parseGoDuration(v.deadTime!) <= parseGoDuration(v.pingTime!)) {
+        problem("deadTime", `must be longer than pingTime (${v.pingTime}): a client is pinged before it is declared dead`);
+    }
+    if (ok("tlsMode", "tlsCertificate", "tlsKey")) {
+        if (v.tlsMode === "provided") {
+            if (v.tlsCertificate === undefined) problem("tlsCertificate", "is required with tlsMode provided");
+            if (v.tlsKey === undefined) problem("tlsKey", "is required with tlsMode provided");
+            if (v.tlsCertificate !== undefined && v.tlsKey !== undefined) {
+                const pairProblem = checkKeyPair(v.tlsCertificate, v.tlsKey);
+                if (pairProblem) problem("tlsCertificate", pairProblem);
+            }
+        } else {
+            for (const k of ["tlsCertificate", "tlsKey"]) {
+                if (set(k)) problem(k, "applies only to tlsMode provided (tlsMode is selfSigned)");
+            }
+        }
+    }
+    if (ok("replicas", "serverNames", "serverNamePattern")) {
+        const n = v.replicas!;
+        if (v.serverNames !== undefined && v.serverNames.length !== n) {
+            problem("serverNames", `lists ${v.serverNames.length} name(s) but replicas is ${n}: give one per replica`);
+        } else {
+            const seen = new Map<string, number>();
+            for (let i = 0; i < n; i++) {
+                const name = serverName(v.serverNamePattern!, i, v.serverNames).toLowerCase();
+                if (seen.has(name)) {
+                    problem(v.serverNames ? "serverNames" : "serverNamePattern",
+                        `gives daemons ${seen.get(name)} and ${i} the same server name ${name}; IRC server names must be unique (case-insensitively)`);
+                    break;
+                }
+                seen.set(name, i);
+            }
+        }
+    }
+    // catbox lower-cases keys and rejects a file that defines one twice.
+    if (ok("users") && v.users) {
+        const dup = firstDuplicate(v.users.map((u, i) => u.id ?? `user${i}`));
+        if (dup) problem("users", `has the id ${dup} twice (ids are case-insensitive); ids must be unique`);
+    }
+    if (ok("opers") && v.opers) {
+        const dup = firstDuplicate(Object.keys(v.opers));
+        if (dup) problem("opers", `has the oper ${dup} twice (names are case-insensitive); names must be unique`);
+    }
+
+    const region = v.region ?? raw.gcp?.region ?? "us-west1";
+    const clusterLocation = v.clusterLocation ?? raw.gcp?.zone ?? `${region}-a`;
+    if (ok("region", "clusterLocation") && clusterLocation !== region && !clusterLocation.startsWith(`${region}-`)) {
+        problem("clusterLocation", `must be in region ${region} (the static IP and the registry are regional)`);
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    const p = v as Parsed;
+    // Invariant for the SIDs: replicas ≤ 20 by schema, far below sid()'s limit.
+    sid(p.replicas - 1);
+    return {
+        ...p,
+        users: (p.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })),
+        region,
+        clusterLocation,
+        gcpProject: p.platform === "gke" ? gcpProject : undefined,
+        secretKeys: raw.secretKeys,
+    };
+}
+
+function firstDuplicate(names: string[]): string | undefined {
+    const lower = names.map((n) => n.toLowerCase());
+    return lower.find((n, i) => lower.indexOf(n) !== i);
+}
+
+/** Whether catbox (Go's tls.LoadX509KeyPair) could load this pair; a message if not. */
+function checkKeyPair(certPem: string, keyPem: string): string | undefined {
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(certPem);
+    } catch {
+        return "is not a certificate that can be parsed";
+    }
+    try {
+        if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
+            return "does not match tlsKey (catbox could not load the pair)";
+        }
+    } catch {
+        return "cannot be checked against tlsKey: tlsKey is not a private key that can be parsed";
+    }
+    return undefined;
+}

@@ -1,0 +1,236 @@
+// The IRC network on Kubernetes: everything the article applied with kubectl
+// (design §6), plus the reload it did by hand.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CatboxSecrets, NetworkConfig, renderNetworkFiles, restartChecksum } from "./catboxConfig";
+import type { CatboxConfig } from "./config";
+import { configDir, containerLinkPort, containerTlsPort, podName } from "./names";
+
+export const reloaderScriptPath = path.join(__dirname, "..", "configs", "reloader.sh");
+
+/** The numeric user both containers run as: the distroless "nonroot" user of configs/Dockerfile. */
+export const runAsUser = 65532;
+
+export interface IrcNetworkArgs {
+    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "reloaderImage">;
+    /** The catbox image; by digest where the stack builds it. */
+    image: pulumi.Input<string>;
+    credentials: { [K in keyof CatboxSecrets]: pulumi.Input<CatboxSecrets[K]> };
+    /** The static IP of the client Service (platform gke). */
+    loadBalancerIP?: pulumi.Input<string>;
+    /** Nodes the pods can spread over, where known: with at least one per pod, anti-affinity is required. */
+    nodeCount?: number;
+    provider: k8s.Provider;
+}
+
+export class IrcNetwork extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly secret: k8s.core.v1.Secret;
+    readonly reloaderScript: k8s.core.v1.ConfigMap;
+    readonly headlessService: k8s.core.v1.Service;
+    readonly linkServices: k8s.core.v1.Service[];
+    readonly clientService: k8s.core.v1.Service;
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+
+    constructor(name: string, args: IrcNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:IrcNetwork", name, {}, opts);
+        const cfg = args.config;
+        const net = cfg.networkName;
+        const ro = { parent: this, provider: args.provider };
+
+        const labels = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net, "app.kubernetes.io/managed-by": "pulumi" };
+        const selector = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net };
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: {
+                name: cfg.namespace,
+                labels: {
+                    ...labels,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
+            },
+        }, ro);
+        const namespace = this.namespace.metadata.name;
+        const meta = (objName: string, extra: Record<string, string> = {}) => ({ name: objName, namespace, labels: { ...labels, ...extra } });
+
+        // The article's `kubectl create secret --from-file=…`: every file of every
+        // daemon. The provider updates it in place (enableSecretMutable), so a
+        // change is a kubelet swap that the reloader turns into a SIGHUP.
+        const stringData = pulumi
+            .all([args.credentials.linkSecret, args.credentials.certificatePem, args.credentials.keyPem])
+            .apply(([linkSecret, certificatePem, keyPem]) => renderNetworkFiles(cfg, { linkSecret, certificatePem, keyPem }));
+        this.secret = new k8s.core.v1.Secret(`${name}-config`, {
+            metadata: meta(`${net}-config`),
+            type: "Opaque",
+            stringData: pulumi.secret(stringData),
+        }, ro);
+
+        const reloaderScript = readFileSync(reloaderScriptPath, "utf8");
+        this.reloaderScript = new k8s.core.v1.ConfigMap(`${name}-reloader`, {
+            metadata: meta(`${net}-reloader`),
+            data: { "reloader.sh": reloaderScript },
+        }, ro);
+
+        const servicePorts = [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }];
+        this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
+            metadata: meta(`${net}-headless`),
+            spec: { clusterIP: "None", selector, ports: servicePorts },
+        }, ro);
+
+        // One Service per pod, so that daemon m is always `<net>-m.<ns>.svc…` in
+        // every servers file, whatever its pod IP.
+        this.linkServices = Array.from({ length: cfg.replicas }, (_, n) => new k8s.core.v1.Service(`${name}-link-${n}`, {
+            metadata: meta(podName(net, n)),
+            spec: {
+                type: "ClusterIP",
+                selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
+                ports: servicePorts,
+            },
+        }, ro));
+
+        this.clientService = new k8s.core.v1.Service(`${name}-client`, {
+            metadata: meta(net),
+            spec: {
+                type: cfg.clientServiceType,
+                loadBalancerIP: args.loadBalancerIP,
+                // Keep clients' source addresses: IRC bans and host masks match on them.
+                externalTrafficPolicy: "Local",
+                selector,
+                ports: [
+                    { name: "ircs", port: cfg.clientPort, targetPort: "ircs", protocol: "TCP" },
+                    ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
+                ],
+            },
+        }, ro);
+
+        const antiAffinityTerm = {
+            labelSelector: { matchLabels: selector },
+            topologyKey: "kubernetes.io/hostname",
+        };
+        const antiAffinity = args.nodeCount !== undefined && args.nodeCount >= cfg.replicas
+            ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
+            : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
+
+        const containerSecurity = {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        };
+        const configMount = { name: "config", mountPath: configDir, readOnly: true };
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+            metadata: meta(net),
+            spec: {
+                serviceName: this.headlessService.metadata.name,
+                replicas: cfg.replicas,
+                // The daemons link to each other: start them together, not one by one.
+                podManagementPolicy: "Parallel",
+                updateStrategy: { type: "RollingUpdate" },
+                selector: { matchLabels: selector },
+                template: {
+                    metadata: {
+                        labels,
+                        annotations: {
+                            // What a SIGHUP cannot reload: when it changes, the pods roll.
+                            "catbox-gke/restart-checksum": restartChecksum(cfg),
+                            "catbox-gke/reloader-checksum": createHash("sha256").update(reloaderScript).digest("hex"),
+                        },
+                    },
+                    spec: {
+                        shareProcessNamespace: true,
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        terminationGracePeriodSeconds: 30,
+                        securityContext: {
+                            runAsNonRoot: true,
+                            runAsUser,
+                            runAsGroup: runAsUser,
+                            fsGroup: runAsUser,
+                            seccompProfile: { type: "RuntimeDefault" },
+                        },
+                        affinity: { podAntiAffinity: antiAffinity },
+                        containers: [
+                            {
+                                name: "catbox",
+                                image: args.image,
+                                // The image's entrypoint is catbox (configs/Dockerfile); each pod reads its own file.
+                                args: ["-conf", `${configDir}/$(POD_NAME).conf`],
+                                env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+                                ports: [
+                                    { name: "irc", containerPort: containerLinkPort, protocol: "TCP" },
+                                    { name: "ircs", containerPort: containerTlsPort, protocol: "TCP" },
+                                ],
+                                readinessProbe: { tcpSocket: { port: "irc" }, initialDelaySeconds: 2, periodSeconds: 10 },
+                                livenessProbe: { tcpSocket: { port: "irc" }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
+                                resources: {
+                                    requests: { cpu: "50m", memory: "64Mi" },
+                                    limits: { cpu: "500m", memory: "256Mi" },
+                                },
+                                securityContext: containerSecurity,
+                                volumeMounts: [configMount],
+                            },
+                            {
+                                name: "reloader",
+                                image: cfg.reloaderImage,
+                                command: ["sh", "/reloader/reloader.sh"],
+                                env: [
+                                    { name: "CONFIG_DIR", value: configDir },
+                                    { name: "TARGET_NAME", value: "catbox" },
+                                ],
+                                resources: {
+                                    requests: { cpu: "5m", memory: "8Mi" },
+                                    limits: { cpu: "50m", memory: "32Mi" },
+                                },
+                                securityContext: containerSecurity,
+                                volumeMounts: [configMount, { name: "reloader", mountPath: "/reloader", readOnly: true }],
+                            },
+                        ],
+                        volumes: [
+                            // Mounted as a directory, never with subPath: a subPath mount never sees an update.
+                            { name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } },
+                            { name: "reloader", configMap: { name: this.reloaderScript.metadata.name, defaultMode: 0o444 } },
+                        ],
+                    },
+                },
+            },
+        }, ro);
+
+        this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+            metadata: meta(net),
+            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+        }, ro);
+
+        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, {
+            metadata: meta(net),
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    // Links (and plaintext clients, unless published) only from this network's daemons.
+                    ...(cfg.exposePlaintext
+                        ? [{ ports: [{ port: containerLinkPort, protocol: "TCP" }] }]
+                        : [{ from: [{ podSelector: { matchLabels: selector } }], ports: [{ port: containerLinkPort, protocol: "TCP" }] }]),
+                    // TLS clients from anywhere.
+                    { ports: [{ port: containerTlsPort, protocol: "TCP" }] },
+                ],
+            },
+        }, ro);
+
+        this.registerOutputs({
+            namespace,
+            secretName: this.secret.metadata.name,
+            statefulSetName: this.statefulSet.metadata.name,
+            clientServiceName: this.clientService.metadata.name,
+        });
+    }
+}

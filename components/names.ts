@@ -1,0 +1,49 @@
+// Names that several components must agree on. Pure: no Pulumi import.
+
+/** Where the Secret is mounted in every container. */
+export const configDir = "/etc/catbox";
+
+/**
+ * Ports catbox listens on inside the pod. They are fixed so that changing the
+ * public ports in stack config only touches Services (listen ports need a
+ * restart, Service ports do not), and both are above 1024 so a non-root
+ * process can bind them without NET_BIND_SERVICE.
+ */
+export const containerLinkPort = 6667;
+export const containerTlsPort = 6697;
+
+/** Pod (and per-pod link Service) name of replica n: the StatefulSet's naming. */
+export function podName(networkName: string, n: number): string {
+    return `${networkName}-${n}`;
+}
+
+/** catbox's server-name for replica n. */
+export function serverName(pattern: string, n: number, explicit?: readonly string[]): string {
+    return explicit?.[n] ?? pattern.split("{n}").join(String(n));
+}
+
+/**
+ * TS6 SID of replica n: "0" then n in base 36, two digits. A pure function of n,
+ * so scaling never re-identifies a live server; valid for n < 1296.
+ */
+export function sid(n: number): string {
+    if (!Number.isInteger(n) || n < 0 || n >= 36 * 36) {
+        throw new RangeError(`no TS6 SID for replica ${n}`);
+    }
+    return "0" + n.toString(36).toUpperCase().padStart(2, "0");
+}
+
+/** In-cluster DNS name of replica n's link Service. */
+export function linkHost(networkName: string, namespace: string, clusterDomain: string, n: number): string {
+    return `${podName(networkName, n)}.${namespace}.svc.${clusterDomain}`;
+}
+
+/** File names in the Secret, as the StatefulSet's command refers to them. */
+export const files = {
+    catboxConf: (networkName: string, n: number) => `${podName(networkName, n)}.conf`,
+    serversConf: (networkName: string, n: number) => `servers-${n}.conf`,
+    opersConf: "opers.conf",
+    usersConf: "users.conf",
+    certificate: "certificate.pem",
+    key: "key.pem",
+} as const;

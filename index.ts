@@ -1,0 +1,113 @@
+// catbox-gke: the article "Running an IRC network in Kubernetes", as one stack.
+// This file reads stack config and wires the components, in the article's order.
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { ClientAddress } from "./components/address";
+import { serverNames } from "./components/catboxConfig";
+import { ExistingCluster, GkeCluster } from "./components/cluster";
+import { ConfigError, parseConfig, project, RawConfig } from "./components/config";
+import { Credentials } from "./components/credentials";
+import { CatboxImage } from "./components/image";
+import { IrcNetwork } from "./components/ircNetwork";
+import { serverName } from "./components/names";
+
+/** Stack config as the Pulumi runtime holds it: raw strings, and which are secrets. */
+function readStackConfig(): RawConfig {
+    const all = pulumi.runtime.allConfig();
+    // Not in the SDK's typings, but what Config.get uses to warn about secrets.
+    const isSecret = (runtimeConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(`${project}:`)) continue;
+        const key = fullKey.slice(project.length + 1);
+        values[key] = value;
+        if (isSecret(fullKey)) secretKeys.add(key);
+    }
+    return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
+}
+
+export = async () => {
+    let cfg;
+    try {
+        cfg = parseConfig(readStackConfig());
+    } catch (e) {
+        // One message, no stack trace, before any resource exists.
+        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
+    const secretConfig = new pulumi.Config(project);
+
+    // "Create a cluster", "Create a container image" and the static IP: platform gke only.
+    let gke: { cluster: GkeCluster; address: ClientAddress; image?: CatboxImage } | undefined;
+    if (cfg.platform === "gke") {
+        const gcpProject = cfg.gcpProject!;
+        const cluster = new GkeCluster("gke", {
+            project: gcpProject,
+            location: cfg.clusterLocation,
+            networkName: cfg.networkName,
+            machineType: cfg.machineType,
+            nodeCount: cfg.nodeCount,
+            spotNodes: cfg.spotNodes,
+            deletionProtection: cfg.deletionProtection,
+        });
+        const address = new ClientAddress("client", {
+            project: gcpProject,
+            region: cfg.region,
+            networkName: cfg.networkName,
+            clientPort: cfg.clientPort,
+        });
+        const image = cfg.image === undefined
+            ? new CatboxImage("catbox", {
+                project: gcpProject,
+                region: cfg.region,
+                networkName: cfg.networkName,
+                catboxVersion: cfg.catboxVersion,
+                readers: [cluster.nodeServiceAccount.member],
+            })
+            : undefined;
+        gke = { cluster, address, image };
+    }
+    const provider = gke?.cluster.provider ?? new ExistingCluster("existing", {
+        kubeconfig: cfg.kubeconfig === undefined ? undefined
+            : cfg.secretKeys.has("kubeconfig") ? secretConfig.requireSecret("kubeconfig") : cfg.kubeconfig,
+        isContextName: cfg.kubeconfig !== undefined && !cfg.secretKeys.has("kubeconfig"),
+    }).provider;
+
+    // The per-pod config files and their secrets, which the article wrote by hand.
+    const credentials = new Credentials("catbox", {
+        linkSecret: cfg.linkSecret === undefined ? undefined : secretConfig.requireSecret("linkSecret"),
+        provided: cfg.tlsMode === "provided"
+            ? {
+                certificatePem: cfg.secretKeys.has("tlsCertificate") ? secretConfig.requireSecret("tlsCertificate") : cfg.tlsCertificate!,
+                keyPem: secretConfig.requireSecret("tlsKey"),
+            }
+            : undefined,
+        // Every name the network can grow to, so that scaling keeps the certificate.
+        dnsNames: cfg.serverNames ?? Array.from({ length: 20 }, (_, n) => serverName(cfg.serverNamePattern, n)),
+    });
+
+    // "Run the IRC network": Secret, StatefulSet, link and client Services.
+    const network = new IrcNetwork("irc", {
+        config: cfg,
+        image: gke?.image?.ref ?? cfg.image!,
+        credentials,
+        loadBalancerIP: gke?.address.ip,
+        nodeCount: gke?.cluster.nodesTotal,
+        provider,
+    });
+
+    return {
+        platform: cfg.platform,
+        namespace: network.namespace.metadata.name,
+        serverNames: serverNames(cfg),
+        tlsCertificate: credentials.certificatePem,
+        ...(gke && {
+            clusterName: gke.cluster.cluster.name,
+            kubeconfig: gke.cluster.kubeconfig,
+            clientIp: gke.address.ip,
+            ircUrl: gke.address.url,
+            image: gke.image?.ref ?? cfg.image,
+        }),
+    };
+};

@@ -1,0 +1,188 @@
+// Runs the program offline under Pulumi's mock engine (pulumi.runtime.setMocks'
+// monitor) and records every resource it registers: type, name, inputs (with
+// which of them are secrets), parent, provider, protect and dependencies. The
+// tests and `npm run render` both stand on this.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor, Mocks, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+
+export const fixtureDir = path.join(__dirname, "fixtures");
+/** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */
+export const placeholderTls = {
+    certificatePem: readFileSync(path.join(fixtureDir, "placeholder-tls.crt"), "utf8"),
+    keyPem: readFileSync(path.join(fixtureDir, "placeholder-tls.key"), "utf8"),
+};
+
+export interface Registered {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, any>;
+    /** Top-level input names whose value is (or holds) a Pulumi secret. */
+    secretInputs: string[];
+    parent: string;
+    /** `urn::id` of the provider, for custom resources. */
+    provider: string;
+    protect: boolean;
+    /** URNs this resource depends on (explicit dependsOn and through its inputs). */
+    dependencies: string[];
+    ignoreChanges: string[];
+    deleteBeforeReplace: boolean;
+}
+
+export interface OfflineRun {
+    resources: Registered[];
+    /** Stack outputs, unwrapped. */
+    outputs: Record<string, any>;
+    /** Names of stack outputs that are secrets. */
+    secretOutputs: string[];
+}
+
+export interface OfflineOptions {
+    /** Full keys (`catbox-gke:replicas`, `gcp:project`) to string values, as the CLI passes them. */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    stack?: string;
+    preview?: boolean;
+}
+
+function isSecret(v: any): boolean {
+    return v !== null && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig;
+}
+
+function containsSecret(v: any): boolean {
+    if (isSecret(v)) return true;
+    if (Array.isArray(v)) return v.some(containsSecret);
+    if (v !== null && typeof v === "object") return Object.values(v).some(containsSecret);
+    return false;
+}
+
+/** Strip Pulumi's secret wrappers, keeping the values. */
+export function unwrap(v: any): any {
+    if (isSecret(v)) return unwrap(v.value);
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v !== null && typeof v === "object" && v.constructor === Object) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
+
+/** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
+function mockState(args: MockResourceArgs): Record<string, any> {
+    const i = unwrap(args.inputs);
+    switch (args.type) {
+        case "gcp:container/cluster:Cluster":
+            return {
+                endpoint: "203.0.113.10",
+                masterAuth: { clusterCaCertificate: Buffer.from("mock cluster CA").toString("base64") },
+            };
+        case "gcp:compute/address:Address":
+            return { address: "203.0.113.7" };
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
+            return { email, member: `serviceAccount:${email}` };
+        }
+        case "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember":
+        case "gcp:projects/iAMMember:IAMMember":
+            return { etag: "BwMockEtag=" };
+        case "docker:index/image:Image": {
+            const dockerfile = readFileSync(i.build.dockerfile, "utf8");
+            const repo = String(i.imageName).replace(/:[^/:]+$/, "");
+            return { repoDigest: `${repo}@sha256:${digestOf(i.imageName, dockerfile, JSON.stringify(i.build.args ?? {}))}` };
+        }
+        case "random:index/randomPassword:RandomPassword":
+            return { result: pulumi.secret(`mock${digestOf(args.name).slice(0, Math.max(0, i.length - 4))}`) };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: pulumi.secret(placeholderTls.keyPem) };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: placeholderTls.certificatePem };
+        default:
+            return {};
+    }
+}
+
+const mocks: Mocks = {
+    newResource(args) {
+        const extra = mockState(args);
+        const id = args.type === "gcp:container/cluster:Cluster"
+            ? `projects/${unwrap(args.inputs).project}/locations/${unwrap(args.inputs).location}/clusters/${unwrap(args.inputs).name}`
+            : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...extra } };
+    },
+    call(args) {
+        throw new Error(`unexpected invoke ${args.token} in an offline run`);
+    },
+};
+
+class RecordingMonitor extends MockMonitor {
+    readonly records: Registered[] = [];
+    stackOutputs: any = {};
+
+    async registerResource(req: any, callback: (err: any, res: any) => void) {
+        const inputs = rpc.deserializeProperties(req.getObject());
+        await super.registerResource(req, (err: any, res: any) => {
+            if (!err) {
+                this.records.push({
+                    urn: res.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    inputs: unwrap(inputs),
+                    secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
+                    parent: req.getParent(),
+                    provider: req.getProvider(),
+                    protect: req.getProtect() === true,
+                    dependencies: req.getDependenciesList(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                });
+            }
+            callback(err, res);
+        });
+    }
+
+    registerResourceOutputs(req: any, callback: (err: any, res: any) => void) {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            this.stackOutputs = rpc.deserializeProperties(req.getOutputs());
+        }
+        super.registerResourceOutputs(req, callback);
+    }
+}
+
+/** The program: index.ts exports one async function, so each run starts fresh. */
+function program(): () => Promise<Record<string, unknown>> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("../index");
+}
+
+/** Run the whole program once, offline. Rejects with the program's error (for bad config, a RunError). */
+export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
+    const monitor = new RecordingMonitor(mocks);
+    settings.setMockOptions(monitor, "catbox-gke", opts.stack ?? "test", opts.preview ?? false);
+    // What pulumi.runtime.setMocks turns on, for the monitor above.
+    const store = state.getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsOutputValues = false;
+    store.supportsDeletedWith = true;
+    store.supportsAliasSpecs = true;
+    store.supportsTransforms = false;
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+
+    const outputs = await pulumi.runtime.runInPulumiStack(program());
+    await settings.waitForRPCs();
+    return {
+        resources: monitor.records,
+        outputs: unwrap(outputs ?? {}),
+        secretOutputs: Object.keys(monitor.stackOutputs).filter((k) => containsSecret(monitor.stackOutputs[k])),
+    };
+}
