@@ -49,7 +49,10 @@ const csvFieldRe = /^[^#=,\r\n\s](?:[^#=,\r\n]*[^#=,\r\n\s])?$/;
 const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 const hostnameRe = /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const maskRe = /^[A-Za-z0-9*?~.:_\-[\]\\^{}|`/]+$/;
+// catbox's own checks (util.go isValidUserMask, isValidHostMask, isValidHostname).
+const userMaskRe = /^[a-zA-Z0-9*?~]+$/;
+const hostMaskRe = /^[a-zA-Z0-9.*?-]+$/;
+const spoofRe = /^[A-Za-z0-9.-]*$/;
 const imageRefRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 const durationNs: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
@@ -68,10 +71,10 @@ const goDuration = () => z.string().regex(goDurationRe).refine((s) => parseGoDur
 
 const userSchema = z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
-    usermask: z.string().regex(maskRe),
-    hostmask: z.string().regex(maskRe),
+    usermask: z.string().regex(userMaskRe),
+    hostmask: z.string().regex(hostMaskRe),
     floodExempt: z.boolean().default(false),
-    spoof: z.string().regex(/^[A-Za-z0-9.-]*$/).default(""),
+    spoof: z.string().regex(spoofRe).default(""),
 });
 
 /**
@@ -178,7 +181,7 @@ const fields = {
     },
     users: {
         schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
-        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: masks are globs of letters, digits and *?~.:_-, spoof a host name or empty",
+        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; hostmask of letters, digits and .-*?; spoof a host name or empty",
     },
     linkSecret: {
         schema: z.string().min(16).regex(csvFieldRe).optional(),
@@ -188,6 +191,11 @@ const fields = {
 } satisfies Record<string, { schema: z.ZodType; allowed: string; secret?: "required" }>;
 
 export const configKeys = Object.keys(fields) as (keyof typeof fields)[];
+
+/** Each key's default (undefined where it has none), as Pulumi.yaml must declare it. */
+export function configDefaults(): Record<string, unknown> {
+    return Object.fromEntries(configKeys.map((k) => [k, fields[k].schema.safeParse(undefined).data]));
+}
 
 const schema = z.object(Object.fromEntries(configKeys.map((k) => [k, fields[k].schema])) as {
     [K in keyof typeof fields]: (typeof fields)[K]["schema"];

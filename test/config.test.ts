@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { ConfigError, configDefaults, configKeys, parseConfig } from "../components/config";
+import { config, otherKeyPem, placeholderTls, raw } from "./helpers";
+
+const pem = placeholderTls;
+
+/** Every bad config: [what, values, secret keys, the key the message must name]. */
+const badConfigs: [string, Record<string, string>, string[], string][] = [
+    ["unknown platform", { platform: "aws" }, [], "platform"],
+    ["replicas not a number", { replicas: "two" }, [], "replicas"],
+    ["replicas 0", { replicas: "0" }, [], "replicas"],
+    ["replicas 21", { replicas: "21" }, [], "replicas"],
+    ["replicas fractional", { replicas: "2.5" }, [], "replicas"],
+    ["nodeCount 0", { nodeCount: "0" }, [], "nodeCount"],
+    ["maxNickLength 100", { maxNickLength: "100" }, [], "maxNickLength"],
+    ["spotNodes not a boolean", { spotNodes: "yes" }, [], "spotNodes"],
+    ["f1-micro machine", { machineType: "f1-micro" }, [], "machineType"],
+    ["g1-small machine", { machineType: "g1-small" }, [], "machineType"],
+    ["{n} missing from serverNamePattern", { serverNamePattern: "irc.example.org" }, [], "serverNamePattern"],
+    ["server name without a dot", { serverNamePattern: "irc{n}" }, [], "serverNamePattern"],
+    ["server name too long", { serverNamePattern: `irc{n}.${"a".repeat(60)}.org` }, [], "serverNamePattern"],
+    ["duplicate server names", { serverNames: '["irc.example.org","IRC.example.org"]' }, [], "serverNames"],
+    ["serverNames count differs from replicas", { serverNames: '["a.example.org"]', replicas: "2" }, [], "serverNames"],
+    ["namespace not a DNS label", { namespace: "IRC_Net" }, [], "namespace"],
+    ["networkName too long", { networkName: "a".repeat(41) }, [], "networkName"],
+    ["catboxVersion master", { catboxVersion: "master" }, [], "catboxVersion"],
+    ["pingTime not a Go duration", { pingTime: "30 seconds" }, [], "pingTime"],
+    ["deadTime shorter than pingTime", { pingTime: "5m", deadTime: "60s" }, [], "deadTime"],
+    ["clientPort out of range", { clientPort: "70000" }, [], "clientPort"],
+    ["clientPort equal to linkPort", { clientPort: "6667" }, [], "clientPort"],
+    ["motd with '#'", { motd: "Welcome to #catbox" }, [], "motd"],
+    ["motd over two lines", { motd: "line one\nline two" }, [], "motd"],
+    ["serverInfo with '='", { serverInfo: "a=b" }, [], "serverInfo"],
+    ["adminEmail not an email", { adminEmail: "admin at example.org" }, [], "adminEmail"],
+    ["unknown tlsMode", { tlsMode: "letsencrypt" }, [], "tlsMode"],
+    ["provided TLS without a key", { tlsMode: "provided", tlsCertificate: pem.certificatePem }, [], "tlsKey"],
+    ["provided TLS without a certificate", { tlsMode: "provided", tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
+    ["provided TLS with a key that does not match", { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: otherKeyPem }, ["tlsKey"], "tlsCertificate"],
+    ["tlsKey in plain text", { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem }, [], "tlsKey"],
+    ["tlsCertificate with selfSigned", { tlsCertificate: pem.certificatePem }, [], "tlsCertificate"],
+    ["oper password with ','", { opers: '{"alice":"pass,word"}' }, ["opers"], "opers"],
+    ["oper password with '#'", { opers: '{"alice":"pass#word"}' }, ["opers"], "opers"],
+    ["oper password with '='", { opers: '{"alice":"pass=word"}' }, ["opers"], "opers"],
+    ["oper password with a newline", { opers: '{"alice":"pass\\nword"}' }, ["opers"], "opers"],
+    ["oper password with an edge space", { opers: '{"alice":" password"}' }, ["opers"], "opers"],
+    ["opers not JSON", { opers: "alice=password" }, ["opers"], "opers"],
+    ["opers in plain text", { opers: '{"alice":"password"}' }, [], "opers"],
+    ["the same oper twice, differing in case", { opers: '{"alice":"a1","Alice":"a2"}' }, ["opers"], "opers"],
+    ["linkSecret in plain text", { linkSecret: "a-long-enough-link-secret" }, [], "linkSecret"],
+    ["linkSecret too short", { linkSecret: "short" }, ["linkSecret"], "linkSecret"],
+    ["linkSecret with ','", { linkSecret: "a-long-enough,link-secret" }, ["linkSecret"], "linkSecret"],
+    ["users not a list", { users: '{"usermask":"*"}' }, [], "users"],
+    ["user with a bad host mask", { users: '[{"usermask":"*","hostmask":"evil host"}]' }, [], "users"],
+    ["user with a bad spoof", { users: '[{"usermask":"*","hostmask":"*","spoof":"not_a_host!"}]' }, [], "users"],
+    ["user with an unknown field", { users: '[{"usermask":"*","hostmask":"*","flood":true}]' }, [], "users"],
+    ["the same user id twice", { users: '[{"id":"a","usermask":"*","hostmask":"*"},{"id":"A","usermask":"x","hostmask":"*"}]' }, [], "users"],
+    ["image with platform kubeconfig missing", { platform: "kubeconfig" }, [], "image"],
+    ["image not a reference", { platform: "kubeconfig", image: "Not An Image" }, [], "image"],
+    ["kubeconfig with platform gke", { kubeconfig: "kind-kind" }, [], "kubeconfig"],
+    ["kubeconfig contents in plain text", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\nkind: Config\n" }, [], "kubeconfig"],
+    ["NodePort with platform gke", { clientServiceType: "NodePort" }, [], "clientServiceType"],
+    ["clusterLocation outside the region", { region: "us-west1", clusterLocation: "europe-west1-b" }, [], "clusterLocation"],
+    ["a key that does not exist", { replica: "3" }, [], "replica"],
+];
+
+function problemsOf(values: Record<string, string>, secretKeys: string[] = []): string[] {
+    try {
+        parseConfig(raw(values, secretKeys));
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+        return e.problems;
+    }
+    return [];
+}
+
+describe("stack config: bad values are rejected, naming the key", () => {
+    assert.ok(badConfigs.length >= 20);
+    for (const [what, values, secretKeys, key] of badConfigs) {
+        it(what, () => {
+            const problems = problemsOf(values, secretKeys);
+            assert.ok(problems.length > 0, "accepted");
+            assert.ok(problems.some((p) => p.startsWith(`catbox-gke:${key} = `)),
+                `no problem names catbox-gke:${key}:\n${problems.join("\n")}`);
+            for (const p of problems) assert.ok(!p.includes("\n"), `a problem spans lines: ${JSON.stringify(p)}`);
+        });
+    }
+
+    it("says the value and what is allowed", () => {
+        const [p] = problemsOf({ replicas: "25" });
+        assert.equal(p, 'catbox-gke:replicas = "25": must be a whole number from 1 to 20');
+    });
+
+    it("reports every bad key at once, once each", () => {
+        const problems = problemsOf({ replicas: "0", motd: "a#b", platform: "aws", pingTime: "x" });
+        const keys = problems.map((p) => p.split(" = ")[0]).sort();
+        assert.deepEqual(keys, ["catbox-gke:motd", "catbox-gke:pingTime", "catbox-gke:platform", "catbox-gke:replicas"]);
+    });
+
+    it("never shows a secret, or a value that should have been one", () => {
+        const problems = problemsOf(
+            { opers: '{"alice":"hunter2,x"}', linkSecret: "plain-text-link-secret-value", tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem },
+            ["opers"],
+        );
+        const text = problems.join("\n");
+        assert.ok(problems.length >= 3, text);
+        for (const leak of ["hunter2", "plain-text-link-secret-value", "PRIVATE KEY"]) assert.ok(!text.includes(leak), `leaks ${leak}: ${text}`);
+        assert.match(text, /catbox-gke:opers = \[secret\]/);
+        assert.match(text, /catbox-gke:linkSecret = \[not shown\]: must be a secret/);
+    });
+
+    it("asks for gcp:project with platform gke", () => {
+        assert.throws(() => parseConfig(raw({}, [], {})), (e: ConfigError) => e.problems.some((p) => p.startsWith("gcp:project = (unset)")));
+    });
+
+    it("puts every problem in the error's message, one per line", () => {
+        assert.throws(() => parseConfig(raw({ replicas: "0", nodeCount: "-1" })),
+            (e: Error) => /^invalid stack config \(2 problems\):\n  catbox-gke:nodeCount = .*\n  catbox-gke:replicas = /.test(e.message));
+    });
+});
+
+describe("stack config: good configs", () => {
+    it("an empty config gets every default of design §3", () => {
+        const c = config();
+        assert.equal(c.platform, "gke");
+        assert.equal(c.catboxVersion, "v1.13.0");
+        assert.equal(c.machineType, "e2-small");
+        assert.equal(c.nodeCount, 2);
+        assert.equal(c.spotNodes, false);
+        assert.equal(c.deletionProtection, true);
+        assert.equal(c.namespace, "irc");
+        assert.equal(c.replicas, 2);
+        assert.equal(c.networkName, "catbox");
+        assert.equal(c.serverNamePattern, "irc{n}.example.org");
+        assert.equal(c.serverInfo, "IRC");
+        assert.equal(c.motd, "Hello this is catbox");
+        assert.equal(c.adminEmail, undefined);
+        assert.equal(c.maxNickLength, 9);
+        assert.deepEqual([c.pingTime, c.deadTime, c.connectAttemptTime], ["30s", "240s", "10s"]);
+        assert.deepEqual([c.clientPort, c.linkPort, c.exposePlaintext], [7000, 6667, false]);
+        assert.equal(c.tlsMode, "selfSigned");
+        assert.deepEqual(c.users, []);
+        assert.equal(c.opers, undefined);
+        assert.equal(c.linkSecret, undefined);
+        assert.equal(c.region, "us-west1");
+        assert.equal(c.clusterLocation, "us-west1-a");
+    });
+
+    it("takes typed values from the strings Pulumi passes", () => {
+        const c = config({
+            replicas: "20", nodeCount: "3", spotNodes: "true", deletionProtection: "false", exposePlaintext: "true",
+            opers: '{"alice":"s3cret-Pass"}', users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true,"spoof":"staff.example.org"}]',
+            tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem, linkSecret: "0123456789abcdef0123",
+            region: "europe-west4", clusterLocation: "europe-west4",
+        }, ["opers", "tlsKey", "linkSecret"]);
+        assert.equal(c.replicas, 20);
+        assert.equal(c.spotNodes, true);
+        assert.equal(c.deletionProtection, false);
+        assert.deepEqual(c.opers, { alice: "s3cret-Pass" });
+        assert.deepEqual(c.users, [{ id: "user0", usermask: "*", hostmask: "*.example.org", floodExempt: true, spoof: "staff.example.org" }]);
+        assert.equal(c.clusterLocation, "europe-west4");
+    });
+
+    it("takes region and zone from the gcp provider's config", () => {
+        const c = parseConfig(raw({}, [], { project: "my-irc-project", region: "asia-east1", zone: "asia-east1-b" }));
+        assert.deepEqual([c.region, c.clusterLocation], ["asia-east1", "asia-east1-b"]);
+    });
+
+    it("platform kubeconfig needs no gcp:project, and takes a context name in plain text", () => {
+        const c = parseConfig(raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeconfig: "kind-irc", clientServiceType: "NodePort" }, [], {}));
+        assert.equal(c.platform, "kubeconfig");
+        assert.equal(c.gcpProject, undefined);
+    });
+});
+
+describe("Pulumi.yaml declares the schema's keys", () => {
+    const project = parse(readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    const declared = project.config as Record<string, { default?: unknown; secret?: boolean }>;
+
+    it("the same keys, no more, no fewer", () => {
+        assert.deepEqual(Object.keys(declared).sort(), [...configKeys].sort());
+    });
+
+    it("the same defaults", () => {
+        const defaults = configDefaults();
+        for (const [key, decl] of Object.entries(declared)) assert.deepEqual(decl.default, defaults[key], key);
+    });
+
+    it("marks as secret exactly the keys the schema requires to be secret", () => {
+        const secret = Object.keys(declared).filter((k) => declared[k].secret).sort();
+        assert.deepEqual(secret, ["linkSecret", "opers", "tlsKey"]);
+        for (const key of secret) assert.throws(() => config({ [key]: "x" }), new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`));
+    });
+});
