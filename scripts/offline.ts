@@ -8,8 +8,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, Mocks, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
+import * as settingsModule from "@pulumi/pulumi/runtime/settings";
+import * as stateModule from "@pulumi/pulumi/runtime/state";
+
+// Internal to the SDK (marked @internal, so missing from its typings), but what
+// pulumi.runtime.setMocks itself calls: we need the same, with our own monitor.
+const settings = settingsModule as unknown as {
+    setMockOptions(monitor: MockMonitor, project: string, stack: string, preview: boolean): void;
+    waitForRPCs(): Promise<void>;
+};
+const state = stateModule as unknown as { getStore(): Record<string, unknown> };
 
 export const fixtureDir = path.join(__dirname, "fixtures");
 /** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */

@@ -73,7 +73,9 @@ describe("catbox files, read back with catbox's rules", () => {
         const [d0] = assertNetwork(1);
         assert.equal(d0.servers.size, 0);
     });
-    it("N = 20", () => assertNetwork(20));
+    it("N = 20", () => {
+        assertNetwork(20);
+    });
 
     it("growing from 2 to 3 keeps daemons 0 and 1's names, SIDs and pair password", () => {
         const two = network({ replicas: "2" }).daemons;
