@@ -186,8 +186,23 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
     store.supportsTransforms = false;
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
-    const outputs = await pulumi.runtime.runInPulumiStack(program());
+    // The program's own error is caught inside the stack and rethrown once the
+    // engine is idle: the real runtime's handler reports it; here the caller does.
+    let failure: unknown;
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        try {
+            return await program()();
+        } catch (err) {
+            failure = err;
+            return {};
+        }
+    });
     await settings.waitForRPCs();
+    if (failure !== undefined) {
+        // What had been registered when it failed: for bad config, nothing but the stack.
+        if (failure instanceof Error) Object.assign(failure, { registered: monitor.records });
+        throw failure;
+    }
     return {
         resources: monitor.records,
         outputs: unwrap(outputs ?? {}),

@@ -1,9 +1,10 @@
 // Shared test inputs.
 import { generateKeyPairSync } from "node:crypto";
 import { parseConfig, RawConfig } from "../components/config";
-import { placeholderTls } from "../scripts/offline";
+import { OfflineOptions, placeholderTls, Registered, runOffline } from "../scripts/offline";
 
 export { placeholderTls };
+export type { Registered };
 
 /** Raw stack config as the runtime hands it over; gcp:project set unless given. */
 export function raw(values: Record<string, string>, secretKeys: string[] = [], gcp: RawConfig["gcp"] = { project: "my-irc-project" }): RawConfig {
@@ -21,4 +22,41 @@ export const otherKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).pr
 /** Full-key stack config for an offline run of the program. */
 export function stackConfig(values: Record<string, string>, extra: Record<string, string> = { "gcp:project": "my-irc-project" }): Record<string, string> {
     return { ...extra, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`catbox-gke:${k}`, v])) };
+}
+
+/** Run the program offline with these `catbox-gke:` values (secret keys without prefix). */
+export function run(values: Record<string, string> = {}, secretKeys: string[] = [], opts: Partial<OfflineOptions> & { extra?: Record<string, string> } = {}) {
+    return runOffline({
+        ...opts,
+        config: stackConfig(values, opts.extra),
+        secretKeys: secretKeys.map((k) => (k.includes(":") ? k : `catbox-gke:${k}`)),
+    });
+}
+
+export function byType(resources: Registered[], type: string): Registered[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export function one(resources: Registered[], type: string, name?: string): Registered {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (found.length !== 1) throw new Error(`expected one ${type} ${name ?? ""}, found ${found.length}`);
+    return found[0];
+}
+
+/** URNs a resource waits for: its dependencies, its provider, and theirs, transitively. */
+export function dependencyClosure(resources: Registered[], start: Registered): Set<string> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const todo = [start];
+    while (todo.length) {
+        const r = todo.pop()!;
+        const next = [...r.dependencies, ...(r.provider ? [r.provider.split("::").slice(0, -1).join("::")] : [])];
+        for (const urn of next) {
+            if (seen.has(urn)) continue;
+            seen.add(urn);
+            const dep = byUrn.get(urn);
+            if (dep) todo.push(dep);
+        }
+    }
+    return seen;
 }

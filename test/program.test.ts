@@ -1,0 +1,78 @@
+// The whole program under Pulumi's mock engine: what it registers, and what it never does.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { files } from "../components/names";
+import { one, placeholderTls, Registered, run } from "./helpers";
+
+const secretValues = {
+    opers: '{"alice":"Oper-Password-1234"}',
+    linkSecret: "Link-Secret-Value-5678-abcdef",
+    tlsKey: placeholderTls.keyPem,
+};
+const provided = { tlsMode: "provided", tlsCertificate: placeholderTls.certificatePem, ...secretValues };
+const providedSecretKeys = ["opers", "linkSecret", "tlsKey"];
+
+describe("the program", () => {
+    it("registers the Secret holding every rendered file, as a Pulumi secret", async () => {
+        const { resources } = await run({ replicas: "3" });
+        const secret = one(resources, "kubernetes:core/v1:Secret");
+        assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), [
+            "catbox-0.conf", "catbox-1.conf", "catbox-2.conf", files.certificate, files.key,
+            files.opersConf, "servers-0.conf", "servers-1.conf", "servers-2.conf", files.usersConf,
+        ].sort());
+        assert.deepEqual(secret.secretInputs, ["stringData"]);
+        assert.equal(secret.inputs.metadata.name, "catbox-config");
+    });
+
+    it("stops on bad config with one RunError naming every bad key, before any resource", async () => {
+        await assert.rejects(run({ replicas: "99", motd: "a#b" }), (err: Error & { registered?: Registered[] }) => {
+            assert.ok(pulumi.RunError.isInstance(err), "a RunError: the CLI prints its message without a stack trace");
+            assert.match(err.message, /catbox-gke:motd = "a#b": /);
+            assert.match(err.message, /catbox-gke:replicas = "99": must be a whole number from 1 to 20/);
+            assert.deepEqual((err.registered ?? []).map((r) => r.type), ["pulumi:pulumi:Stack"]);
+            return true;
+        });
+    });
+
+    it("keeps every password, key and kubeconfig secret: no resource input or output shows one in plain text", async () => {
+        const { resources, outputs, secretOutputs } = await run(provided, providedSecretKeys);
+        const needles = ["Oper-Password-1234", "Link-Secret-Value-5678-abcdef", "PRIVATE KEY"];
+        for (const r of resources) {
+            const plain = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !r.secretInputs.includes(k)));
+            const text = JSON.stringify(plain);
+            for (const needle of needles) assert.ok(!text.includes(needle), `${r.type} ${r.name} holds ${needle} outside a secret`);
+        }
+        const plainOutputs = JSON.stringify(Object.fromEntries(Object.entries(outputs).filter(([k]) => !secretOutputs.includes(k))));
+        for (const needle of needles) assert.ok(!plainOutputs.includes(needle), `an output shows ${needle}`);
+        assert.ok(secretOutputs.includes("kubeconfig"));
+        // …and the passwords did reach the daemons, inside the Secret.
+        const stringData = one(resources, "kubernetes:core/v1:Secret").inputs.stringData;
+        assert.match(stringData[files.opersConf], /^alice = Oper-Password-1234$/m);
+    });
+
+    it("generates the link secret and a self-signed pair when none is configured", async () => {
+        const { resources } = await run();
+        const password = one(resources, "random:index/randomPassword:RandomPassword");
+        assert.equal(password.inputs.special, false, "alphanumeric: catbox reserves ',', '#' and '='");
+        assert.ok(password.inputs.length >= 32);
+        const cert = one(resources, "tls:index/selfSignedCert:SelfSignedCert");
+        assert.deepEqual(cert.secretInputs, ["privateKeyPem"]);
+        assert.equal(cert.inputs.dnsNames.length, 20, "every name the network can grow to");
+        assert.ok(cert.inputs.dnsNames.includes("irc0.example.org"));
+        assert.ok(cert.inputs.earlyRenewalHours > 0, "renewed by pulumi up before it expires");
+    });
+
+    it("registers nothing random or self-signed when the operator provides both", async () => {
+        const { resources } = await run(provided, providedSecretKeys);
+        assert.equal(resources.filter((r) => r.type.startsWith("random:") || r.type.startsWith("tls:")).length, 0);
+    });
+
+    it("registers identical inputs when run twice with the same config", async () => {
+        const a = await run(provided, providedSecretKeys);
+        const b = await run(provided, providedSecretKeys);
+        const view = (rs: Registered[]) => rs.map((r) => ({ urn: r.urn, inputs: r.inputs, deps: [...r.dependencies].sort(), provider: r.provider })).sort((x, y) => x.urn.localeCompare(y.urn));
+        assert.deepEqual(view(a.resources), view(b.resources));
+        assert.deepEqual(a.outputs, b.outputs);
+    });
+});
