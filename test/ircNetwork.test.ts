@@ -1,0 +1,197 @@
+// The Kubernetes layer (design §6) under Pulumi's mock engine.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { reloaderScriptPath, runAsUser } from "../components/ircNetwork";
+import { containerLinkPort, containerTlsPort } from "../components/names";
+import { byType, one, Registered, run } from "./helpers";
+
+const T = {
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    service: "kubernetes:core/v1:Service",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+};
+
+const podSpec = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.spec;
+const container = (rs: Registered[], name: string) => podSpec(rs).containers.find((c: any) => c.name === name);
+const services = (rs: Registered[]) => byType(rs, T.service);
+const clientService = (rs: Registered[]) => services(rs).find((s) => s.name === "irc-client")!;
+
+/** Which resources' inputs differ between two runs (added or removed ones count). */
+function changed(a: Registered[], b: Registered[]): string[] {
+    const index = (rs: Registered[]) => new Map(rs.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    const [ia, ib] = [index(a), index(b)];
+    return [...new Set([...ia.keys(), ...ib.keys()])].filter((urn) => ia.get(urn) !== ib.get(urn)).map((urn) => urn.split("::").pop()!).sort();
+}
+
+describe("the network's objects", () => {
+    it("a namespace that enforces Pod Security 'restricted'", async () => {
+        const ns = one((await run({ namespace: "chat" })).resources, T.namespace).inputs.metadata;
+        assert.equal(ns.name, "chat");
+        assert.equal(ns.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+
+    it("a StatefulSet of catbox daemons, each reading its own file from the Secret, mounted whole and read-only", async () => {
+        const { resources } = await run({ replicas: "3" });
+        const sts = one(resources, T.statefulSet).inputs;
+        assert.equal(sts.spec.replicas, 3);
+        const headless = services(resources).find((s) => s.inputs.spec.clusterIP === "None")!;
+        assert.equal(sts.spec.serviceName, headless.inputs.metadata.name);
+        const catbox = container(resources, "catbox");
+        assert.deepEqual([...(catbox.command ?? []), ...catbox.args].slice(-2), ["-conf", "/etc/catbox/$(POD_NAME).conf"]);
+        assert.deepEqual(catbox.env, [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]);
+        const secretName = one(resources, T.secret).inputs.metadata.name;
+        const volume = podSpec(resources).volumes.find((v: any) => v.secret);
+        assert.equal(volume.secret.secretName, secretName);
+        for (const c of podSpec(resources).containers) {
+            for (const m of c.volumeMounts) {
+                assert.equal(m.subPath, undefined, "a subPath mount never sees a Secret update");
+                assert.equal(m.readOnly, true);
+            }
+        }
+        assert.ok(catbox.volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === "/etc/catbox"));
+    });
+
+    it("one ClusterIP Service per pod on the link port, for the servers files", async () => {
+        const { resources } = await run({ replicas: "3", linkPort: "6668" });
+        const links = services(resources).filter((s) => s.inputs.spec.selector?.["statefulset.kubernetes.io/pod-name"]);
+        assert.deepEqual(links.map((s) => s.inputs.metadata.name).sort(), ["catbox-0", "catbox-1", "catbox-2"]);
+        for (const s of links) {
+            assert.equal(s.inputs.spec.type, "ClusterIP");
+            assert.equal(s.inputs.spec.selector["statefulset.kubernetes.io/pod-name"], s.inputs.metadata.name);
+            assert.deepEqual(s.inputs.spec.ports.map((p: any) => [p.port, p.targetPort]), [[6668, "irc"]]);
+        }
+        const servers = one(resources, T.secret).inputs.stringData["servers-0.conf"];
+        assert.match(servers, /= catbox-1\.irc\.svc\.cluster\.local,6668,/);
+    });
+
+    it("the client Service: LoadBalancer on the static IP, Local traffic policy, the TLS port only", async () => {
+        const s = clientService((await run()).resources).inputs.spec;
+        assert.equal(s.type, "LoadBalancer");
+        assert.equal(s.loadBalancerIP, "203.0.113.7");
+        assert.equal(s.externalTrafficPolicy, "Local");
+        assert.deepEqual(s.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["ircs", 7000, "ircs"]]);
+        const plain = clientService((await run({ exposePlaintext: "true" })).resources).inputs.spec;
+        assert.deepEqual(plain.ports.map((p: any) => [p.port, p.targetPort]), [[7000, "ircs"], [6667, "irc"]]);
+    });
+
+    it("anti-affinity: required with a node per pod, preferred otherwise", async () => {
+        const affinity = async (v: Record<string, string>) => podSpec((await run(v)).resources).affinity.podAntiAffinity;
+        const required = await affinity({ nodeCount: "2", replicas: "2" });
+        assert.equal(required.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
+        assert.equal(required.preferredDuringSchedulingIgnoredDuringExecution, undefined);
+        const preferred = await affinity({ nodeCount: "2", replicas: "3" });
+        assert.equal(preferred.requiredDuringSchedulingIgnoredDuringExecution, undefined);
+        assert.equal(preferred.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+        // A regional pool has nodeCount nodes in each of three zones.
+        assert.ok((await affinity({ nodeCount: "1", replicas: "3", clusterLocation: "us-west1" })).requiredDuringSchedulingIgnoredDuringExecution);
+    });
+
+    it("a PDB of maxUnavailable 1, TCP probes on the link port, a grace period, requests and limits", async () => {
+        const { resources } = await run();
+        const pdb = one(resources, T.pdb).inputs.spec;
+        assert.equal(pdb.maxUnavailable, 1);
+        assert.deepEqual(pdb.selector, one(resources, T.statefulSet).inputs.spec.selector);
+        const catbox = container(resources, "catbox");
+        const irc = catbox.ports.find((p: any) => p.name === "irc");
+        assert.equal(irc.containerPort, containerLinkPort);
+        for (const probe of [catbox.readinessProbe, catbox.livenessProbe]) assert.deepEqual(probe.tcpSocket, { port: "irc" });
+        assert.ok(podSpec(resources).terminationGracePeriodSeconds > 0);
+        for (const c of podSpec(resources).containers) {
+            assert.ok(c.resources.requests.cpu && c.resources.requests.memory, c.name);
+            assert.ok(c.resources.limits.memory, c.name);
+        }
+    });
+
+    it("Pod Security 'restricted' for every container", async () => {
+        const spec = podSpec((await run()).resources);
+        assert.equal(spec.securityContext.runAsNonRoot, true);
+        assert.equal(spec.securityContext.runAsUser, runAsUser);
+        assert.ok(runAsUser > 0);
+        assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
+        for (const c of spec.containers) {
+            const sc = c.securityContext;
+            assert.equal(sc.runAsNonRoot, true, c.name);
+            assert.equal(sc.runAsUser ?? spec.securityContext.runAsUser, runAsUser, c.name);
+            assert.equal(sc.allowPrivilegeEscalation, false, c.name);
+            assert.deepEqual(sc.capabilities, { drop: ["ALL"] }, c.name);
+            assert.equal(sc.seccompProfile.type, "RuntimeDefault", c.name);
+            assert.equal(sc.readOnlyRootFilesystem, true, c.name);
+            assert.equal(sc.privileged, undefined, c.name);
+        }
+    });
+
+    it("a NetworkPolicy: links only from the network's pods, TLS from anywhere, nothing else", async () => {
+        const { resources } = await run();
+        const np = one(resources, T.networkPolicy).inputs.spec;
+        const selector = one(resources, T.statefulSet).inputs.spec.selector.matchLabels;
+        assert.deepEqual(np.podSelector.matchLabels, selector);
+        assert.deepEqual(np.policyTypes, ["Ingress"]);
+        const rules = np.ingress.map((r: any) => ({ ports: r.ports.map((p: any) => p.port), from: r.from }));
+        assert.deepEqual(rules, [
+            { ports: [containerLinkPort], from: [{ podSelector: { matchLabels: selector } }] },
+            { ports: [containerTlsPort], from: undefined },
+        ]);
+        const open = one((await run({ exposePlaintext: "true" })).resources, T.networkPolicy).inputs.spec;
+        assert.equal(open.ingress[0].from, undefined, "published plaintext is open to clients");
+    });
+
+    it("a reloader beside catbox: shared process namespace, same user, no added capability, the script from configs/", async () => {
+        const { resources } = await run();
+        const spec = podSpec(resources);
+        assert.equal(spec.shareProcessNamespace, true);
+        const reloader = container(resources, "reloader");
+        assert.equal(reloader.securityContext.capabilities.add, undefined);
+        assert.ok(reloader.volumeMounts.some((m: any) => m.mountPath === "/etc/catbox"));
+        const cm = one(resources, T.configMap).inputs;
+        assert.equal(cm.data["reloader.sh"], readFileSync(reloaderScriptPath, "utf8"));
+        assert.ok(spec.volumes.some((v: any) => v.configMap?.name === cm.metadata.name));
+    });
+});
+
+describe("what a config change touches", () => {
+    const base = { replicas: "2", opers: '{"alice":"Pass-word-1"}' };
+    const secretKeys = ["opers"];
+
+    for (const [what, change] of [
+        ["a MOTD change", { motd: "A new message of the day" }],
+        ["an oper change", { opers: '{"alice":"Pass-word-2","bob":"Pass-word-3"}' }],
+        ["a user change", { users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true}]' }],
+        ["a ping time change", { pingTime: "45s" }],
+    ] as const) {
+        it(`${what} changes the Secret and nothing else: catbox reloads it on SIGHUP`, async () => {
+            const a = await run(base, secretKeys);
+            const b = await run({ ...base, ...change }, secretKeys);
+            assert.deepEqual(changed(a.resources, b.resources), ["irc-config"]);
+        });
+    }
+
+    it("a maxNickLength change changes the pod template too: catbox must restart to take it", async () => {
+        const a = await run(base, secretKeys);
+        const b = await run({ ...base, maxNickLength: "30" }, secretKeys);
+        assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-statefulset"]);
+        const annotations = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/restart-checksum"];
+        assert.notEqual(annotations(a.resources), annotations(b.resources));
+    });
+
+    it("scaling 2 -> 3 adds one link Service, leaves the others alone, and keeps the pod template", async () => {
+        // With a node for each pod before and after: crossing nodeCount relaxes the
+        // anti-affinity, which is a template change (see the README).
+        const a = await run({ ...base, nodeCount: "3" }, secretKeys);
+        const b = await run({ ...base, nodeCount: "3", replicas: "3" }, secretKeys);
+        assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-link-2", "irc-statefulset"]);
+        assert.equal(services(b.resources).length, services(a.resources).length + 1);
+        const template = (rs: Registered[]) => JSON.stringify(one(rs, T.statefulSet).inputs.spec.template);
+        assert.equal(template(a.resources), template(b.resources));
+    });
+
+    it("a client port change touches only the client Service and the exports", async () => {
+        const a = await run(base, secretKeys);
+        const b = await run({ ...base, clientPort: "6697" }, secretKeys);
+        assert.deepEqual(changed(a.resources, b.resources), ["irc-client"]);
+    });
+});

@@ -1,0 +1,66 @@
+// Every Kubernetes object the stacks would create, validated against the
+// Kubernetes OpenAPI schemas (kubernetes-models), as `npm run render` writes them.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { manifestOf, render } from "../scripts/render";
+import { run } from "./helpers";
+
+type Model = new (data: any) => { validate(): void };
+
+async function modelFor(apiVersion: string, kind: string): Promise<Model> {
+    const modules: Record<string, () => Promise<Record<string, unknown>>> = {
+        "v1": () => import("kubernetes-models/v1"),
+        "apps/v1": () => import("kubernetes-models/apps/v1"),
+        "policy/v1": () => import("kubernetes-models/policy/v1"),
+        "networking.k8s.io/v1": () => import("kubernetes-models/networking.k8s.io/v1"),
+    };
+    const load = modules[apiVersion];
+    assert.ok(load, `no schema loaded for ${apiVersion}`);
+    const model = (await load())[kind] as Model | undefined;
+    assert.ok(model, `no schema for ${apiVersion} ${kind}`);
+    return model;
+}
+
+async function validate(manifest: any) {
+    const Model = await modelFor(manifest.apiVersion, manifest.kind);
+    assert.doesNotThrow(() => new Model(manifest).validate(), `${manifest.kind} ${manifest.metadata?.name}`);
+}
+
+describe("Kubernetes manifests against the published schemas", () => {
+    it("the schemas do reject a bad object", async () => {
+        const StatefulSet = await modelFor("apps/v1", "StatefulSet");
+        const bad = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x" }, spec: { replicas: "two", selector: {}, serviceName: "x", template: {} } };
+        assert.throws(() => new StatefulSet(bad).validate());
+    });
+
+    for (const stack of ["prod", "dev"]) {
+        it(`npm run render -- ${stack}: every manifest it writes is valid`, async () => {
+            const out = mkdtempSync(path.join(tmpdir(), `render-${stack}-`));
+            try {
+                await render(stack, { showSecrets: false, outDir: out });
+                const files = readdirSync(path.join(out, "manifests"));
+                assert.ok(files.length >= 10, files.join(", "));
+                for (const f of files) await validate(parse(readFileSync(path.join(out, "manifests", f), "utf8")));
+            } finally {
+                rmSync(out, { recursive: true, force: true });
+            }
+        });
+    }
+
+    for (const [what, values] of [
+        ["plaintext published, 20 daemons, spot nodes", { exposePlaintext: "true", replicas: "20", spotNodes: "true" }],
+        ["one daemon, a regional cluster", { replicas: "1", clusterLocation: "us-west1" }],
+        ["platform kubeconfig with a NodePort", { platform: "kubeconfig", image: "catbox:v1.13.0", clientServiceType: "NodePort" }],
+    ] as const) {
+        it(`${what}: every object is valid`, async () => {
+            const { resources } = await run(values);
+            const objects = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+            assert.ok(objects.length >= 9);
+            for (const r of objects) await validate(manifestOf(r, true));
+        });
+    }
+});
