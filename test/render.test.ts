@@ -1,0 +1,73 @@
+// `npm run render -- <stack>` as an operator runs it: a separate process.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+
+const root = path.join(__dirname, "..");
+
+function render(...args: string[]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run render", () => {
+    it("prod: writes every resource, every manifest and every daemon's files, secrets masked", () => {
+        const r = render("prod");
+        assert.equal(r.code, 0, r.stderr);
+        const out = path.join(root, "out", "prod");
+        const table = readFileSync(path.join(out, "resources.txt"), "utf8");
+        for (const type of ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool", "gcp:compute/address:Address",
+            "gcp:artifactregistry/repository:Repository", "docker:index/image:Image", "gcp:serviceaccount/account:Account",
+            "pulumi:providers:kubernetes", "kubernetes:core/v1:Secret", "kubernetes:apps/v1:StatefulSet",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:policy/v1:PodDisruptionBudget"]) {
+            assert.match(table, new RegExp(`^${type.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"), type);
+        }
+        assert.match(table, /^gcp:compute\/address:Address .*protected/m);
+        const manifests = readdirSync(path.join(out, "manifests"));
+        assert.ok(manifests.some((f) => f.includes("statefulset-catbox")), manifests.join(", "));
+        assert.deepEqual(readdirSync(path.join(out, "catbox")).sort(), [
+            "catbox-0.conf", "catbox-1.conf", "certificate.pem", "key.pem", "opers.conf", "servers-0.conf", "servers-1.conf", "users.conf"]);
+        const servers = readFileSync(path.join(out, "catbox", "servers-0.conf"), "utf8");
+        assert.match(servers, /^irc1\.example\.org = catbox-1\.irc\.svc\.cluster\.local,6667,\*{8},0$/m);
+        assert.match(readFileSync(path.join(out, "catbox", "key.pem"), "utf8"), /^\*{8}/);
+        const secretYaml = readFileSync(path.join(out, "manifests", manifests.find((f) => f.includes("-secret-"))!), "utf8");
+        assert.ok(!secretYaml.includes("PRIVATE KEY") && /catbox-0\.conf: "\*{8}"/.test(secretYaml), secretYaml);
+        const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+        assert.equal(outputs.kubeconfig, "********");
+        assert.match(outputs.ircUrl, /^ircs:\/\/[\d.]+:7000$/);
+        assert.match(r.stdout, /placeholders for secure values: .*catbox-gke:linkSecret/);
+    });
+
+    it("--show-secrets shows them", () => {
+        const r = render("prod", "--show-secrets");
+        assert.equal(r.code, 0, r.stderr);
+        const servers = readFileSync(path.join(root, "out", "prod", "catbox", "servers-0.conf"), "utf8");
+        assert.match(servers, /,6667,[0-9a-f]{40},0$/m);
+        assert.match(readFileSync(path.join(root, "out", "prod", "catbox", "key.pem"), "utf8"), /BEGIN PRIVATE KEY/);
+        render("prod"); // leave the masked view behind
+    });
+
+    it("bad config: exit code 1, the config error, no stack trace, nothing written", () => {
+        const stack = `test-bad-${process.pid}`;
+        const file = path.join(root, `Pulumi.${stack}.yaml`);
+        writeFileSync(file, "config:\n  gcp:project: my-irc-project\n  catbox-gke:replicas: 50\n  catbox-gke:serverNamePattern: irc.example.org\n");
+        try {
+            const r = render(stack);
+            assert.equal(r.code, 1);
+            assert.match(r.stderr, /catbox-gke:replicas = "50": must be a whole number from 1 to 20/);
+            assert.match(r.stderr, /catbox-gke:serverNamePattern = "irc.example.org": must contain \{n\}/);
+            assert.ok(!/\n\s+at /.test(r.stderr), `a stack trace:\n${r.stderr}`);
+            assert.ok(!existsSync(path.join(root, "out", stack)));
+        } finally {
+            rmSync(file, { force: true });
+        }
+    });
+
+    it("an unknown stack: exit code 1 and says so", () => {
+        const r = render("no-such-stack");
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /no stack file Pulumi\.no-such-stack\.yaml/);
+    });
+});
