@@ -1,0 +1,55 @@
+// Platform kubeconfig and the dev stack: the network only, on a cluster the stack does not own.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { readStackConfig } from "../scripts/render";
+import { runOffline } from "../scripts/offline";
+import { one, run } from "./helpers";
+
+const kubeconfigPlatform = { platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0" };
+
+describe("platform kubeconfig", () => {
+    it("the dev stack registers no GCP (or image-building) resource, only the network", async () => {
+        const { config, secretKeys } = readStackConfig("dev");
+        const { resources, outputs } = await runOffline({ config, secretKeys, stack: "dev" });
+        const foreign = resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("docker:") || r.type === "pulumi:providers:gcp");
+        assert.deepEqual(foreign.map((r) => r.type), []);
+        const kinds = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type.split(":").pop()).sort();
+        assert.deepEqual(kinds, ["ConfigMap", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "Service", "Service", "Service", "StatefulSet"]);
+        assert.equal(outputs.ircUrl, undefined);
+        assert.equal(outputs.platform, "kubeconfig");
+    });
+
+    it("dev: self-signed TLS, a NodePort client Service without a static IP, anti-affinity only preferred", async () => {
+        const { config, secretKeys } = readStackConfig("dev");
+        const { resources } = await runOffline({ config, secretKeys, stack: "dev" });
+        assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
+        const client = resources.find((r) => r.name === "irc-client")!.inputs.spec;
+        assert.equal(client.type, "NodePort");
+        assert.equal(client.loadBalancerIP, undefined);
+        const affinity = one(resources, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec.affinity.podAntiAffinity;
+        assert.equal(affinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "one node must be able to hold every pod");
+        assert.ok(affinity.preferredDuringSchedulingIgnoredDuringExecution);
+    });
+
+    it("uses the current context by default, a context by name, or a kubeconfig (kept secret)", async () => {
+        const provider = async (values: Record<string, string>, secretKeys: string[] = []) =>
+            one((await run({ ...kubeconfigPlatform, ...values }, secretKeys, { extra: {} })).resources, "pulumi:providers:kubernetes");
+        const current = await provider({});
+        assert.equal(current.inputs.kubeconfig, undefined);
+        assert.equal(current.inputs.context, undefined);
+        assert.equal(current.inputs.enableSecretMutable, "true");
+        assert.equal((await provider({ kubeconfig: "kind-irc" })).inputs.context, "kind-irc");
+        const fromFile = await provider({ kubeconfig: "apiVersion: v1\nkind: Config\n" }, ["kubeconfig"]);
+        assert.equal(fromFile.inputs.kubeconfig, "apiVersion: v1\nkind: Config\n");
+        assert.deepEqual(fromFile.secretInputs, ["kubeconfig"]);
+    });
+
+    it("the workloads run the image given, as given", async () => {
+        const { resources } = await run(kubeconfigPlatform, [], { extra: {} });
+        assert.equal(one(resources, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec.containers[0].image, kubeconfigPlatform.image);
+    });
+
+    it("without an image, stops with a config error naming image", async () => {
+        await assert.rejects(run({ platform: "kubeconfig" }, [], { extra: {} }), /catbox-gke:image = \(unset\): is required with platform kubeconfig/);
+    });
+});
