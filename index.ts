@@ -5,7 +5,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ClientAddress } from "./components/address";
 import { serverNames } from "./components/catboxConfig";
 import { ExistingCluster, GkeCluster } from "./components/cluster";
-import { ConfigError, parseConfig, project, RawConfig } from "./components/config";
+import { ConfigError, maxReplicas, parseConfig, project, RawConfig } from "./components/config";
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
@@ -84,7 +84,7 @@ export = async () => {
             }
             : undefined,
         // Every name the network can grow to, so that scaling keeps the certificate.
-        dnsNames: cfg.serverNames ?? Array.from({ length: 20 }, (_, n) => serverName(cfg.serverNamePattern, n)),
+        dnsNames: cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)),
     });
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.

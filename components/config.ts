@@ -2,9 +2,12 @@
 // validation runs (and fails) before any resource exists.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { serverName, sid } from "./names";
+import { serverName } from "./names";
 
 export const project = "catbox-gke";
+
+/** The most daemons a network may have. */
+export const maxReplicas = 20;
 
 /** What the Pulumi runtime hands us: raw strings, and which of them are secrets. */
 export interface RawConfig {
@@ -121,13 +124,13 @@ const fields = {
         schema: z.string().max(63).regex(dnsLabelRe).default("irc"),
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
     },
-    replicas: { schema: int(1, 20).default(2), allowed: "must be a whole number from 1 to 20" },
+    replicas: { schema: int(1, maxReplicas).default(2), allowed: `must be a whole number from 1 to ${maxReplicas}` },
     networkName: {
         schema: z.string().max(40).regex(dnsLabelRe).default("catbox"),
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
     },
     serverNamePattern: {
-        schema: z.string().includes("{n}").refine((p) => hostnameRe.test(serverName(p, 19))).default("irc{n}.example.org"),
+        schema: z.string().includes("{n}").refine((p) => hostnameRe.test(serverName(p, maxReplicas - 1))).default("irc{n}.example.org"),
         allowed: "must contain {n} and give a host name with at least one dot, at most 63 characters (e.g. irc{n}.example.org)",
     },
     serverNames: {
@@ -347,8 +350,6 @@ export function parseConfig(raw: RawConfig): CatboxConfig {
     if (problems.length > 0) throw new ConfigError(problems);
 
     const p = v as Parsed;
-    // Invariant for the SIDs: replicas ≤ 20 by schema, far below sid()'s limit.
-    sid(p.replicas - 1);
     return {
         ...p,
         users: (p.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })),

@@ -29,7 +29,7 @@ export function placeholderFor(key: string): string {
 }
 
 /** Stack config as the Pulumi CLI would pass it: project defaults, then the stack file; every value a string. */
-export function readStackConfig(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
+export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
     const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
     const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
     let stackFile: any;
@@ -93,7 +93,7 @@ function resourceTable(run: OfflineRun): string {
 }
 
 export async function render(stack: string, opts: { showSecrets: boolean; outDir?: string }): Promise<string> {
-    const { config, secretKeys, placeholders } = readStackConfig(stack);
+    const { config, secretKeys, placeholders } = readStackFile(stack);
     const run = await runOffline({ config, secretKeys, stack });
     const out = opts.outDir ?? path.join(root, "out", stack);
     rmSync(out, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Platform kubeconfig and the dev stack: the network only, on a cluster the stack does not own.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readStackConfig } from "../scripts/render";
+import { readStackFile } from "../scripts/render";
 import { runOffline } from "../scripts/offline";
 import { one, run } from "./helpers";
 
@@ -9,7 +9,7 @@ const kubeconfigPlatform = { platform: "kubeconfig", image: "localhost:5001/catb
 
 describe("platform kubeconfig", () => {
     it("the dev stack registers no GCP (or image-building) resource, only the network", async () => {
-        const { config, secretKeys } = readStackConfig("dev");
+        const { config, secretKeys } = readStackFile("dev");
         const { resources, outputs } = await runOffline({ config, secretKeys, stack: "dev" });
         const foreign = resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("docker:") || r.type === "pulumi:providers:gcp");
         assert.deepEqual(foreign.map((r) => r.type), []);
@@ -20,7 +20,7 @@ describe("platform kubeconfig", () => {
     });
 
     it("dev: self-signed TLS, a NodePort client Service without a static IP, anti-affinity only preferred", async () => {
-        const { config, secretKeys } = readStackConfig("dev");
+        const { config, secretKeys } = readStackFile("dev");
         const { resources } = await runOffline({ config, secretKeys, stack: "dev" });
         assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
         const client = resources.find((r) => r.name === "irc-client")!.inputs.spec;
