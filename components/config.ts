@@ -200,11 +200,7 @@ export function configDefaults(): Record<string, unknown> {
     return Object.fromEntries(configKeys.map((k) => [k, fields[k].schema.safeParse(undefined).data]));
 }
 
-const schema = z.object(Object.fromEntries(configKeys.map((k) => [k, fields[k].schema])) as {
-    [K in keyof typeof fields]: (typeof fields)[K]["schema"];
-});
-
-type Parsed = z.infer<typeof schema>;
+type Parsed = { [K in keyof typeof fields]: z.output<(typeof fields)[K]["schema"]> };
 export type User = z.infer<typeof userSchema> & { id: string };
 
 /** The validated stack config: every key with its default applied, plus what follows from it. */
@@ -249,21 +245,13 @@ export function parseConfig(raw: RawConfig): CatboxConfig {
         if (!(key in fields)) problem(key, `is not a ${project} key (see the README's config table)`);
     }
 
-    const result = schema.safeParse(raw.values);
-    const issuesByKey = new Map<string, true>();
-    for (const issue of result.success ? [] : result.error.issues) {
-        const key = String(issue.path[0]);
-        if (issuesByKey.has(key)) continue;
-        issuesByKey.set(key, true);
-        problem(key, fields[key as keyof typeof fields].allowed);
-    }
-    // The schema fails as a whole on one bad key; take each good key on its own
-    // so that the cross-key rules below still see them.
+    // Each key on its own, so that one bad key neither hides another nor keeps
+    // the good ones from the cross-key rules below.
     const v: Partial<Parsed> = {};
     for (const key of configKeys) {
-        if (bad.has(key)) continue;
         const r = fields[key].schema.safeParse(raw.values[key]);
         if (r.success) (v as Record<string, unknown>)[key] = r.data;
+        else problem(key, fields[key].allowed);
     }
 
     for (const key of configKeys) {
