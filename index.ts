@@ -5,7 +5,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ClientAddress } from "./components/address";
 import { serverNames } from "./components/catboxConfig";
 import { ExistingCluster, GkeCluster } from "./components/cluster";
-import { ConfigError, maxReplicas, parseConfig, project, RawConfig } from "./components/config";
+import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig } from "./components/config";
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
@@ -27,15 +27,18 @@ function readStackConfig(): RawConfig {
     return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
 }
 
-export = async () => {
-    let cfg;
+/** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
+function validatedConfig(): CatboxConfig {
     try {
-        cfg = parseConfig(readStackConfig());
+        return parseConfig(readStackConfig());
     } catch (e) {
-        // One message, no stack trace, before any resource exists.
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
     }
+}
+
+export = async () => {
+    const cfg = validatedConfig();
     const secretConfig = new pulumi.Config(project);
 
     // "Create a cluster", "Create a container image" and the static IP: platform gke only.
@@ -75,7 +78,7 @@ export = async () => {
     }).provider;
 
     // The per-pod config files and their secrets, which the article wrote by hand.
-    const credentials = new Credentials("catbox", {
+    const credentials = new Credentials("credentials", {
         linkSecret: cfg.linkSecret === undefined ? undefined : secretConfig.requireSecret("linkSecret"),
         provided: cfg.tlsMode === "provided"
             ? {

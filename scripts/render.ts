@@ -77,6 +77,10 @@ export function maskCatboxFile(name: string, text: string): string {
     return text;
 }
 
+/** Stable order for files and rows, whatever order the engine finished registering in. */
+const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));
+const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"];
+
 function resourceTable(run: OfflineRun): string {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const rows = run.resources.map((r) => {
@@ -85,7 +89,7 @@ function resourceTable(run: OfflineRun): string {
         if (r.secretInputs.length) notes.push(`secret: ${r.secretInputs.join(", ")}`);
         const parent = byUrn.get(r.parent);
         return [r.type, r.name, parent && parent.type !== "pulumi:pulumi:Stack" ? parent.name : "", notes.join("; ")];
-    });
+    }).sort((a, b) => compare([a[2], a[0], a[1]], [b[2], b[0], b[1]]));
     const head = ["TYPE", "NAME", "PARENT", "NOTES"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
@@ -102,14 +106,16 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
 
     writeFileSync(path.join(out, "resources.txt"), resourceTable(run));
 
-    const k8s = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
-    k8s.forEach((r, i) => {
-        const m = manifestOf(r, opts.showSecrets);
+    const k8s = run.resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
+        .map((r) => manifestOf(r, opts.showSecrets))
+        .sort((a, b) => compare([String(kindOrder.indexOf(a.kind)).padStart(2, "0"), a.metadata.name], [String(kindOrder.indexOf(b.kind)).padStart(2, "0"), b.metadata.name]));
+    k8s.forEach((m, i) => {
         const file = `${String(i + 1).padStart(2, "0")}-${m.kind.toLowerCase()}-${m.metadata.name}.yaml`;
         writeFileSync(path.join(out, "manifests", file), stringify(m, { lineWidth: 0 }));
     });
 
-    const secret = k8s.find((r) => r.type === "kubernetes:core/v1:Secret");
+    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
     for (const [name, text] of Object.entries<string>(secret?.inputs.stringData ?? {})) {
         writeFileSync(path.join(out, "catbox", name), opts.showSecrets ? text : maskCatboxFile(name, text));
     }
