@@ -41,8 +41,6 @@ export interface Registered {
     protect: boolean;
     /** URNs this resource depends on (explicit dependsOn and through its inputs). */
     dependencies: string[];
-    ignoreChanges: string[];
-    deleteBeforeReplace: boolean;
 }
 
 export interface OfflineRun {
@@ -120,11 +118,10 @@ function mockState(args: MockResourceArgs): Record<string, any> {
 
 const mocks: Mocks = {
     newResource(args) {
-        const extra = mockState(args);
-        const id = args.type === "gcp:container/cluster:Cluster"
-            ? `projects/${unwrap(args.inputs).project}/locations/${unwrap(args.inputs).location}/clusters/${unwrap(args.inputs).name}`
-            : `${args.name}-id`;
-        return { id, state: { ...args.inputs, ...extra } };
+        const i = unwrap(args.inputs);
+        // GKE's id is the cluster's path, which the provider's clusterIdentifier takes.
+        const id = args.type === "gcp:container/cluster:Cluster" ? `projects/${i.project}/locations/${i.location}/clusters/${i.name}` : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...mockState(args) } };
     },
     call(args) {
         throw new Error(`unexpected invoke ${args.token} in an offline run`);
@@ -150,8 +147,6 @@ class RecordingMonitor extends MockMonitor {
                     provider: req.getProvider(),
                     protect: req.getProtect() === true,
                     dependencies: req.getDependenciesList(),
-                    ignoreChanges: req.getIgnorechangesList(),
-                    deleteBeforeReplace: req.getDeletebeforereplace(),
                 });
             }
             callback(err, res);
