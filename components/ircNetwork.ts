@@ -41,7 +41,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
         super("catbox-gke:index:IrcNetwork", name, {}, opts);
         const cfg = args.config;
         const net = cfg.networkName;
-        const ro = { parent: this, provider: args.provider };
+        const childOpts = { parent: this, provider: args.provider };
 
         const labels = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net, "app.kubernetes.io/managed-by": "pulumi" };
         const selector = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net };
@@ -57,7 +57,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                     "pod-security.kubernetes.io/audit": "restricted",
                 },
             },
-        }, ro);
+        }, childOpts);
         const namespace = this.namespace.metadata.name;
         const meta = (objName: string, extra: Record<string, string> = {}) => ({ name: objName, namespace, labels: { ...labels, ...extra } });
 
@@ -71,19 +71,19 @@ export class IrcNetwork extends pulumi.ComponentResource {
             metadata: meta(`${net}-config`),
             type: "Opaque",
             stringData: pulumi.secret(stringData),
-        }, ro);
+        }, childOpts);
 
         const reloaderScript = readFileSync(reloaderScriptPath, "utf8");
         this.reloaderScript = new k8s.core.v1.ConfigMap(`${name}-reloader`, {
             metadata: meta(`${net}-reloader`),
             data: { "reloader.sh": reloaderScript },
-        }, ro);
+        }, childOpts);
 
         const servicePorts = [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }];
         this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
             metadata: meta(`${net}-headless`),
             spec: { clusterIP: "None", selector, ports: servicePorts },
-        }, ro);
+        }, childOpts);
 
         // One Service per pod, so that daemon m is always `<net>-m.<ns>.svc…` in
         // every servers file, whatever its pod IP.
@@ -94,7 +94,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                 selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
                 ports: servicePorts,
             },
-        }, ro));
+        }, childOpts));
 
         this.clientService = new k8s.core.v1.Service(`${name}-client`, {
             metadata: meta(net),
@@ -109,7 +109,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                     ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
                 ],
             },
-        }, ro);
+        }, childOpts);
 
         const antiAffinityTerm = {
             labelSelector: { matchLabels: selector },
@@ -203,12 +203,12 @@ export class IrcNetwork extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, ro);
+        }, childOpts);
 
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: meta(net),
             spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-        }, ro);
+        }, childOpts);
 
         this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, {
             metadata: meta(net),
@@ -224,7 +224,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                     { ports: [{ port: containerTlsPort, protocol: "TCP" }] },
                 ],
             },
-        }, ro);
+        }, childOpts);
 
         this.registerOutputs({
             namespace,

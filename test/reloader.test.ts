@@ -1,7 +1,9 @@
-// configs/reloader.sh for real: a real sh runs it against a real process named
-// catbox, while the test updates a Secret volume the way kubelet does.
+// configs/reloader.sh for real: a real shell runs it against a real process named
+// catbox, while the test updates a Secret volume the way kubelet does. It runs
+// under the system's sh and, where installed (CI installs it), under busybox:
+// the pod's reloader image is busybox.
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -33,7 +35,13 @@ class SecretVolume {
     }
 }
 
-describe("the reloader script", () => {
+const busybox = spawnSync("busybox", ["true"]).status === 0;
+const shells: [string, string[], boolean][] = [
+    ["sh", ["sh"], true],
+    ["busybox sh", ["busybox", "sh"], busybox],
+];
+
+for (const [shellName, shell, available] of shells) describe(`the reloader script, under ${shellName}`, { skip: available ? false : `${shellName} is not installed (apt-get install busybox)` }, () => {
     let work: string;
     let volume: SecretVolume;
     let signals: string;
@@ -68,7 +76,7 @@ describe("the reloader script", () => {
         // A link named catbox to node: the kernel names the process after the link.
         symlinkSync(process.execPath, catboxBin);
         await startCatbox();
-        reloader = spawn("sh", [reloaderScriptPath], {
+        reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
             env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: "catbox", POLL_SECONDS: String(poll) },
             stdio: ["ignore", "pipe", "pipe"],
         });
