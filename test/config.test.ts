@@ -189,6 +189,18 @@ describe("Pulumi.yaml declares the schema's keys", () => {
         for (const [key, decl] of Object.entries(declared)) assert.deepEqual(decl.default, defaults[key], key);
     });
 
+    it("declares every key the way Pulumi's project schema allows", () => {
+        // Pulumi's ConfigTypeDeclaration: a type of four, items for arrays, no other properties.
+        const jsType = { string: "string", integer: "number", boolean: "boolean", array: "object" } as Record<string, string>;
+        for (const [key, decl] of Object.entries<Record<string, unknown>>(declared as Record<string, Record<string, unknown>>)) {
+            assert.ok(Object.keys(decl).every((p) => ["type", "items", "description", "secret", "default"].includes(p)), key);
+            assert.ok(String(decl.type) in jsType, `${key}: type ${decl.type}`);
+            if (decl.type === "array") assert.ok(decl.items, `${key}: an array needs items`);
+            if ("default" in decl) assert.equal(typeof decl.default, jsType[String(decl.type)], `${key}: default of the wrong type`);
+            if (decl.type === "integer" && "default" in decl) assert.ok(Number.isInteger(decl.default), key);
+        }
+    });
+
     it("marks as secret exactly the keys the schema requires to be secret", () => {
         const secret = Object.keys(declared).filter((k) => declared[k].secret).sort();
         assert.deepEqual(secret, ["linkSecret", "opers", "tlsKey"]);
