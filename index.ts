@@ -40,6 +40,9 @@ function validatedConfig(): CatboxConfig {
 export = async () => {
     const cfg = validatedConfig();
     const secretConfig = new pulumi.Config(project);
+    /** A string from stack config, still a Pulumi secret where the stack holds it as one. */
+    const configured = (key: "kubeconfig" | "tlsCertificate" | "tlsKey" | "linkSecret"): pulumi.Input<string> | undefined =>
+        cfg[key] === undefined ? undefined : cfg.secretKeys.has(key) ? secretConfig.requireSecret(key) : cfg[key];
 
     // "Create a cluster", "Create a container image" and the static IP: platform gke only.
     let gke: { cluster: GkeCluster; address: ClientAddress; image?: CatboxImage } | undefined;
@@ -72,20 +75,14 @@ export = async () => {
         gke = { cluster, address, image };
     }
     const provider = gke?.cluster.provider ?? new ExistingCluster("existing", {
-        kubeconfig: cfg.kubeconfig === undefined ? undefined
-            : cfg.secretKeys.has("kubeconfig") ? secretConfig.requireSecret("kubeconfig") : cfg.kubeconfig,
+        kubeconfig: configured("kubeconfig"),
         isContextName: cfg.kubeconfig !== undefined && !cfg.secretKeys.has("kubeconfig"),
     }).provider;
 
     // The per-pod config files and their secrets, which the article wrote by hand.
     const credentials = new Credentials("credentials", {
-        linkSecret: cfg.linkSecret === undefined ? undefined : secretConfig.requireSecret("linkSecret"),
-        provided: cfg.tlsMode === "provided"
-            ? {
-                certificatePem: cfg.secretKeys.has("tlsCertificate") ? secretConfig.requireSecret("tlsCertificate") : cfg.tlsCertificate!,
-                keyPem: secretConfig.requireSecret("tlsKey"),
-            }
-            : undefined,
+        linkSecret: configured("linkSecret"),
+        provided: cfg.tlsMode === "provided" ? { certificatePem: configured("tlsCertificate")!, keyPem: configured("tlsKey")! } : undefined,
         // Every name the network can grow to, so that scaling keeps the certificate.
         dnsNames: cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)),
     });
