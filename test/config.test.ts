@@ -207,3 +207,12 @@ describe("Pulumi.yaml declares the schema's keys", () => {
         for (const key of secret) assert.throws(() => config({ [key]: "x" }), new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`));
     });
 });
+
+describe("the README's config table", () => {
+    it("lists every key of the schema, and no other", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## How changes roll out"));
+        const keys = [...section.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]);
+        assert.deepEqual([...keys].sort(), [...configKeys].sort());
+    });
+});
