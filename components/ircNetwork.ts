@@ -59,7 +59,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
             },
         }, childOpts);
         const namespace = this.namespace.metadata.name;
-        const meta = (objName: string, extra: Record<string, string> = {}) => ({ name: objName, namespace, labels: { ...labels, ...extra } });
+        const meta = (objName: string) => ({ name: objName, namespace, labels });
 
         // The article's `kubectl create secret --from-file=…`: every file of every
         // daemon. The provider updates it in place (enableSecretMutable), so a

@@ -83,8 +83,7 @@ export function unwrap(v: any): any {
 const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
 
 /** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
-function mockState(args: MockResourceArgs): Record<string, any> {
-    const i = unwrap(args.inputs);
+function mockState(args: MockResourceArgs, i: Record<string, any>): Record<string, any> {
     switch (args.type) {
         case "gcp:container/cluster:Cluster":
             return {
@@ -121,7 +120,7 @@ const mocks: Mocks = {
         const i = unwrap(args.inputs);
         // GKE's id is the cluster's path, which the provider's clusterIdentifier takes.
         const id = args.type === "gcp:container/cluster:Cluster" ? `projects/${i.project}/locations/${i.location}/clusters/${i.name}` : `${args.name}-id`;
-        return { id, state: { ...args.inputs, ...mockState(args) } };
+        return { id, state: { ...args.inputs, ...mockState(args, i) } };
     },
     call(args) {
         throw new Error(`unexpected invoke ${args.token} in an offline run`);

@@ -80,6 +80,7 @@ export function maskCatboxFile(name: string, text: string): string {
 /** Stable order for files and rows, whatever order the engine finished registering in. */
 const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));
 const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"];
+const manifestKey = (m: Record<string, any>) => [String(kindOrder.indexOf(m.kind)).padStart(2, "0"), m.metadata.name];
 
 function resourceTable(run: OfflineRun): string {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
@@ -109,7 +110,7 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
     const k8s = run.resources
         .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
         .map((r) => manifestOf(r, opts.showSecrets))
-        .sort((a, b) => compare([String(kindOrder.indexOf(a.kind)).padStart(2, "0"), a.metadata.name], [String(kindOrder.indexOf(b.kind)).padStart(2, "0"), b.metadata.name]));
+        .sort((a, b) => compare(manifestKey(a), manifestKey(b)));
     k8s.forEach((m, i) => {
         const file = `${String(i + 1).padStart(2, "0")}-${m.kind.toLowerCase()}-${m.metadata.name}.yaml`;
         writeFileSync(path.join(out, "manifests", file), stringify(m, { lineWidth: 0 }));
