@@ -6,6 +6,13 @@ import { serverName } from "./names";
 
 export const project = "catbox-gke";
 
+/**
+ * catbox's newest commit: v1.13.0 (the last tag) plus TLS 1.3 support (8c414e2).
+ * v1.13.0 refuses every client that negotiates TLS 1.3, the default of every
+ * modern client, and the client port speaks only TLS.
+ */
+export const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
+
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
 
@@ -102,7 +109,7 @@ const fields = {
         allowed: "must be an image reference with a POSIX sh, readlink and kill (busybox), such as busybox:1.37.0",
     },
     catboxVersion: {
-        schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default("v1.13.0"),
+        schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default(defaultCatboxVersion),
         allowed: "must be a catbox release tag (vX.Y.Z) or a commit hash (12–40 hex digits); never a branch such as master",
     },
     region: {
@@ -152,7 +159,7 @@ const fields = {
     maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
     pingTime: { schema: goDuration().default("30s"), allowed: "must be a positive Go duration such as 30s, 2m or 1h30m" },
     deadTime: { schema: goDuration().default("240s"), allowed: "must be a positive Go duration such as 240s or 4m" },
-    connectAttemptTime: { schema: goDuration().default("10s"), allowed: "must be a positive Go duration such as 10s" },
+    connectAttemptTime: { schema: goDuration().default("1s"), allowed: "must be a positive Go duration such as 1s" },
     clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
     linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
     exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },

@@ -97,6 +97,21 @@ function resourceTable(run: OfflineRun): string {
     return [fmt(head), ...rows.map(fmt)].join("\n") + `\n\n${run.resources.length} resources\n`;
 }
 
+/**
+ * The Secret's files of a stack as `pulumi up` would deploy them, with some
+ * `catbox-gke:` keys set over the stack file's (secret ones named in `secretKeys`).
+ */
+export async function renderCatboxFiles(stack: string, values: Record<string, string> = {}, secretKeys: string[] = []): Promise<Record<string, string>> {
+    const file = readStackFile(stack);
+    const config = { ...file.config };
+    for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
+    const secrets = [...file.secretKeys, ...secretKeys.map((k) => `${project}:${k}`)];
+    const run = await runOffline({ config, secretKeys: secrets, stack });
+    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
+    if (!secret) throw new Error(`stack ${stack} registers no Secret`);
+    return secret.inputs.stringData;
+}
+
 export async function render(stack: string, opts: { showSecrets: boolean; outDir?: string }): Promise<string> {
     const { config, secretKeys, placeholders } = readStackFile(stack);
     const run = await runOffline({ config, secretKeys, stack });

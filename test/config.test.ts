@@ -126,7 +126,7 @@ describe("stack config: good configs", () => {
     it("an empty config gets every default of design §3", () => {
         const c = config();
         assert.equal(c.platform, "gke");
-        assert.equal(c.catboxVersion, "v1.13.0");
+        assert.equal(c.catboxVersion, "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2");
         assert.equal(c.machineType, "e2-small");
         assert.equal(c.nodeCount, 2);
         assert.equal(c.spotNodes, false);
@@ -139,7 +139,7 @@ describe("stack config: good configs", () => {
         assert.equal(c.motd, "Hello this is catbox");
         assert.equal(c.adminEmail, undefined);
         assert.equal(c.maxNickLength, 9);
-        assert.deepEqual([c.pingTime, c.deadTime, c.connectAttemptTime], ["30s", "240s", "10s"]);
+        assert.deepEqual([c.pingTime, c.deadTime, c.connectAttemptTime], ["30s", "240s", "1s"]);
         assert.deepEqual([c.clientPort, c.linkPort, c.exposePlaintext], [7000, 6667, false]);
         assert.equal(c.tlsMode, "selfSigned");
         assert.deepEqual(c.users, []);

@@ -1,39 +1,22 @@
-// configs/reloader.sh for real: a real shell runs it against a real process named
-// catbox, while the test updates a Secret volume the way kubelet does. It runs
-// under the system's sh and, where installed (CI installs it), under busybox:
-// the pod's reloader image is busybox.
+// configs/reloader.sh for real: a real shell runs it against a stand-in process
+// that records its signals, while the test updates a Secret volume the way
+// kubelet does. It runs under the system's sh and, where installed (CI installs
+// it), under busybox: the pod's reloader image is busybox. The stand-in has a
+// name of its own, so that this reloader (which scans all of /proc, as it does in
+// its pod) never signals a real catbox of another test; test/realCatbox.test.ts
+// runs the reloader against the real catbox, in a PID namespace of its own.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { reloaderScriptPath } from "../components/ircNetwork";
+import { SecretVolume } from "../scripts/realCatbox/secretVolume";
 
 const poll = 0.2; // seconds between the reloader's looks
-
-/** A Secret volume as kubelet lays it out: ..data -> ..<timestamp>/, each file a link through ..data. */
-class SecretVolume {
-    private generation = 0;
-    constructor(readonly dir: string) {
-        mkdirSync(dir, { recursive: true });
-        this.update({ "catbox-0.conf": "motd = one\n" });
-        symlinkSync("..data/catbox-0.conf", path.join(dir, "catbox-0.conf"));
-    }
-
-    /** kubelet's atomic update: new timestamped dir, ..data_tmp link to it, rename over ..data. */
-    update(files: Record<string, string>) {
-        const old = existsSync(path.join(this.dir, "..data")) ? path.join(this.dir, `..gen_${this.generation}`) : undefined;
-        this.generation++;
-        const tsDir = `..gen_${this.generation}`;
-        mkdirSync(path.join(this.dir, tsDir));
-        for (const [name, text] of Object.entries(files)) writeFileSync(path.join(this.dir, tsDir, name), text);
-        symlinkSync(tsDir, path.join(this.dir, "..data_tmp"));
-        renameSync(path.join(this.dir, "..data_tmp"), path.join(this.dir, "..data"));
-        if (old) rmSync(old, { recursive: true });
-    }
-}
+const targetName = "reload-target";
 
 const busybox = spawnSync("busybox", ["true"]).status === 0;
 const shells: [string, string[], boolean][] = [
@@ -50,12 +33,12 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
     let reloaderLog = "";
     const targets: ChildProcess[] = [];
 
-    /** Start a process whose name (comm) is catbox and that records its SIGHUPs. */
+    /** Start a process whose name (comm) is targetName and that records its SIGHUPs. */
     async function startCatbox(): Promise<ChildProcess> {
         const p = spawn(catboxBin, [path.join(__dirname, "fixtures", "signal-recorder.js"), signals], { stdio: "ignore" });
         targets.push(p);
         for (let i = 0; i < 50 && !readLog().includes(`START ${p.pid}`); i++) await sleep(50);
-        assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), "catbox");
+        assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), targetName);
         return p;
     }
     const readLog = () => (existsSync(signals) ? readFileSync(signals, "utf8") : "");
@@ -69,21 +52,28 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
 
     before(async () => {
         work = mkdtempSync(path.join(tmpdir(), "catbox-reloader-"));
-        volume = new SecretVolume(path.join(work, "etc-catbox"));
+        volume = new SecretVolume(path.join(work, "etc-catbox"), { "catbox-0.conf": "motd = one\n" });
         signals = path.join(work, "signals.log");
         mkdirSync(path.join(work, "bin"));
-        catboxBin = path.join(work, "bin", "catbox");
-        // A link named catbox to node: the kernel names the process after the link.
+        catboxBin = path.join(work, "bin", targetName);
+        // A link to node: the kernel names the process after the link.
         symlinkSync(process.execPath, catboxBin);
         await startCatbox();
         reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
-            env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: "catbox", POLL_SECONDS: String(poll) },
+            env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: targetName, POLL_SECONDS: String(poll) },
             stdio: ["ignore", "pipe", "pipe"],
         });
         reloader.stdout!.on("data", (d) => (reloaderLog += d));
         reloader.stderr!.on("data", (d) => (reloaderLog += d));
         for (let i = 0; i < 50 && !reloaderLog.includes("watching"); i++) await sleep(50);
     });
+
+    // Whatever becomes of the test, nothing it started outlives it.
+    const killAll = () => {
+        reloader?.kill("SIGKILL");
+        for (const t of targets) t.kill("SIGKILL");
+    };
+    process.on("exit", killAll);
 
     after(() => {
         reloader?.kill("SIGTERM");
@@ -106,7 +96,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         volume.update({ "catbox-0.conf": "motd = four\n" });
         await settle(3);
         assert.equal(hups(), 3);
-        assert.equal((reloaderLog.match(/sent SIGHUP to catbox/g) ?? []).length, 3, reloaderLog);
+        assert.equal((reloaderLog.match(new RegExp(`sent SIGHUP to ${targetName}`, "g")) ?? []).length, 3, reloaderLog);
     });
 
     it("keeps working when catbox restarts: signals the new process, once", async () => {
@@ -116,7 +106,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         // An update while catbox is down: the new process reads the new files at start.
         volume.update({ "catbox-0.conf": "motd = five\n" });
         await sleep(poll * 1000 * 4);
-        assert.match(reloaderLog, /no catbox process running/);
+        assert.match(reloaderLog, new RegExp(`no ${targetName} process running`));
         const second = await startCatbox();
         await sleep(poll * 1000 * 4);
         assert.equal(hups(second.pid), 0, "nothing to reload: it started with the new files");

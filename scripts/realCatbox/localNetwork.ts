@@ -1,0 +1,255 @@
+// The network on loopback, as close to its pods as one machine gets: each daemon
+// is a "pod" (its own PID namespace, as with shareProcessNamespace, holding
+// catbox and, if asked, configs/reloader.sh), all pods read one Secret volume
+// laid out the way kubelet lays it out, and each pod has its own address.
+// Only what a pod gets from Kubernetes is rewritten in the rendered files: the
+// mount path, each per-pod Service (DNS name and port -> that pod's address and
+// container port) and the pod's own address to listen on.
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type * as tls from "node:tls";
+import { setTimeout as sleep } from "node:timers/promises";
+import { reloaderScriptPath } from "../../components/ircNetwork";
+import { configDir, containerLinkPort, containerTlsPort, files as fileNames, linkHost } from "../../components/names";
+import { IrcClient } from "./ircClient";
+import { SecretVolume } from "./secretVolume";
+
+export interface NetworkShape {
+    networkName: string;
+    namespace: string;
+    clusterDomain: string;
+    linkPort: number;
+}
+
+export interface LocalNetworkOptions {
+    /** The catbox binary, named catbox. */
+    binary: string;
+    shape: NetworkShape;
+    /** The Secret's data, as rendered. */
+    files: Record<string, string>;
+    /** Daemon n listens on 127.77.<block>.<n+1>: one block per network, so networks never meet. */
+    block: number;
+    /** Run configs/reloader.sh in each pod, under this shell (the pod's is busybox sh). */
+    reloaderShell?: string[];
+    /** The reloader's POLL_SECONDS; its default when unset. */
+    reloaderPollSeconds?: number;
+}
+
+/** How a pod's PID namespace is made here, if it can be: unshare as root, else in a user namespace. */
+const podLaunchers = [
+    ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"],
+    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--kill-child"],
+];
+let launcher: string[] | null | undefined;
+export function podLauncher(): string[] | null {
+    if (launcher === undefined) {
+        launcher = podLaunchers.find((l) => spawnSync(l[0], [...l.slice(1), "true"]).status === 0) ?? null;
+    }
+    return launcher;
+}
+
+/** Lines of a catbox log that say its config was refused. */
+export const configErrorRe = /configuration problem|error loading certificate|unable to (load|parse|read)|invalid|malformed|you must/i;
+
+const live = new Set<ChildProcess>();
+// Whatever happens to the test, no pod outlives the process that started it.
+process.on("exit", () => {
+    for (const p of live) p.kill("SIGKILL");
+});
+
+interface Pod {
+    process: ChildProcess;
+    log: string;
+    reloaderLog: string;
+}
+
+export class LocalNetwork {
+    readonly work: string;
+    /** The Secret volume every pod mounts. */
+    readonly volume: string;
+    private readonly secretVolume: SecretVolume;
+    private readonly pods = new Map<number, Pod>();
+    private readonly clients: IrcClient[] = [];
+
+    constructor(readonly opts: LocalNetworkOptions) {
+        this.work = mkdtempSync(path.join(tmpdir(), "catbox-net-"));
+        this.volume = path.join(this.work, "etc-catbox");
+        this.secretVolume = new SecretVolume(this.volume, this.forLoopback(opts.files));
+    }
+
+    address(n: number): string {
+        return `127.77.${this.opts.block}.${n + 1}`;
+    }
+
+    /** The rendered files, with what Kubernetes would give a pod put in by hand. */
+    forLoopback(files: Record<string, string>): Record<string, string> {
+        const s = this.opts.shape;
+        const out: Record<string, string> = {};
+        for (const [name, text] of Object.entries(files)) {
+            let t = text.split(`${configDir}/`).join(`${this.volume}/`);
+            t = t.replace(new RegExp(`^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`, "gm"),
+                (whole, key: string, host: string, m: string) => {
+                    if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
+                    return `${key}${this.address(Number(m))},${containerLinkPort},`;
+                });
+            const pod = /^(.+)-(\d+)\.conf$/.exec(name);
+            if (pod && pod[1] === s.networkName) t = t.replace(/^listen-host = 0\.0\.0\.0$/m, `listen-host = ${this.address(Number(pod[2]))}`);
+            out[name] = t;
+        }
+        return out;
+    }
+
+    /** kubelet's update of the Secret volume every pod mounts, with these rendered files. */
+    swap(files: Record<string, string>) {
+        this.secretVolume.update(this.forLoopback(files));
+    }
+
+    /** Start daemon n's pod; resolves once catbox answers on both its ports. */
+    async start(n: number, timeoutMs = 10_000): Promise<void> {
+        const conf = path.join(this.volume, fileNames.catboxConf(this.opts.shape.networkName, n));
+        const log = path.join(this.work, `catbox-${n}.log`);
+        const reloaderLog = path.join(this.work, `reloader-${n}.log`);
+        const env: Record<string, string> = {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            CATBOX: this.opts.binary, CONF: conf, LOG: log, RLOG: reloaderLog,
+            CONFIG_DIR: this.volume, TARGET_NAME: "catbox",
+        };
+        if (this.opts.reloaderPollSeconds !== undefined) env.POLL_SECONDS = String(this.opts.reloaderPollSeconds);
+        const shell = this.opts.reloaderShell ?? ["sh"];
+        const reloader = this.opts.reloaderShell ? `${shell.join(" ")} ${reloaderScriptPath} >"$RLOG" 2>&1 &` : "";
+        // The pod: catbox and its reloader, with a shell as the namespace's init.
+        const podScript = `"$CATBOX" -conf "$CONF" >"$LOG" 2>&1 & ${reloader} wait`;
+        const pod = podLauncher();
+        if (!pod && this.opts.reloaderShell) throw new Error("a pod with a reloader needs a PID namespace (unshare)");
+        const argv = pod ? [...pod, ...shell, "-c", podScript] : [...shell, "-c", podScript];
+        const p = spawn(argv[0], argv.slice(1), { env, stdio: "ignore", detached: !pod });
+        live.add(p);
+        p.once("exit", () => live.delete(p));
+        this.pods.set(n, { process: p, log, reloaderLog });
+        const deadline = Date.now() + timeoutMs;
+        for (const port of [containerLinkPort, containerTlsPort]) {
+            while (!(await canConnect(this.address(n), port))) {
+                if (Date.now() > deadline || p.exitCode !== null) {
+                    throw new Error(`catbox ${n} did not listen on ${this.address(n)}:${port}:\n${this.log(n)}`);
+                }
+                await sleep(50);
+            }
+        }
+    }
+
+    /** catbox's PID on this machine (outside its pod's namespace). */
+    catboxPid(n: number): number {
+        const pod = this.pods.get(n);
+        if (!pod?.process.pid) throw new Error(`no pod ${n}`);
+        const pids = descendants(pod.process.pid).filter((pid) => comm(pid) === "catbox");
+        if (pids.length !== 1) throw new Error(`pod ${n} has ${pids.length} catbox processes`);
+        return pids[0];
+    }
+
+    log(n: number): string {
+        const file = this.pods.get(n)?.log;
+        return file && existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
+
+    reloaderLog(n: number): string {
+        const file = this.pods.get(n)?.reloaderLog;
+        return file && existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
+
+    /** Lines of any daemon's log that say a config was refused. */
+    configErrors(): string[] {
+        return [...this.pods.keys()].flatMap((n) => this.log(n).split("\n").filter((l) => configErrorRe.test(l)).map((l) => `catbox ${n}: ${l}`));
+    }
+
+    /** A client of daemon n: plain on the link port, or TLS on the client port. */
+    async client(n: number, nick: string, tlsOptions?: tls.ConnectionOptions): Promise<IrcClient> {
+        const c = await IrcClient.connect({
+            host: this.address(n),
+            port: tlsOptions ? containerTlsPort : containerLinkPort,
+            nick,
+            tls: tlsOptions,
+        });
+        this.clients.push(c);
+        return c;
+    }
+
+    /** Poll LINKS on daemon `via` until it lists `expected` servers; the time it took, in ms. */
+    async waitForLinks(via: IrcClient, expected: number, timeoutMs: number): Promise<number> {
+        const start = Date.now();
+        let seen: string[] = [];
+        while (Date.now() - start < timeoutMs) {
+            seen = await via.links();
+            if (seen.length >= expected) return Date.now() - start;
+            await sleep(100);
+        }
+        throw new Error(`LINKS listed ${seen.length} of ${expected} servers after ${timeoutMs} ms: ${seen.join(", ")}\n` +
+            [...this.pods.keys()].map((n) => `--- catbox ${n}\n${this.log(n)}`).join("\n"));
+    }
+
+    /** Stop one pod: every process in it. */
+    async stopPod(n: number) {
+        const pod = this.pods.get(n);
+        if (!pod) return;
+        const p = pod.process;
+        if (p.exitCode === null && p.signalCode === null) {
+            const exited = new Promise((resolve) => p.once("exit", resolve));
+            // With a PID namespace, killing unshare kills its init and so the whole pod.
+            if (podLauncher()) p.kill("SIGKILL");
+            else process.kill(-p.pid!, "SIGKILL");
+            await exited;
+        }
+    }
+
+    /** Stop every client and pod, and remove the files. */
+    async stop() {
+        for (const c of this.clients) c.close();
+        for (const n of this.pods.keys()) await this.stopPod(n);
+        rmSync(this.work, { recursive: true, force: true });
+    }
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const s = net.connect({ host, port });
+        s.once("connect", () => {
+            s.destroy();
+            resolve(true);
+        });
+        s.once("error", () => resolve(false));
+    });
+}
+
+function comm(pid: number): string {
+    try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+        return "";
+    }
+}
+
+/** Every process below `pid`, read from /proc. */
+function descendants(pid: number): number[] {
+    const parent = new Map<number, number>();
+    for (const d of readdirSync("/proc")) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+            const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+            parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            // gone meanwhile
+        }
+    }
+    const out: number[] = [];
+    const todo = [pid];
+    while (todo.length) {
+        const p = todo.pop()!;
+        for (const [child, pp] of parent) if (pp === p) {
+            out.push(child);
+            todo.push(child);
+        }
+    }
+    return out;
+}
