@@ -52,13 +52,39 @@ const fromJsonString = (v: unknown) => {
 const int = (min: number, max: number) => z.preprocess(fromNumberString, z.int().min(min).max(max));
 const bool = () => z.preprocess(fromBoolString, z.boolean());
 
-/** catbox reads `key = value` lines: a value must survive that round trip. */
-const confValueRe = /^[^#=\r\n\s](?:[^#=\r\n]*[^#=\r\n\s])?$/;
-/** A field of a comma-separated catbox line (servers.conf, users.conf) or a password. */
-const csvFieldRe = /^[^#=,\r\n\s](?:[^#=,\r\n]*[^#=,\r\n\s])?$/;
+// catbox reads `key = value` lines with Go's bufio.Scanner and strings.TrimSpace
+// (horgh/config): a value must survive that round trip. TrimSpace strips what
+// Go's unicode.IsSpace calls space, which is not JavaScript's \s (U+0085 is
+// space to Go, U+FEFF is not).
+const goSpace = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const goEdgeSpaceRe = new RegExp(`^[${goSpace}]|[${goSpace}]$`);
+const goSpaceRe = new RegExp(`[${goSpace}]`);
+/** C0 and C1 controls (NUL, newlines, tabs, DEL, U+0085 …): never in a catbox file. */
+const controlRe = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * One value of a catbox file: one line of at most `max` characters, no
+ * control character, no edge space (as Go trims it), none of `reserved`.
+ */
+const catboxValue = (max: number, reserved = "#=") => z.string().min(1).max(max)
+    .refine((s) => !controlRe.test(s) && !goEdgeSpaceRe.test(s) && ![...reserved].some((c) => s.includes(c)));
+/** A field of a comma-separated catbox line (servers.conf, users.conf). */
+const catboxField = (max: number) => catboxValue(max, "#=,");
+/**
+ * An oper password: `/oper name password` sends it as a middle parameter, so a
+ * space splits it and a leading ':' makes it a trailing one; neither matches.
+ */
+const operPassword = () => catboxField(128).refine((s) => !goSpaceRe.test(s) && !s.startsWith(":"));
 const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const hostnameRe = /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+/**
+ * A server name: a lower-case host name with a dot. catbox lower-cases the names
+ * in its servers file but compares a linking server's name as sent, so a name
+ * with a capital never links.
+ */
+const serverNameRe = /^(?=.{1,63}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+/** An oper name: lower case for the same reason (catbox lower-cases opers.conf, not OPER's name). */
+const operNameRe = /^[a-z0-9_-]{1,32}$/;
 // catbox's own checks (util.go isValidUserMask, isValidHostMask, isValidHostname).
 const userMaskRe = /^[a-zA-Z0-9*?~]+$/;
 const hostMaskRe = /^[a-zA-Z0-9.*?-]+$/;
@@ -75,16 +101,27 @@ export function parseGoDuration(s: string): number {
     return total;
 }
 
-const goDuration = () => z.string().regex(goDurationRe).refine((s) => parseGoDuration(s) > 0);
+/** Go durations catbox reads: 1s to 24h (Go refuses ~2562047h and more, and reads sub-nanosecond ones as 0). */
+const goDuration = () => z.string().max(32).regex(goDurationRe).refine((s) => parseGoDuration(s) >= 1e9 && parseGoDuration(s) <= 24 * 3600e9);
+const durationAllowed = (example: string) => `must be a Go duration from 1s to 24h, such as ${example}`;
+
+/**
+ * A JSON object as its entries, so that no name is lost: building an object by
+ * assignment (as a schema library does) turns a "__proto__" key into a prototype.
+ */
+const fromJsonObjectEntries = (v: unknown) => {
+    const o = fromJsonString(v);
+    return o !== null && typeof o === "object" && !Array.isArray(o) ? Object.entries(o) : o;
+};
 
 // ---- the schema ------------------------------------------------------------
 
 const userSchema = z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
-    usermask: z.string().regex(userMaskRe),
-    hostmask: z.string().regex(hostMaskRe),
+    usermask: z.string().max(100).regex(userMaskRe),
+    hostmask: z.string().max(100).regex(hostMaskRe),
     floodExempt: z.boolean().default(false),
-    spoof: z.string().regex(spoofRe).default(""),
+    spoof: z.string().max(63).regex(spoofRe).default(""),
 });
 
 /**
@@ -137,29 +174,31 @@ const fields = {
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
     },
     serverNamePattern: {
-        schema: z.string().includes("{n}").refine((p) => hostnameRe.test(serverName(p, maxReplicas - 1))).default("irc{n}.example.org"),
-        allowed: "must contain {n} and give a host name with at least one dot, at most 63 characters (e.g. irc{n}.example.org)",
+        schema: z.string().includes("{n}").refine((p) => serverNameRe.test(serverName(p, maxReplicas - 1))).default("irc{n}.example.org"),
+        allowed: "must contain {n} and give lower-case host names with at least one dot, at most 63 characters (e.g. irc{n}.example.org); " +
+            "catbox never links a server whose name has a capital",
     },
     serverNames: {
-        schema: z.preprocess(fromJsonString, z.array(z.string().regex(hostnameRe)).min(1)).optional(),
-        allowed: "must be a JSON list of server names (host names with a dot, at most 63 characters), one per replica",
+        schema: z.preprocess(fromJsonString, z.array(z.string().regex(serverNameRe)).min(1)).optional(),
+        allowed: "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
+            "catbox never links a server whose name has a capital",
     },
     serverInfo: {
-        schema: z.string().max(80).regex(confValueRe).default("IRC"),
-        allowed: "must be one line of at most 80 characters without '#', '=' or leading/trailing spaces",
+        schema: catboxValue(80).default("IRC"),
+        allowed: "must be one line of 1 to 80 characters without '#', '=', control characters or leading/trailing spaces",
     },
     motd: {
-        schema: z.string().max(400).regex(confValueRe).default("Hello this is catbox"),
-        allowed: "must be one line of at most 400 characters without '#', '=' or leading/trailing spaces",
+        schema: catboxValue(400).default("Hello this is catbox"),
+        allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
     },
     adminEmail: {
-        schema: z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/).optional(),
-        allowed: "must be an email address",
+        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        allowed: "must be an email address of at most 254 characters",
     },
     maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
-    pingTime: { schema: goDuration().default("30s"), allowed: "must be a positive Go duration such as 30s, 2m or 1h30m" },
-    deadTime: { schema: goDuration().default("240s"), allowed: "must be a positive Go duration such as 240s or 4m" },
-    connectAttemptTime: { schema: goDuration().default("1s"), allowed: "must be a positive Go duration such as 1s" },
+    pingTime: { schema: goDuration().default("30s"), allowed: durationAllowed("30s, 2m or 1h30m") },
+    deadTime: { schema: goDuration().default("240s"), allowed: durationAllowed("240s or 4m") },
+    connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
     clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
     linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
     exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },
@@ -176,26 +215,32 @@ const fields = {
         allowed: "must be selfSigned (generate a certificate) or provided (use tlsCertificate and tlsKey)",
     },
     tlsCertificate: {
-        schema: z.string().regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/).optional(),
-        allowed: "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …",
+        // Exported in plain text (the tlsCertificate output): a key pasted with it would leak.
+        schema: z.string().max(100_000).regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/)
+            .refine((s) => !/PRIVATE KEY/.test(s)).optional(),
+        allowed: "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …, at most 100,000 characters, and no private key " +
+            "(it is stored and exported in plain text: the key goes in tlsKey, as a secret)",
     },
     tlsKey: {
-        schema: z.string().regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/).optional(),
-        allowed: "must be a PEM private key, -----BEGIN PRIVATE KEY----- …",
+        schema: z.string().max(20_000).regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/).optional(),
+        allowed: "must be a PEM private key, -----BEGIN PRIVATE KEY----- …, at most 20,000 characters",
         secret: "required",
     },
     opers: {
-        schema: z.preprocess(fromJsonString, z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.string().regex(csvFieldRe))).optional(),
-        allowed: "must be a JSON object of oper name (letters, digits, '_', '-') to password (no ',', '#', '=', newline or edge spaces)",
+        schema: z.preprocess(fromJsonObjectEntries, z.array(z.tuple([z.string().regex(operNameRe), operPassword()]))
+            .transform((entries): Record<string, string> => Object.fromEntries(entries))).optional(),
+        allowed: "must be a JSON object of oper name (1 to 32 lower-case letters, digits, '_', '-': catbox never matches a capital) " +
+            "to password (1 to 128 characters, no space, ',', '#', '=' or control character, not starting with ':', which /oper cannot send)",
         secret: "required",
     },
     users: {
         schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
-        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; hostmask of letters, digits and .-*?; spoof a host name or empty",
+        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
+            "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty",
     },
     linkSecret: {
-        schema: z.string().min(16).regex(csvFieldRe).optional(),
-        allowed: "must be at least 16 characters without ',', '#', '=', newline or edge spaces",
+        schema: catboxField(256).min(16).optional(),
+        allowed: "must be 16 to 256 characters without ',', '#', '=', control characters or edge spaces",
         secret: "required",
     },
 } satisfies Record<string, { schema: z.ZodType; allowed: string; secret?: "required" }>;
@@ -229,9 +274,12 @@ export type CatboxConfig = Omit<Parsed, "users" | "region" | "clusterLocation"> 
 function shown(key: string, raw: RawConfig): string {
     if (raw.secretKeys.has(key)) return "[secret]";
     if ((fields as Record<string, { secret?: string }>)[key]?.secret) return "[not shown]";
+    // A kubeconfig holds credentials whatever its shape; a certificate's text helps nobody in one line.
+    if (key === "kubeconfig" || key === "tlsCertificate") return "[not shown]";
     const v = raw.values[key];
-    if (key === "kubeconfig" && /\n/.test(v)) return "[not shown]";
-    const oneLine = JSON.stringify(v);
+    // JSON escapes C0 controls; show the invisible rest (C1, Unicode spaces, BOM) as escapes too.
+    const oneLine = JSON.stringify(v).replace(/[\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
     return oneLine.length > 80 ? oneLine.slice(0, 77) + "…\"" : oneLine;
 }
 
@@ -239,7 +287,9 @@ function shown(key: string, raw: RawConfig): string {
  * Validate the stack config. Throws a ConfigError naming every bad key, its value
  * and what is allowed; returns the typed config otherwise.
  */
-export function parseConfig(raw: RawConfig): CatboxConfig {
+export function parseConfig(given: RawConfig): CatboxConfig {
+    // An empty value (`key: ""`, or `key:` in a stack file) means the key is not set.
+    const raw = { ...given, values: Object.fromEntries(Object.entries(given.values).filter(([, v]) => v !== "")) };
     const problems: string[] = [];
     const bad = new Set<string>();
     const problem = (key: string, message: string) => {

@@ -7,10 +7,10 @@
 // Secrets are masked unless --show-secrets. `secure:` values in the stack file
 // cannot be decrypted here; they become labelled placeholders (and a committed
 // throwaway pair for TLS). Bad config: the config error and exit code 1.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify, parse } from "yaml";
+import { parse, stringify, YAMLError } from "yaml";
 import { project } from "../components/config";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./offline";
 
@@ -32,16 +32,21 @@ export function placeholderFor(key: string): string {
 export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
     const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
     const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
+    const shownPath = path.relative(process.cwd(), stackPath);
+    if (!existsSync(stackPath)) throw new pulumi.RunError(`no stack file ${shownPath} for stack ${stack}`);
     let stackFile: any;
     try {
         stackFile = parse(readFileSync(stackPath, "utf8")) ?? {};
     } catch (e) {
-        throw new pulumi.RunError(`no stack file ${path.relative(process.cwd(), stackPath)} for stack ${stack}`);
+        if (!(e instanceof YAMLError)) throw e;
+        const at = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+        throw new pulumi.RunError(`${shownPath}${at}: not valid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
-    const asString = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+    // `key:` with no value is empty, which the config check takes as unset.
+    const asString = (v: unknown) => (typeof v === "string" ? v : v === null ? "" : JSON.stringify(v));
     for (const [key, decl] of Object.entries<any>(projectFile.config ?? {})) {
         const full = key.includes(":") ? key : `${project}:${key}`;
         if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);

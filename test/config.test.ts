@@ -65,6 +65,31 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["NodePort with platform gke", { clientServiceType: "NodePort" }, [], "clientServiceType"],
     ["clusterLocation outside the region", { region: "us-west1", clusterLocation: "europe-west1-b" }, [], "clusterLocation"],
     ["a key that does not exist", { replica: "3" }, [], "replica"],
+    // catbox's exact rules (design §8), found on the real daemon.
+    ["a capital in serverNamePattern (catbox never links it)", { serverNamePattern: "IRC{n}.Example.org" }, [], "serverNamePattern"],
+    ["a capital in serverNames", { serverNames: '["hub.example.org","Leaf.example.org"]' }, [], "serverNames"],
+    ["a capital in an oper name (catbox never opers it)", { opers: '{"Alice":"pw-Alice1"}' }, ["opers"], "opers"],
+    ["oper password with a space (/oper splits it)", { opers: '{"alice":"pass word"}' }, ["opers"], "opers"],
+    ["oper password starting with ':'", { opers: '{"alice":":password"}' }, ["opers"], "opers"],
+    ["oper password over 128 characters", { opers: JSON.stringify({ alice: "p".repeat(129) }) }, ["opers"], "opers"],
+    ["pingTime under 1s (catbox reads 0.5ns as 0)", { pingTime: "500ms" }, [], "pingTime"],
+    ["connectAttemptTime of a nanosecond", { connectAttemptTime: "1ns" }, [], "connectAttemptTime"],
+    ["deadTime over 24h", { deadTime: "25h" }, [], "deadTime"],
+    ["a duration Go cannot hold", { deadTime: "2562048h" }, [], "deadTime"],
+    ["motd over 400 characters", { motd: "m".repeat(401) }, [], "motd"],
+    ["serverInfo over 80 characters", { serverInfo: "i".repeat(81) }, [], "serverInfo"],
+    ["adminEmail over 254 characters", { adminEmail: `${"a".repeat(250)}@example.org` }, [], "adminEmail"],
+    ["linkSecret over 256 characters", { linkSecret: "s".repeat(257) }, ["linkSecret"], "linkSecret"],
+    ["spoof over 63 characters", { users: JSON.stringify([{ usermask: "*", hostmask: "*", spoof: `${"a".repeat(60)}.org` }]) }, [], "users"],
+    ["tlsCertificate over 100,000 characters", { tlsMode: "provided", tlsCertificate: pem.certificatePem.replace("-----END", `${"A".repeat(100_000)}\n-----END`), tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
+    ["NUL in motd", { motd: "hello\u0000world" }, [], "motd"],
+    ["a tab in serverInfo", { serverInfo: "My\tIRC" }, [], "serverInfo"],
+    ["DEL in an oper password", { opers: '{"alice":"pass\\u007fword"}' }, ["opers"], "opers"],
+    ["motd ending in U+0085 (Go trims it, JavaScript's trim does not)", { motd: "Welcome\u0085" }, [], "motd"],
+    ["motd starting with a no-break space", { motd: "\u00a0Welcome" }, [], "motd"],
+    ["serverInfo ending in an ideographic space", { serverInfo: "IRC\u3000" }, [], "serverInfo"],
+    ["oper password ending in U+2028", { opers: '{"alice":"password\\u2028"}' }, ["opers"], "opers"],
+    ["a private key pasted into tlsCertificate (exported in plain)", { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
 ];
 
 function problemsOf(values: Record<string, string>, secretKeys: string[] = []): string[] {
@@ -92,6 +117,8 @@ describe("stack config: bad values are rejected, naming the key", () => {
     it("says the value and what is allowed", () => {
         const [p] = problemsOf({ replicas: "25" });
         assert.equal(p, 'catbox-gke:replicas = "25": must be a whole number from 1 to 20');
+        // Invisible characters are shown as escapes.
+        assert.match(problemsOf({ motd: "Welcome\u0085" })[0], /^catbox-gke:motd = "Welcome\\u0085": /);
     });
 
     it("reports every bad key at once, once each", () => {
@@ -110,6 +137,26 @@ describe("stack config: bad values are rejected, naming the key", () => {
         for (const leak of ["hunter2", "plain-text-link-secret-value", "PRIVATE KEY"]) assert.ok(!text.includes(leak), `leaks ${leak}: ${text}`);
         assert.match(text, /catbox-gke:opers = \[secret\]/);
         assert.match(text, /catbox-gke:linkSecret = \[not shown\]: must be a secret/);
+    });
+
+    it("never shows a kubeconfig or a certificate, whatever their shape", () => {
+        const token = "kubeconfig-token-abc123";
+        const jsonKubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "u", user: { token } }] });
+        for (const kubeconfig of [jsonKubeconfig, `token: ${token}`, `kind: Config\nusers: [{user: {token: ${token}}}]`]) {
+            const text = problemsOf({ kubeconfig }).join("\n");
+            assert.match(text, /catbox-gke:kubeconfig = \[not shown\]/);
+            assert.ok(!text.includes(token), text);
+        }
+        const text = problemsOf({ tlsMode: "provided", tlsCertificate: pem.keyPem + pem.certificatePem, tlsKey: pem.keyPem }, ["tlsKey"]).join("\n");
+        assert.match(text, /catbox-gke:tlsCertificate = \[not shown\]: .*no private key/);
+        assert.ok(!text.includes(pem.keyPem.split("\n")[1]), text);
+    });
+
+    it("takes an empty value as unset", () => {
+        assert.equal(config({ adminEmail: "" }).adminEmail, undefined);
+        assert.equal(config({ motd: "" }).motd, "Hello this is catbox");
+        assert.deepEqual(problemsOf({ platform: "kubeconfig", image: "" }).filter((p) => p.includes(":image")),
+            ["catbox-gke:image = (unset): is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)"]);
     });
 
     it("asks for gcp:project with platform gke", () => {
@@ -162,6 +209,16 @@ describe("stack config: good configs", () => {
         assert.deepEqual(c.opers, { alice: "s3cret-Pass" });
         assert.deepEqual(c.users, [{ id: "user0", usermask: "*", hostmask: "*.example.org", floodExempt: true, spoof: "staff.example.org" }]);
         assert.equal(c.clusterLocation, "europe-west4");
+    });
+
+    it("keeps an oper named __proto__ (never dropped by building an object)", () => {
+        const c = config({ opers: '{"__proto__":"pw-Proto1","alice":"pw-Alice1"}' }, ["opers"]);
+        assert.deepEqual(Object.entries(c.opers!), [["__proto__", "pw-Proto1"], ["alice", "pw-Alice1"]]);
+    });
+
+    it("accepts what catbox reads the same way: lower-case names, inner spaces in a MOTD, durations at the bounds", () => {
+        const c = config({ motd: "Welcome,\u00a0be nice", pingTime: "1s", deadTime: "24h", serverNamePattern: "irc-{n}.chat.example.org" });
+        assert.deepEqual([c.motd, c.pingTime, c.deadTime], ["Welcome,\u00a0be nice", "1s", "24h"]);
     });
 
     it("takes region and zone from the gcp provider's config", () => {

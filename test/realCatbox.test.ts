@@ -39,14 +39,16 @@ const namesOf = (replicas: number) => Array.from({ length: replicas }, (_, n) =>
 
 /** The operator's own pair for every name the tests use (tlsMode provided). */
 const pair = selfSignedPair(namesOf(5));
-const opers = { alice: "Alice-oper-pass1", bob: "Bob-oper-pass2" };
+// "__proto__" too: a name that building an object by assignment would drop.
+const opersJson = '{"alice":"Alice-oper-pass1","bob":"Bob-oper-pass2","__proto__":"Proto-oper-pass3"}';
+const opers: [string, string][] = Object.entries(JSON.parse(opersJson));
 const spoof = "staff.example.org";
 const values = (replicas: number, tls: TlsPair = pair, extra: Record<string, string> = {}) => ({
     replicas: String(replicas),
     tlsMode: "provided",
     tlsCertificate: tls.certificatePem,
     tlsKey: tls.keyPem,
-    opers: JSON.stringify(opers),
+    opers: opersJson,
     users: JSON.stringify([{ usermask: "*spoofme", hostmask: "*", spoof }]),
     ...extra,
 });
@@ -126,7 +128,7 @@ describe("the real catbox: what a user's client meets", { skip: noDaemon }, () =
         }
     });
 
-    for (const [name, password] of Object.entries(opers)) {
+    for (const [name, password] of opers) {
         it(`OPER ${name} with its configured password gets 381`, step, async () => {
             const c = await ctx.net.client(1, `op${name}`, tlsTo(1));
             await c.ask(`OPER ${name} ${password}`, / 381 /);

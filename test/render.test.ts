@@ -65,6 +65,25 @@ describe("npm run render", () => {
         }
     });
 
+    it("a stack file that is not YAML: exit code 1, a YAML error with its line; an empty value counts as unset", () => {
+        const stack = `test-yaml-${process.pid}`;
+        const file = path.join(root, `Pulumi.${stack}.yaml`);
+        try {
+            writeFileSync(file, "config:\n  catbox-gke:platform: kubeconfig\n  catbox-gke:motd: [unclosed\n  catbox-gke:replicas: 2\n");
+            const bad = render(stack);
+            assert.equal(bad.code, 1);
+            assert.match(bad.stderr, new RegExp(`^error: Pulumi\\.${stack}\\.yaml:[34]:\\d+: not valid YAML: `));
+            assert.ok(!/\n\s+at /.test(bad.stderr), `a stack trace:\n${bad.stderr}`);
+            writeFileSync(file, "config:\n  catbox-gke:platform: kubeconfig\n  catbox-gke:image:\n");
+            const empty = render(stack);
+            assert.equal(empty.code, 1);
+            assert.match(empty.stderr, /catbox-gke:image = \(unset\): is required with platform kubeconfig/);
+        } finally {
+            rmSync(file, { force: true });
+            rmSync(path.join(root, "out", stack), { recursive: true, force: true });
+        }
+    });
+
     it("an unknown stack: exit code 1 and says so", () => {
         const r = render("no-such-stack");
         assert.equal(r.code, 1);
