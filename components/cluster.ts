@@ -3,6 +3,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { nodesTotal } from "./sizing";
 
 export interface GkeClusterArgs {
     project: string;
@@ -22,13 +23,6 @@ export const nodeRoles = [
     "roles/monitoring.viewer",
     "roles/stackdriver.resourceMetadata.writer",
 ];
-
-/** Zones of a regional cluster's default node locations. */
-const zonesPerRegion = 3;
-
-export function isRegional(location: string): boolean {
-    return !/-[a-z]$/.test(location);
-}
 
 /** A kubeconfig that holds no credential: kubectl and the provider ask gke-gcloud-auth-plugin. */
 export function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: string): string {
@@ -118,7 +112,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             },
         }, { ...parent, dependsOn: this.nodeRoleBindings });
 
-        this.nodesTotal = args.nodeCount * (isRegional(args.location) ? zonesPerRegion : 1);
+        this.nodesTotal = nodesTotal(args.nodeCount, args.location);
 
         this.kubeconfig = pulumi.secret(pulumi
             .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])

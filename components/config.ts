@@ -3,6 +3,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
 import { serverName } from "./names";
+import { nodeRoom, nodesTotal, podSize, reloaderSize } from "./sizing";
 
 export const project = "catbox-gke";
 
@@ -196,9 +197,15 @@ const fields = {
         allowed: "must be an email address of at most 254 characters",
     },
     maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
-    pingTime: { schema: goDuration().default("30s"), allowed: durationAllowed("30s, 2m or 1h30m") },
-    deadTime: { schema: goDuration().default("240s"), allowed: durationAllowed("240s or 4m") },
+    // A dead peer (or client) is noticed within deadTime; a live client answers the
+    // PING sent at pingTime idle long before deadTime.
+    pingTime: { schema: goDuration().default("15s"), allowed: durationAllowed("15s, 2m or 1h30m") },
+    deadTime: { schema: goDuration().default("45s"), allowed: durationAllowed("45s or 4m") },
     connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
+    clientsPerPod: {
+        schema: int(50, 5000).default(500),
+        allowed: "must be a whole number from 50 to 5000: the clients each daemon should hold (it sizes the pods)",
+    },
     clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
     linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
     exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },
@@ -390,6 +397,19 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const clusterLocation = v.clusterLocation ?? raw.gcp?.zone ?? `${region}-a`;
     if (ok("region", "clusterLocation") && clusterLocation !== region && !clusterLocation.startsWith(`${region}-`)) {
         problem("clusterLocation", `must be in region ${region} (the static IP and the registry are regional)`);
+    }
+    // Pods that cannot fit their nodes stay Pending: say so before anything is created.
+    const room = nodeRoom[v.machineType ?? ""];
+    if (room && v.platform === "gke" && ok("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation")) {
+        const size = podSize(v.clientsPerPod!);
+        const perNode = Math.ceil(v.replicas! / nodesTotal(v.nodeCount!, clusterLocation));
+        const memory = perNode * (size.memoryMiB + reloaderSize.memoryMiB);
+        const cpu = perNode * (size.cpuRequestMilli + reloaderSize.cpuRequestMilli);
+        if (memory > room.memoryMiB || cpu > room.cpuMilli) {
+            problem("clientsPerPod", `needs ${memory} MiB and ${cpu}m CPU on each node (${perNode} pod(s) of ${size.memoryMiB + reloaderSize.memoryMiB} MiB ` +
+                `and ${size.cpuRequestMilli + reloaderSize.cpuRequestMilli}m), but a ${v.machineType} node has about ${room.memoryMiB} MiB and ` +
+                `${room.cpuMilli}m left after GKE's own pods: lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`);
+        }
     }
 
     if (problems.length > 0) throw new ConfigError(problems);

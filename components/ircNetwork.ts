@@ -8,14 +8,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { CatboxSecrets, NetworkConfig, renderNetworkFiles, restartChecksum } from "./catboxConfig";
 import type { CatboxConfig } from "./config";
 import { configDir, containerLinkPort, containerTlsPort, podName } from "./names";
+import { podSize, reloaderSize } from "./sizing";
 
 export const reloaderScriptPath = path.join(__dirname, "..", "configs", "reloader.sh");
 
 /** The numeric user both containers run as: the distroless "nonroot" user of configs/Dockerfile. */
 export const runAsUser = 65532;
 
+/** Where the reloader's watchdog keeps "healthy" (an emptyDir: the root filesystem is read-only). */
+export const watchdogStateDir = "/run/catbox-gke";
+
+/**
+ * Seconds a deleted pod keeps serving before catbox gets SIGTERM: time for its
+ * endpoint to leave the client Service and for the load balancer's health check
+ * of the node to fail (GKE's target-pool check for externalTrafficPolicy Local:
+ * every 8 s, unhealthy after 3 failures, so about 24 s), so that no new client is
+ * sent to a daemon that is about to exit. catbox exits at once on SIGTERM.
+ */
+export const drainSeconds = 30;
+
 export interface IrcNetworkArgs {
-    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "reloaderImage">;
+    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "reloaderImage" | "clientsPerPod">;
     /** The catbox image; by digest where the stack builds it. */
     image: pulumi.Input<string>;
     credentials: { [K in keyof CatboxSecrets]: pulumi.Input<CatboxSecrets[K]> };
@@ -119,6 +132,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
             ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
             : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
 
+        const size = podSize(cfg.clientsPerPod);
         const containerSecurity = {
             runAsNonRoot: true,
             allowPrivilegeEscalation: false,
@@ -150,7 +164,8 @@ export class IrcNetwork extends pulumi.ComponentResource {
                         shareProcessNamespace: true,
                         automountServiceAccountToken: false,
                         enableServiceLinks: false,
-                        terminationGracePeriodSeconds: 30,
+                        // The drain, plus time for catbox and the reloader to exit.
+                        terminationGracePeriodSeconds: drainSeconds + 10,
                         securityContext: {
                             runAsNonRoot: true,
                             runAsUser,
@@ -165,16 +180,22 @@ export class IrcNetwork extends pulumi.ComponentResource {
                                 image: args.image,
                                 // The image's entrypoint is catbox (configs/Dockerfile); each pod reads its own file.
                                 args: ["-conf", `${configDir}/$(POD_NAME).conf`],
-                                env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+                                env: [
+                                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                                    // Go collects before the kernel's limit kills the pod (components/sizing.ts).
+                                    { name: "GOMEMLIMIT", value: `${size.goMemLimitMiB}MiB` },
+                                ],
                                 ports: [
                                     { name: "irc", containerPort: containerLinkPort, protocol: "TCP" },
                                     { name: "ircs", containerPort: containerTlsPort, protocol: "TCP" },
                                 ],
-                                readinessProbe: { tcpSocket: { port: "irc" }, initialDelaySeconds: 2, periodSeconds: 10 },
-                                livenessProbe: { tcpSocket: { port: "irc" }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
+                                // No probes here: a TCP probe passes on a frozen daemon and fills its log.
+                                // The reloader's watchdog speaks IRC to it, kills it when it hangs, and
+                                // carries the pod's readiness.
+                                lifecycle: { preStop: { sleep: { seconds: drainSeconds } } },
                                 resources: {
-                                    requests: { cpu: "50m", memory: "64Mi" },
-                                    limits: { cpu: "500m", memory: "256Mi" },
+                                    requests: { cpu: `${size.cpuRequestMilli}m`, memory: `${size.memoryMiB}Mi` },
+                                    limits: { cpu: `${size.cpuLimitMilli}m`, memory: `${size.memoryMiB}Mi` },
                                 },
                                 securityContext: containerSecurity,
                                 volumeMounts: [configMount],
@@ -186,19 +207,28 @@ export class IrcNetwork extends pulumi.ComponentResource {
                                 env: [
                                     { name: "CONFIG_DIR", value: configDir },
                                     { name: "TARGET_NAME", value: "catbox" },
+                                    { name: "HEALTH_PORT", value: String(containerLinkPort) },
+                                    { name: "STATE_DIR", value: watchdogStateDir },
                                 ],
+                                // Ready while catbox answers IRC (the watchdog's last check).
+                                readinessProbe: { exec: { command: ["test", "-f", `${watchdogStateDir}/healthy`] }, periodSeconds: 5 },
                                 resources: {
-                                    requests: { cpu: "5m", memory: "8Mi" },
-                                    limits: { cpu: "50m", memory: "32Mi" },
+                                    requests: { cpu: `${reloaderSize.cpuRequestMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
+                                    limits: { cpu: `${reloaderSize.cpuLimitMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
                                 },
                                 securityContext: containerSecurity,
-                                volumeMounts: [configMount, { name: "reloader", mountPath: "/reloader", readOnly: true }],
+                                volumeMounts: [
+                                    configMount,
+                                    { name: "reloader", mountPath: "/reloader", readOnly: true },
+                                    { name: "watchdog", mountPath: watchdogStateDir },
+                                ],
                             },
                         ],
                         volumes: [
                             // Mounted as a directory, never with subPath: a subPath mount never sees an update.
                             { name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } },
                             { name: "reloader", configMap: { name: this.reloaderScript.metadata.name, defaultMode: 0o444 } },
+                            { name: "watchdog", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
                         ],
                     },
                 },

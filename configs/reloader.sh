@@ -1,19 +1,38 @@
 #!/bin/sh
-# The article's `kubectl exec … pkill -HUP catbox`, done by itself: runs beside
-# catbox in the same pod (shareProcessNamespace) and sends it SIGHUP whenever
-# kubelet swaps the mounted Secret. kubelet updates a Secret volume atomically by
-# pointing the `..data` symlink at a new timestamped directory, so the target of
-# that one link changes exactly once per update.
+# Runs beside catbox in the same pod (shareProcessNamespace) and does by itself
+# what the article did by hand:
+# - reload: kubelet updates a Secret volume atomically by pointing the `..data`
+#   symlink at a new timestamped directory, so the target of that one link
+#   changes exactly once per update; each change gets catbox one SIGHUP (the
+#   article's `kubectl exec … pkill -HUP catbox`).
+# - watchdog: a frozen or deadlocked catbox still accepts TCP connections (the
+#   kernel does that), so a TCP probe passes. Every HEALTH_SECONDS this speaks
+#   IRC to it instead: an unregistered PING gets "451 You have not registered"
+#   from catbox's main loop. While catbox answers, $STATE_DIR/healthy exists
+#   (the pod's readiness probe looks for it); after HEALTH_FAILURES failed
+#   checks in a row, catbox is killed so that kubelet restarts it.
 #
-# POSIX sh (busybox ash in the pod, dash in the tests). Environment:
-#   CONFIG_DIR    the mounted Secret            (default /etc/catbox)
-#   TARGET_NAME   the process to signal (comm)  (default catbox)
-#   POLL_SECONDS  how often to look             (default 2)
+# POSIX sh with nc and timeout (busybox in the pod). Environment:
+#   CONFIG_DIR       the mounted Secret                          (default /etc/catbox)
+#   TARGET_NAME      the process to signal (comm)                (default catbox)
+#   POLL_SECONDS     how often to look at ..data                 (default 2)
+#   HEALTH_HOST      where catbox's plaintext port is reached    (default 127.0.0.1)
+#   HEALTH_PORT      that port                                   (default 6667)
+#   HEALTH_SECONDS   how often to check that catbox answers      (default 15)
+#   HEALTH_TIMEOUT   how long an answer may take, seconds        (default 5)
+#   HEALTH_FAILURES  failed checks in a row before the kill      (default 3)
+#   STATE_DIR        a writable directory for "healthy"          (default /run/catbox-gke)
 set -u
 
 dir="${CONFIG_DIR:-/etc/catbox}"
 name="${TARGET_NAME:-catbox}"
 interval="${POLL_SECONDS:-2}"
+health_host="${HEALTH_HOST:-127.0.0.1}"
+health_port="${HEALTH_PORT:-6667}"
+health_every="${HEALTH_SECONDS:-15}"
+health_timeout="${HEALTH_TIMEOUT:-5}"
+max_failures="${HEALTH_FAILURES:-3}"
+state="${STATE_DIR:-/run/catbox-gke}"
 
 log() { echo "reloader: $*"; }
 
@@ -28,22 +47,15 @@ target_pids() {
     done
 }
 
-trap 'log "stopping"; exit 0' TERM INT
-
-last=$(current)
-log "watching $dir/..data (now ${last:-missing}) for $name, every ${interval}s"
-
-while :; do
-    sleep "$interval" &
-    wait $!
+reload() {
     now=$(current)
-    [ -n "$now" ] && [ "$now" != "$last" ] || continue
+    [ -n "$now" ] && [ "$now" != "$last" ] || return 0
     pids=$(target_pids)
     if [ -z "$pids" ]; then
         # catbox is not running (it is restarting): it reads the new files when it starts.
         log "config changed to $now; no $name process running, it will read the new files when it starts"
         last=$now
-        continue
+        return 0
     fi
     # shellcheck disable=SC2086 # one PID per word
     if kill -HUP $pids; then
@@ -52,4 +64,52 @@ while :; do
     else
         log "config changed to $now but SIGHUP to $name (pid $(echo $pids)) failed; will retry"
     fi
+}
+
+# Does catbox's main loop answer? QUIT ends the exchange, so catbox logs one short connection.
+answers() {
+    printf 'PING :watchdog\r\nQUIT\r\n' | timeout "$health_timeout" nc "$health_host" "$health_port" 2>/dev/null | grep -q ' 451 '
+}
+
+check_health() {
+    pids=$(target_pids)
+    if [ -z "$pids" ]; then
+        rm -f "$state/healthy"
+        failures=0
+        return 0
+    fi
+    if answers; then
+        [ "$failures" -gt 0 ] && log "$name answers again"
+        failures=0
+        : > "$state/healthy"
+        return 0
+    fi
+    failures=$((failures + 1))
+    rm -f "$state/healthy"
+    log "health check failed ($failures of $max_failures): $name did not answer IRC on $health_host:$health_port within ${health_timeout}s"
+    if [ "$failures" -ge "$max_failures" ]; then
+        # shellcheck disable=SC2086 # one PID per word
+        log "$name (pid $(echo $pids)) is hung: killing it so that kubelet restarts it"
+        kill -KILL $pids
+        failures=0
+    fi
+}
+
+trap 'log "stopping"; exit 0' TERM INT
+
+mkdir -p "$state"
+rm -f "$state/healthy"
+last=$(current)
+failures=0
+next_check=0
+log "watching $dir/..data (now ${last:-missing}) for $name, every ${interval}s; health check every ${health_every}s"
+
+while :; do
+    sleep "$interval" &
+    wait $!
+    reload
+    now_s=$(date +%s)
+    [ "$now_s" -ge "$next_check" ] || continue
+    next_check=$((now_s + health_every))
+    check_health
 done

@@ -10,7 +10,8 @@ const secrets = { linkSecret: "network-secret-0123456789", ...placeholderTls };
 
 /** Render a network and read every file back the way catbox does. */
 function network(values: Record<string, string> = {}, secretKeys: string[] = ["opers"]) {
-    const cfg = parseConfig(raw(values, secretKeys));
+    // Nodes enough for 20 daemons: the files do not depend on them.
+    const cfg = parseConfig(raw({ machineType: "e2-standard-4", ...values }, secretKeys));
     const files = renderNetworkFiles(cfg, secrets);
     const daemons = Array.from({ length: cfg.replicas }, (_, n) => {
         const conf = parseCatboxConf(files[`${cfg.networkName}-${n}.conf`]);
@@ -139,7 +140,7 @@ describe("restart checksum", () => {
     const sum = (values: Record<string, string>) => restartChecksum(config(values, ["opers"]));
     const base = sum({});
 
-    for (const [key, value] of [["motd", "new motd"], ["opers", '{"alice":"new-pass"}'], ["pingTime", "45s"], ["deadTime", "300s"],
+    for (const [key, value] of [["motd", "new motd"], ["opers", '{"alice":"new-pass"}'], ["pingTime", "20s"], ["deadTime", "300s"],
         ["connectAttemptTime", "20s"], ["adminEmail", "new@example.org"], ["users", '[{"usermask":"*","hostmask":"*"}]'],
         ["replicas", "3"], ["clientPort", "6697"], ["linkPort", "6668"]] as const) {
         it(`ignores ${key}: SIGHUP reloads it, or it is not in catbox.conf`, () => assert.equal(sum({ [key]: value }), base));

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { ConfigError, configDefaults, configKeys, parseConfig } from "../components/config";
+import { nodeRoom, podSize, reloaderSize } from "../components/sizing";
 import { config, otherKeyPem, placeholderTls, raw } from "./helpers";
 
 const pem = placeholderTls;
@@ -89,6 +90,9 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["motd starting with a no-break space", { motd: "\u00a0Welcome" }, [], "motd"],
     ["serverInfo ending in an ideographic space", { serverInfo: "IRC\u3000" }, [], "serverInfo"],
     ["oper password ending in U+2028", { opers: '{"alice":"password\\u2028"}' }, ["opers"], "opers"],
+    ["clientsPerPod under 50", { clientsPerPod: "10" }, [], "clientsPerPod"],
+    ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
+    ["two pods a node that do not fit an e2-small", { clientsPerPod: "1000", replicas: "4", nodeCount: "2" }, [], "clientsPerPod"],
     ["a private key pasted into tlsCertificate (exported in plain)", { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
 ];
 
@@ -186,7 +190,7 @@ describe("stack config: good configs", () => {
         assert.equal(c.motd, "Hello this is catbox");
         assert.equal(c.adminEmail, undefined);
         assert.equal(c.maxNickLength, 9);
-        assert.deepEqual([c.pingTime, c.deadTime, c.connectAttemptTime], ["30s", "240s", "1s"]);
+        assert.deepEqual([c.pingTime, c.deadTime, c.connectAttemptTime], ["15s", "45s", "1s"]);
         assert.deepEqual([c.clientPort, c.linkPort, c.exposePlaintext], [7000, 6667, false]);
         assert.equal(c.tlsMode, "selfSigned");
         assert.deepEqual(c.users, []);
@@ -201,7 +205,7 @@ describe("stack config: good configs", () => {
             replicas: "20", nodeCount: "3", spotNodes: "true", deletionProtection: "false", exposePlaintext: "true",
             opers: '{"alice":"s3cret-Pass"}', users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true,"spoof":"staff.example.org"}]',
             tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem, linkSecret: "0123456789abcdef0123",
-            region: "europe-west4", clusterLocation: "europe-west4",
+            region: "europe-west4", clusterLocation: "europe-west4", machineType: "e2-standard-4",
         }, ["opers", "tlsKey", "linkSecret"]);
         assert.equal(c.replicas, 20);
         assert.equal(c.spotNodes, true);
@@ -262,6 +266,25 @@ describe("Pulumi.yaml declares the schema's keys", () => {
         const secret = Object.keys(declared).filter((k) => declared[k].secret).sort();
         assert.deepEqual(secret, ["linkSecret", "opers", "tlsKey"]);
         for (const key of secret) assert.throws(() => config({ [key]: "x" }), new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`));
+    });
+});
+
+describe("the README's sizing table", () => {
+    it("gives what the program sets for each clientsPerPod, and how many pods fit each machine type", () => {
+        const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const rows = [...readme.matchAll(/^\| (\d+)(?: \(default\))? \| (\d+) MiB \| (\d+) MiB \| (\d+)m \/ (\d+)m \| (.+) \|$/gm)];
+        assert.ok(rows.length >= 4, "no sizing table");
+        for (const [, clients, memory, gomemlimit, request, limit, fits] of rows) {
+            const s = podSize(Number(clients));
+            assert.deepEqual([Number(memory), Number(gomemlimit), Number(request), Number(limit)],
+                [s.memoryMiB, s.goMemLimitMiB, s.cpuRequestMilli, s.cpuLimitMilli], `row ${clients}`);
+            for (const [, type, count] of fits.matchAll(/(e2-[a-z0-9-]+) (\d+)/g)) {
+                const room = nodeRoom[type];
+                const perPod = { m: s.memoryMiB + reloaderSize.memoryMiB, c: s.cpuRequestMilli + reloaderSize.cpuRequestMilli };
+                assert.equal(Number(count), Math.min(Math.floor(room.memoryMiB / perPod.m), Math.floor(room.cpuMilli / perPod.c)), `row ${clients}, ${type}`);
+            }
+        }
+        assert.equal(configDefaults().clientsPerPod, Number(rows.find((r) => r[0].includes("(default)"))![1]));
     });
 });
 

@@ -43,14 +43,15 @@ describe("the network's objects", () => {
         assert.equal(sts.spec.serviceName, headless.inputs.metadata.name);
         const catbox = container(resources, "catbox");
         assert.deepEqual([...(catbox.command ?? []), ...catbox.args].slice(-2), ["-conf", "/etc/catbox/$(POD_NAME).conf"]);
-        assert.deepEqual(catbox.env, [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]);
+        assert.deepEqual(catbox.env.find((e: any) => e.name === "POD_NAME"), { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
         const secretName = one(resources, T.secret).inputs.metadata.name;
         const volume = podSpec(resources).volumes.find((v: any) => v.secret);
         assert.equal(volume.secret.secretName, secretName);
+        const fromConfig = new Set(podSpec(resources).volumes.filter((v: any) => v.secret || v.configMap).map((v: any) => v.name));
         for (const c of podSpec(resources).containers) {
             for (const m of c.volumeMounts) {
                 assert.equal(m.subPath, undefined, "a subPath mount never sees a Secret update");
-                assert.equal(m.readOnly, true);
+                if (fromConfig.has(m.name)) assert.equal(m.readOnly, true, `${c.name} may write ${m.mountPath}`);
             }
         }
         assert.ok(catbox.volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === "/etc/catbox"));
@@ -91,20 +92,70 @@ describe("the network's objects", () => {
         assert.ok((await affinity({ nodeCount: "1", replicas: "3", clusterLocation: "us-west1" })).requiredDuringSchedulingIgnoredDuringExecution);
     });
 
-    it("a PDB of maxUnavailable 1, TCP probes on the link port, a grace period, requests and limits", async () => {
+    it("a PDB of maxUnavailable 1", async () => {
         const { resources } = await run();
         const pdb = one(resources, T.pdb).inputs.spec;
         assert.equal(pdb.maxUnavailable, 1);
         assert.deepEqual(pdb.selector, one(resources, T.statefulSet).inputs.spec.selector);
+    });
+
+    it("no TCP probe on catbox: the reloader's watchdog checks it over IRC on the link port and carries readiness", async () => {
+        const { resources } = await run();
         const catbox = container(resources, "catbox");
-        const irc = catbox.ports.find((p: any) => p.name === "irc");
-        assert.equal(irc.containerPort, containerLinkPort);
-        for (const probe of [catbox.readinessProbe, catbox.livenessProbe]) assert.deepEqual(probe.tcpSocket, { port: "irc" });
-        assert.ok(podSpec(resources).terminationGracePeriodSeconds > 0);
-        for (const c of podSpec(resources).containers) {
-            assert.ok(c.resources.requests.cpu && c.resources.requests.memory, c.name);
-            assert.ok(c.resources.limits.memory, c.name);
+        assert.equal(catbox.readinessProbe, undefined);
+        assert.equal(catbox.livenessProbe, undefined);
+        const reloader = container(resources, "reloader");
+        const env = Object.fromEntries(reloader.env.map((e: any) => [e.name, e.value]));
+        // The port the watchdog speaks to is the port catbox listens on.
+        assert.equal(env.HEALTH_PORT, String(catbox.ports.find((p: any) => p.name === "irc").containerPort));
+        assert.equal(env.HEALTH_PORT, String(containerLinkPort));
+        // Readiness looks for the file the watchdog writes, on a writable volume of the reloader's own.
+        const [test, flag, file] = reloader.readinessProbe.exec.command;
+        assert.deepEqual([test, flag], ["test", "-f"]);
+        assert.equal(file, `${env.STATE_DIR}/healthy`);
+        const stateMount = reloader.volumeMounts.find((m: any) => m.mountPath === env.STATE_DIR);
+        assert.ok(stateMount && !stateMount.readOnly, "the watchdog's state directory is not writable");
+        assert.ok(podSpec(resources).volumes.find((v: any) => v.name === stateMount.name).emptyDir);
+        assert.match(readFileSync(reloaderScriptPath, "utf8"), /STATE_DIR:-[^}]+}/);
+    });
+
+    it("a drain: catbox keeps serving through a preStop sleep that outlasts the load balancer's health check, within the grace period", async () => {
+        const spec = podSpec((await run()).resources);
+        const sleep = container((await run()).resources, "catbox").lifecycle.preStop.sleep.seconds;
+        // GKE's target-pool health check of a Local service: every 8 s, unhealthy after 3 failures.
+        assert.ok(sleep >= 8 * 3, `preStop sleep ${sleep}s ends before the load balancer stops sending clients`);
+        assert.ok(spec.terminationGracePeriodSeconds > sleep, "the grace period ends the sleep early");
+    });
+
+    it("sizes catbox from clientsPerPod: memory request = limit, GOMEMLIMIT under it, CPU from the benchmark", async () => {
+        const size = async (clients: string) => {
+            const c = container((await run({ clientsPerPod: clients, machineType: "e2-standard-4" })).resources, "catbox");
+            const gomemlimit = c.env.find((e: any) => e.name === "GOMEMLIMIT").value;
+            return { r: c.resources, gomemlimit: Number(/^(\d+)MiB$/.exec(gomemlimit)![1]), memory: Number(/^(\d+)Mi$/.exec(c.resources.limits.memory)![1]) };
+        };
+        const small = await size("100");
+        const big = await size("2000");
+        for (const s of [small, big]) {
+            assert.equal(s.r.requests.memory, s.r.limits.memory, "memory is not overcommitted");
+            assert.ok(s.gomemlimit < s.memory && s.gomemlimit >= s.memory * 0.5, `GOMEMLIMIT ${s.gomemlimit}MiB for a ${s.memory}Mi limit`);
         }
+        // Measured: about 0.1 MiB of data per client with GOMEMLIMIT; the limit leaves room for 2.5 times that.
+        assert.ok(big.memory >= 64 + 2000 * 0.25, `${big.memory}Mi for 2000 clients`);
+        assert.ok(big.memory > small.memory);
+        assert.ok(parseInt(big.r.requests.cpu) > parseInt(small.r.requests.cpu));
+    });
+
+    it("the default pods fit the default node pool, with GKE's own pods", async () => {
+        const { resources } = await run();
+        const spec = podSpec(resources);
+        const mi = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]);
+        const m = (q: string) => Number(/^(\d+)m$/.exec(q)![1]);
+        const memory = spec.containers.reduce((a: number, c: any) => a + mi(c.resources.requests.memory), 0);
+        const cpu = spec.containers.reduce((a: number, c: any) => a + m(c.resources.requests.cpu), 0);
+        // One pod a node (replicas 2 on 2 nodes). An e2-small: 2 GiB, 940m allocatable, less GKE's
+        // reservation (25% of memory + 100 MiB eviction) and about 500 MiB / 400m of GKE's own pods.
+        assert.ok(memory <= 2048 * 0.75 - 100 - 500, `${memory} MiB`);
+        assert.ok(cpu <= 940 - 400, `${cpu}m`);
     });
 
     it("Pod Security 'restricted' for every container", async () => {
@@ -161,7 +212,7 @@ describe("what a config change touches", () => {
         ["a MOTD change", { motd: "A new message of the day" }],
         ["an oper change", { opers: '{"alice":"Pass-word-2","bob":"Pass-word-3"}' }],
         ["a user change", { users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true}]' }],
-        ["a ping time change", { pingTime: "45s" }],
+        ["a ping time change", { pingTime: "20s" }],
     ] as const) {
         it(`${what} changes the Secret and nothing else: catbox reloads it on SIGHUP`, async () => {
             const a = await run(base, secretKeys);

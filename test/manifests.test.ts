@@ -52,7 +52,7 @@ describe("Kubernetes manifests against the published schemas", () => {
     }
 
     for (const [what, values] of [
-        ["plaintext published, 20 daemons, spot nodes", { exposePlaintext: "true", replicas: "20", spotNodes: "true" }],
+        ["plaintext published, 20 daemons, spot nodes", { exposePlaintext: "true", replicas: "20", spotNodes: "true", nodeCount: "10", machineType: "e2-standard-2" }],
         ["one daemon, a regional cluster", { replicas: "1", clusterLocation: "us-west1" }],
         ["platform kubeconfig with a NodePort", { platform: "kubeconfig", image: "catbox:v1.13.0", clientServiceType: "NodePort" }],
     ] as const) {

@@ -65,12 +65,12 @@ function servedCertificate(c: IrcClient): X509Certificate {
 }
 
 /** A network of `replicas` pods, started together, fully linked before the tests run. */
-function network(block: number, replicas: number, reloader = false) {
+function network(block: number, replicas: number, reloader = false, reloaderEnv: Record<string, string> = {}) {
     const ctx = {} as { net: LocalNetwork };
     before(async () => {
         ctx.net = new LocalNetwork({
             binary: daemon, shape, files: await files(replicas), block,
-            ...(reloader ? { reloaderShell: ["busybox", "sh"] } : {}),
+            ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
         });
         await Promise.all(namesOf(replicas).map((_, n) => ctx.net.start(n)));
         const probe = await ctx.net.client(0, "probe");
@@ -198,6 +198,70 @@ describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", 
         await net.waitForLinks(watcher, 3, linkTimeoutMs);
         assert.deepEqual(await watcher.links(), namesOf(3).sort());
         assert.ok(await watcher.alive());
+    });
+
+    it("catbox logged no config error", () => {
+        assert.deepEqual(ctx.net.configErrors(), []);
+    });
+});
+
+describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods }, () => {
+    // Faster than the pod's defaults (every 15 s, 5 s to answer, 3 failures), same logic.
+    const ctx = network(7, 2, true, { HEALTH_SECONDS: "1", HEALTH_TIMEOUT: "3", HEALTH_FAILURES: "3" });
+
+    it("a frozen daemon (SIGSTOP) is no longer ready, is killed, restarts and links again", { timeout: 60_000 }, async () => {
+        const net = ctx.net;
+        for (let i = 0; i < 50 && !net.ready(1); i++) await sleep(100);
+        assert.ok(net.ready(1), "ready while catbox answers");
+        const frozen = net.catboxPid(1);
+        process.kill(frozen, "SIGSTOP");
+        const start = Date.now();
+        let sawUnready = false;
+        let pid = frozen;
+        while (Date.now() - start < 20_000) {
+            sawUnready ||= !net.ready(1);
+            try {
+                pid = net.catboxPid(1);
+            } catch {
+                // between the kill and the restart
+            }
+            if (pid !== frozen) break;
+            await sleep(100);
+        }
+        assert.notEqual(pid, frozen, `the frozen catbox was not replaced within 20 s:\n${net.reloaderLog(1)}`);
+        assert.ok(sawUnready, "the frozen daemon stayed ready");
+        assert.match(net.reloaderLog(1), /catbox \(pid \d+\) is hung: killing it/);
+        const watcher = await net.client(0, "watcher", tlsTo(0));
+        await net.waitForLinks(watcher, 2, linkTimeoutMs);
+        for (let i = 0; i < 50 && !net.ready(1); i++) await sleep(100);
+        assert.ok(net.ready(1), "ready again once the new catbox answers");
+    });
+
+    it("a busy daemon is left alone: 200 clients in one channel, 10 talking", { timeout: 60_000 }, async () => {
+        const net = ctx.net;
+        const pids = [net.catboxPid(0), net.catboxPid(1)];
+        const logBefore = [net.reloaderLog(0).length, net.reloaderLog(1).length];
+        const crowd: IrcClient[] = [];
+        for (let batch = 0; batch < 4; batch++) {
+            crowd.push(...await Promise.all(Array.from({ length: 50 }, async (_, k) => {
+                const i = batch * 50 + k;
+                const c = await net.client(i % 2, `busy${i}`, tlsTo(i % 2));
+                c.keepLines = false;
+                c.send("JOIN #busy");
+                return c;
+            })));
+        }
+        for (let s = 0; s < 8; s++) {
+            for (const t of crowd.slice(0, 10)) for (let k = 0; k < 5; k++) t.send(`PRIVMSG #busy :line ${s}.${k} from ${t.nick}`);
+            await sleep(1000);
+        }
+        assert.deepEqual([net.catboxPid(0), net.catboxPid(1)], pids);
+        for (const n of [0, 1]) {
+            const during = net.reloaderLog(n).slice(logBefore[n]);
+            assert.ok(!/health check failed/.test(during), during);
+            assert.ok(net.ready(n));
+        }
+        assert.equal(crowd.filter((c) => c.closed).length, 0, "clients were dropped");
     });
 
     it("catbox logged no config error", () => {

@@ -60,7 +60,9 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         symlinkSync(process.execPath, catboxBin);
         await startCatbox();
         reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
-            env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: targetName, POLL_SECONDS: String(poll) },
+            env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: targetName, POLL_SECONDS: String(poll),
+                // The stand-in speaks no IRC: its health is test/realCatbox.test.ts's business.
+                HEALTH_SECONDS: "3600", STATE_DIR: path.join(work, "state") },
             stdio: ["ignore", "pipe", "pipe"],
         });
         reloader.stdout!.on("data", (d) => (reloaderLog += d));

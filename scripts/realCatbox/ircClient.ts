@@ -15,6 +15,9 @@ export interface ConnectOptions {
 
 export class IrcClient {
     readonly lines: string[] = [];
+    /** Called with every line; under load, set `keepLines` false so that lines are not kept. */
+    onLine?: (line: string) => void;
+    keepLines = true;
     private waiters: (() => void)[] = [];
     private closedFlag = false;
 
@@ -29,7 +32,8 @@ export class IrcClient {
                 buffer = buffer.slice(i + 1);
                 // Answer the server's PING as any client does, so idle clients stay.
                 if (line.startsWith("PING ")) socket.write(`PONG ${line.slice(5)}\r\n`);
-                this.lines.push(line);
+                this.onLine?.(line);
+                if (this.keepLines) this.lines.push(line);
             }
             this.wake();
         });

@@ -6,7 +6,7 @@
 // mount path, each per-pod Service (DNS name and port -> that pod's address and
 // container port) and the pod's own address to listen on.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -34,8 +34,10 @@ export interface LocalNetworkOptions {
     block: number;
     /** Run configs/reloader.sh in each pod, under this shell (the pod's is busybox sh). */
     reloaderShell?: string[];
-    /** The reloader's POLL_SECONDS; its default when unset. */
-    reloaderPollSeconds?: number;
+    /** More of the reloader's environment (POLL_SECONDS, HEALTH_SECONDS …); its defaults where unset. */
+    reloaderEnv?: Record<string, string>;
+    /** More of catbox's environment (GOMEMLIMIT …). */
+    catboxEnv?: Record<string, string>;
 }
 
 /** How a pod's PID namespace is made here, if it can be: unshare as root, else in a user namespace. */
@@ -116,12 +118,18 @@ export class LocalNetwork {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             CATBOX: this.opts.binary, CONF: conf, LOG: log, RLOG: reloaderLog,
             CONFIG_DIR: this.volume, TARGET_NAME: "catbox",
+            // The pod's own address, and a state directory of its own (an emptyDir in the pod).
+            HEALTH_HOST: this.address(n), STATE_DIR: path.join(this.work, `state-${n}`),
         };
-        if (this.opts.reloaderPollSeconds !== undefined) env.POLL_SECONDS = String(this.opts.reloaderPollSeconds);
+        Object.assign(env, this.opts.reloaderEnv, this.opts.catboxEnv);
         const shell = this.opts.reloaderShell ?? ["sh"];
-        const reloader = this.opts.reloaderShell ? `${shell.join(" ")} ${reloaderScriptPath} >"$RLOG" 2>&1 &` : "";
-        // The pod: catbox and its reloader, with a shell as the namespace's init.
-        const podScript = `"$CATBOX" -conf "$CONF" >"$LOG" 2>&1 & ${reloader} wait`;
+        const imageBin = this.imageBin();
+        const reloader = this.opts.reloaderShell
+            ? `${imageBin ? `PATH="${imageBin}:$PATH" ` : ""}${shell.join(" ")} ${reloaderScriptPath} >"$RLOG" 2>&1 &`
+            : "";
+        // The pod: catbox, restarted when it exits as kubelet restarts a container,
+        // and its reloader, with a shell as the namespace's init.
+        const podScript = `while :; do "$CATBOX" -conf "$CONF" >>"$LOG" 2>&1; sleep 1; done & ${reloader} wait`;
         const pod = podLauncher();
         if (!pod && this.opts.reloaderShell) throw new Error("a pod with a reloader needs a PID namespace (unshare)");
         const argv = pod ? [...pod, ...shell, "-c", podScript] : [...shell, "-c", podScript];
@@ -140,6 +148,21 @@ export class LocalNetwork {
         }
     }
 
+    /**
+     * With busybox as the reloader's shell, its image's commands too (nc, timeout,
+     * grep, …): a folder of busybox's applets, first on the pod's PATH.
+     */
+    private imageBin(): string | undefined {
+        if (this.opts.reloaderShell?.[0] !== "busybox") return undefined;
+        const bin = path.join(this.work, "busybox-bin");
+        if (!existsSync(bin)) {
+            mkdirSync(bin);
+            const r = spawnSync("busybox", ["--install", "-s", bin], { encoding: "utf8" });
+            if (r.status !== 0) throw new Error(`busybox --install failed: ${r.stderr}`);
+        }
+        return bin;
+    }
+
     /** catbox's PID on this machine (outside its pod's namespace). */
     catboxPid(n: number): number {
         const pod = this.pods.get(n);
@@ -152,6 +175,11 @@ export class LocalNetwork {
     log(n: number): string {
         const file = this.pods.get(n)?.log;
         return file && existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
+
+    /** Whether pod n's watchdog last found catbox answering (what its readiness probe looks at). */
+    ready(n: number): boolean {
+        return existsSync(path.join(this.work, `state-${n}`, "healthy"));
     }
 
     reloaderLog(n: number): string {
