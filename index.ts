@@ -9,6 +9,7 @@ import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
+import { UptimeAlert } from "./components/monitoring";
 import { serverName } from "./components/names";
 
 /** Stack config as the Pulumi runtime holds it: raw strings, and which are secrets. */
@@ -45,7 +46,7 @@ export = async () => {
         cfg[key] === undefined ? undefined : cfg.secretKeys.has(key) ? secretConfig.requireSecret(key) : cfg[key];
 
     // "Create a cluster", "Create a container image" and the static IP: platform gke only.
-    let gke: { cluster: GkeCluster; address: ClientAddress; image?: CatboxImage } | undefined;
+    let gke: { cluster: GkeCluster; address: ClientAddress; image: CatboxImage } | undefined;
     if (cfg.platform === "gke") {
         const gcpProject = cfg.gcpProject!;
         const cluster = new GkeCluster("gke", {
@@ -56,22 +57,33 @@ export = async () => {
             nodeCount: cfg.nodeCount,
             spotNodes: cfg.spotNodes,
             deletionProtection: cfg.deletionProtection,
+            ciServiceAccount: cfg.ciServiceAccount,
         });
         const address = new ClientAddress("client", {
             project: gcpProject,
             region: cfg.region,
             networkName: cfg.networkName,
             clientPort: cfg.clientPort,
+            keep: cfg.keepAddress,
         });
-        const image = cfg.image === undefined
-            ? new CatboxImage("catbox", {
+        const image = new CatboxImage("catbox", {
+            project: gcpProject,
+            region: cfg.region,
+            networkName: cfg.networkName,
+            catboxVersion: cfg.image === undefined ? cfg.catboxVersion : undefined,
+            reloaderBase: cfg.reloaderImage,
+            readers: [cluster.nodeServiceAccount.member],
+        });
+        // "Is the network up?", which the article left to its users to find out.
+        if (cfg.uptimeAlert) {
+            new UptimeAlert("uptime", {
                 project: gcpProject,
-                region: cfg.region,
                 networkName: cfg.networkName,
-                catboxVersion: cfg.catboxVersion,
-                readers: [cluster.nodeServiceAccount.member],
-            })
-            : undefined;
+                ip: address.ip,
+                clientPort: cfg.clientPort,
+                email: cfg.alertEmail ?? cfg.adminEmail,
+            });
+        }
         gke = { cluster, address, image };
     }
     const provider = gke?.cluster.provider ?? new ExistingCluster("existing", {
@@ -90,7 +102,8 @@ export = async () => {
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
         config: cfg,
-        image: gke?.image?.ref ?? cfg.image!,
+        image: gke?.image.ref ?? cfg.image!,
+        reloaderImage: gke?.image.reloaderRef ?? cfg.reloaderImage,
         credentials,
         loadBalancerIP: gke?.address.ip,
         nodeCount: gke?.cluster.nodesTotal,
@@ -107,7 +120,7 @@ export = async () => {
             kubeconfig: gke.cluster.kubeconfig,
             clientIp: gke.address.ip,
             ircUrl: gke.address.url,
-            image: gke.image?.ref ?? cfg.image,
+            image: gke.image.ref ?? cfg.image,
         }),
     };
 };

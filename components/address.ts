@@ -8,6 +8,8 @@ export interface ClientAddressArgs {
     region: string;
     networkName: string;
     clientPort: number;
+    /** `pulumi destroy` leaves the address in the project (clients' DNS points at it). */
+    keep: boolean;
 }
 
 export class ClientAddress extends pulumi.ComponentResource {
@@ -26,8 +28,9 @@ export class ClientAddress extends pulumi.ComponentResource {
             description: `Clients of the ${args.networkName} IRC network`,
         }, {
             parent: this,
-            // Losing the address breaks every client's DNS: `pulumi destroy` must not take it by accident.
-            protect: true,
+            // Losing the address breaks every client's DNS: unless told otherwise, a destroy (or a
+            // replacement) leaves it in the project, for the next stack or `gcloud` to take up.
+            retainOnDelete: args.keep,
         });
         this.ip = this.address.address;
         this.url = pulumi.interpolate`ircs://${this.ip}:${args.clientPort}`;

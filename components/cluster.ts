@@ -14,15 +14,15 @@ export interface GkeClusterArgs {
     nodeCount: number;
     spotNodes: boolean;
     deletionProtection: boolean;
+    /**
+     * The CI deployer's service account: it may act as the nodes' service account
+     * (which GKE requires of whoever changes a node pool), and as no other.
+     */
+    ciServiceAccount?: string;
 }
 
-/** What GKE nodes need and nothing more (Google's hardening guide for node service accounts). */
-export const nodeRoles = [
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
-];
+/** What GKE nodes need and nothing more: GKE's one role for node service accounts. */
+const nodeRoles = ["roles/container.defaultNodeServiceAccount"];
 
 /** A kubeconfig that holds no credential: kubectl and the provider ask gke-gcloud-auth-plugin. */
 export function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: string): string {
@@ -51,6 +51,7 @@ export function gkeKubeconfig(clusterName: string, endpoint: string, caCertifica
 export class GkeCluster extends pulumi.ComponentResource {
     readonly nodeServiceAccount: gcp.serviceaccount.Account;
     readonly nodeRoleBindings: gcp.projects.IAMMember[];
+    readonly ciActAs?: gcp.serviceaccount.IAMMember;
     readonly cluster: gcp.container.Cluster;
     readonly nodePool: gcp.container.NodePool;
     readonly provider: k8s.Provider;
@@ -74,6 +75,18 @@ export class GkeCluster extends pulumi.ComponentResource {
             member: this.nodeServiceAccount.member,
         }, parent));
 
+        if (args.ciServiceAccount) {
+            this.ciActAs = new gcp.serviceaccount.IAMMember(`${name}-ci-act-as-nodes`, {
+                serviceAccountId: this.nodeServiceAccount.name,
+                role: "roles/iam.serviceAccountUser",
+                member: `serviceAccount:${args.ciServiceAccount}`,
+            }, parent);
+        }
+        const nodeConfig = {
+            serviceAccount: this.nodeServiceAccount.email,
+            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+        };
+
         this.cluster = new gcp.container.Cluster(`${name}-cluster`, {
             project: args.project,
             name: args.networkName,
@@ -81,6 +94,9 @@ export class GkeCluster extends pulumi.ComponentResource {
             // The pool is managed on its own below, so that resizing it never touches the cluster.
             removeDefaultNodePool: true,
             initialNodeCount: 1,
+            // The temporary default pool runs as the nodes' account too, never as the
+            // default compute account (project Editor).
+            nodeConfig,
             releaseChannel: { channel: "REGULAR" },
             workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
             // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
@@ -88,7 +104,13 @@ export class GkeCluster extends pulumi.ComponentResource {
             networkingMode: "VPC_NATIVE",
             ipAllocationPolicy: {},
             deletionProtection: args.deletionProtection,
-        }, parent);
+        }, {
+            ...parent,
+            dependsOn: this.nodeRoleBindings,
+            // Read only when the cluster is created (it shapes the default pool, removed at once):
+            // a change must never replace a running cluster.
+            ignoreChanges: ["nodeConfig"],
+        });
 
         this.nodePool = new gcp.container.NodePool(`${name}-nodes`, {
             project: args.project,
@@ -104,13 +126,12 @@ export class GkeCluster extends pulumi.ComponentResource {
                 // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
                 diskSizeGb: 20,
                 diskType: "pd-standard",
-                serviceAccount: this.nodeServiceAccount.email,
-                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                ...nodeConfig,
                 workloadMetadataConfig: { mode: "GKE_METADATA" },
                 shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
                 labels: { "irc-network": args.networkName },
             },
-        }, { ...parent, dependsOn: this.nodeRoleBindings });
+        }, { ...parent, dependsOn: [...this.nodeRoleBindings, ...(this.ciActAs ? [this.ciActAs] : [])] });
 
         this.nodesTotal = nodesTotal(args.nodeCount, args.location);
 

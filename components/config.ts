@@ -7,12 +7,21 @@ import { nodeRoom, nodesTotal, podSize, reloaderSize } from "./sizing";
 
 export const project = "catbox-gke";
 
+/** gcp:project in the committed Pulumi.prod.yaml, until the operator sets their own. */
+export const placeholderProject = "your-gcp-project-id";
+
 /**
  * catbox's newest commit: v1.13.0 (the last tag) plus TLS 1.3 support (8c414e2).
  * v1.13.0 refuses every client that negotiates TLS 1.3, the default of every
  * modern client, and the client port speaks only TLS.
  */
 export const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
+
+/**
+ * The reloader's image: busybox, pinned by digest. With platform gke the stack
+ * copies it into its own registry, so that nodes never pull from Docker Hub.
+ */
+export const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e";
 
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
@@ -143,8 +152,8 @@ const fields = {
         allowed: "must be an image reference such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
     },
     reloaderImage: {
-        schema: z.string().regex(imageRefRe).default("busybox:1.37.0"),
-        allowed: "must be an image reference with a POSIX sh, readlink and kill (busybox), such as busybox:1.37.0",
+        schema: z.string().regex(imageRefRe).default(defaultReloaderImage),
+        allowed: "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     catboxVersion: {
         schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default(defaultCatboxVersion),
@@ -191,6 +200,22 @@ const fields = {
     motd: {
         schema: catboxValue(400).default("Hello this is catbox"),
         allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
+    },
+    ciServiceAccount: {
+        schema: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/).optional(),
+        allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
+    },
+    keepAddress: {
+        schema: bool().default(true),
+        allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",
+    },
+    uptimeAlert: {
+        schema: bool().default(true),
+        allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",
+    },
+    alertEmail: {
+        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        allowed: "must be an email address of at most 254 characters",
     },
     adminEmail: {
         schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
@@ -334,9 +359,16 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     if (ok("platform", "image") && v.platform === "kubeconfig" && v.image === undefined) {
         problem("image", "is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)");
     }
-    if (ok("platform") && v.platform === "gke" && !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject))) {
+    // The committed Pulumi.prod.yaml's placeholder is a valid id in form: refuse it by name.
+    if (ok("platform") && v.platform === "gke" && !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject) && gcpProject !== placeholderProject)) {
         problems.push(`gcp:project = ${gcpProject === undefined ? "(unset)" : JSON.stringify(gcpProject)}: ` +
             "must be your GCP project id with platform gke: `pulumi config set gcp:project <project-id>`");
+    }
+    // (keepAddress and uptimeAlert have defaults, which Pulumi passes as set: they simply do nothing there.)
+    for (const key of ["ciServiceAccount", "alertEmail"]) {
+        if (ok("platform", key) && v.platform === "kubeconfig" && set(key)) {
+            problem(key, "applies only to platform gke (the stack creates no GCP resource with platform kubeconfig)");
+        }
     }
     if (ok("platform", "kubeconfig") && v.platform === "gke" && set("kubeconfig")) {
         problem("kubeconfig", "applies only to platform kubeconfig; platform gke builds its own from the cluster it creates");

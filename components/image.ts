@@ -12,17 +12,23 @@ export interface CatboxImageArgs {
     region: string;
     /** The repository's id. */
     networkName: string;
-    catboxVersion: string;
-    /** Members that pull the image: the nodes' service account. */
+    /** The catbox version to build; none when the stack is given a prebuilt image. */
+    catboxVersion?: string;
+    /** The reloader's image (busybox, by digest), copied into the repository. */
+    reloaderBase: string;
+    /** Members that pull the images: the nodes' service account. */
     readers: pulumi.Input<string>[];
 }
 
 export class CatboxImage extends pulumi.ComponentResource {
     readonly repository: gcp.artifactregistry.Repository;
     readonly readerBindings: gcp.artifactregistry.RepositoryIamMember[];
-    readonly image: docker.Image;
+    readonly image?: docker.Image;
+    readonly reloaderImage: docker.Image;
     /** `<repo>/catbox@sha256:…`, available once the nodes may pull it. */
-    readonly ref: pulumi.Output<string>;
+    readonly ref?: pulumi.Output<string>;
+    /** `<repo>/reloader@sha256:…`, likewise. */
+    readonly reloaderRef: pulumi.Output<string>;
 
     constructor(name: string, args: CatboxImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:CatboxImage", name, {}, opts);
@@ -44,23 +50,36 @@ export class CatboxImage extends pulumi.ComponentResource {
             member,
         }, parent));
 
-        this.image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${args.region}-docker.pkg.dev/${this.repository.project}/${this.repository.repositoryId}/catbox:${args.catboxVersion}`,
+        const repo = pulumi.interpolate`${args.region}-docker.pkg.dev/${this.repository.project}/${this.repository.repositoryId}`;
+        const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>) => new docker.Image(`${name}-${image === "catbox" ? "image" : image}`, {
+            imageName: pulumi.interpolate`${repo}/${image}:${tag}`,
             build: {
                 context: dockerContext,
-                dockerfile: path.join(dockerContext, "Dockerfile"),
+                dockerfile: path.join(dockerContext, dockerfile),
                 platform: "linux/amd64",
-                args: { CATBOX_VERSION: args.catboxVersion },
+                args: buildArgs,
             },
             // A preview (as in a pull request) needs no Docker engine.
             buildOnPreview: false,
         }, parent);
-
-        // By digest: a new build rolls the pods, an unchanged one does not.
-        this.ref = pulumi
-            .all([this.image.repoDigest, ...this.readerBindings.map((b) => b.etag)])
+        // By digest: a new build rolls the pods, an unchanged one does not; and only once the nodes may pull it.
+        const pullable = (image: docker.Image) => pulumi
+            .all([image.repoDigest, ...this.readerBindings.map((b) => b.etag)])
             .apply(([digest]) => digest);
 
-        this.registerOutputs({ ref: this.ref });
+        if (args.catboxVersion !== undefined) {
+            this.image = build("catbox", args.catboxVersion, "Dockerfile", { CATBOX_VERSION: args.catboxVersion });
+            this.ref = pullable(this.image);
+        }
+        this.reloaderImage = build("reloader", digestTag(args.reloaderBase), "reloader.Dockerfile", { BASE: args.reloaderBase });
+        this.reloaderRef = pullable(this.reloaderImage);
+
+        this.registerOutputs({ ref: this.ref, reloaderRef: this.reloaderRef });
     }
+}
+
+/** A tag for a copy of `image`: its digest's first hex digits (or its tag when it has no digest). */
+function digestTag(image: string): string {
+    const digest = /@sha256:([a-f0-9]{12})/.exec(image);
+    return digest ? digest[1] : (/:([\w][\w.-]*)$/.exec(image)?.[1] ?? "latest");
 }

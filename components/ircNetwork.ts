@@ -28,9 +28,11 @@ export const watchdogStateDir = "/run/catbox-gke";
 export const drainSeconds = 30;
 
 export interface IrcNetworkArgs {
-    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "reloaderImage" | "clientsPerPod">;
+    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "clientsPerPod">;
     /** The catbox image; by digest where the stack builds it. */
     image: pulumi.Input<string>;
+    /** The reloader's image; the stack's own copy, by digest, with platform gke. */
+    reloaderImage: pulumi.Input<string>;
     credentials: { [K in keyof CatboxSecrets]: pulumi.Input<CatboxSecrets[K]> };
     /** The static IP of the client Service (platform gke). */
     loadBalancerIP?: pulumi.Input<string>;
@@ -202,7 +204,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                             },
                             {
                                 name: "reloader",
-                                image: cfg.reloaderImage,
+                                image: args.reloaderImage,
                                 command: ["sh", "/reloader/reloader.sh"],
                                 env: [
                                     { name: "CONFIG_DIR", value: configDir },

@@ -39,6 +39,8 @@ export interface Registered {
     /** `urn::id` of the provider, for custom resources. */
     provider: string;
     protect: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
     /** URNs this resource depends on (explicit dependsOn and through its inputs). */
     dependencies: string[];
 }
@@ -94,8 +96,12 @@ function mockState(args: MockResourceArgs, i: Record<string, any>): Record<strin
             return { address: "203.0.113.7" };
         case "gcp:serviceaccount/account:Account": {
             const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
-            return { email, member: `serviceAccount:${email}` };
+            return { email, member: `serviceAccount:${email}`, name: `projects/${i.project}/serviceAccounts/${email}` };
         }
+        case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            return { uptimeCheckId: `${args.name}-${digestOf(JSON.stringify(i)).slice(0, 8)}` };
+        case "gcp:monitoring/notificationChannel:NotificationChannel":
+            return { name: `projects/${i.project}/notificationChannels/${digestOf(args.name).slice(0, 12)}` };
         case "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember":
         case "gcp:projects/iAMMember:IAMMember":
             return { etag: "BwMockEtag=" };
@@ -145,6 +151,8 @@ class RecordingMonitor extends MockMonitor {
                     parent: req.getParent(),
                     provider: req.getProvider(),
                     protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
                     dependencies: req.getDependenciesList(),
                 });
             }

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify, YAMLError } from "yaml";
-import { project } from "../components/config";
+import { placeholderProject, project } from "../components/config";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./offline";
 
 const root = path.join(__dirname, "..");
@@ -52,7 +52,11 @@ export function readStackFile(stack: string, dir = root): { config: Record<strin
         if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);
     }
     for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
-        if (value && typeof value === "object" && typeof value.secure === "string") {
+        if (key === "gcp:project" && value === placeholderProject) {
+            // The committed prod stack's stand-in, which `pulumi up` refuses: render with another.
+            config[key] = "example-irc-project";
+            placeholders.push(key);
+        } else if (value && typeof value === "object" && typeof value.secure === "string") {
             config[key] = placeholderFor(key);
             secretKeys.push(key);
             placeholders.push(key);
@@ -92,6 +96,7 @@ function resourceTable(run: OfflineRun): string {
     const rows = run.resources.map((r) => {
         const notes: string[] = [];
         if (r.protect) notes.push("protected");
+        if (r.retainOnDelete) notes.push("kept on destroy");
         if (r.secretInputs.length) notes.push(`secret: ${r.secretInputs.join(", ")}`);
         const parent = byUrn.get(r.parent);
         return [r.type, r.name, parent && parent.type !== "pulumi:pulumi:Stack" ? parent.name : "", notes.join("; ")];
@@ -145,7 +150,7 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
         [k, !opts.showSecrets && run.secretOutputs.includes(k) ? masked : v]));
     writeFileSync(path.join(out, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
 
-    const notes = placeholders.length ? `\n  placeholders for secure values: ${placeholders.join(", ")}` : "";
+    const notes = placeholders.length ? `\n  placeholders for what cannot be used here (secure values, the stand-in gcp:project): ${placeholders.join(", ")}` : "";
     return `${stack}: ${run.resources.length} resources, ${k8s.length} Kubernetes objects -> ${path.relative(process.cwd(), out)}${notes}`;
 }
 

@@ -91,6 +91,10 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["serverInfo ending in an ideographic space", { serverInfo: "IRC\u3000" }, [], "serverInfo"],
     ["oper password ending in U+2028", { opers: '{"alice":"password\\u2028"}' }, ["opers"], "opers"],
     ["clientsPerPod under 50", { clientsPerPod: "10" }, [], "clientsPerPod"],
+    ["ciServiceAccount not a service account", { ciServiceAccount: "ci@example.org" }, [], "ciServiceAccount"],
+    ["ciServiceAccount with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" }, [], "ciServiceAccount"],
+    ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
+    ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
     ["two pods a node that do not fit an e2-small", { clientsPerPod: "1000", replicas: "4", nodeCount: "2" }, [], "clientsPerPod"],
     ["a private key pasted into tlsCertificate (exported in plain)", { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
@@ -163,8 +167,11 @@ describe("stack config: bad values are rejected, naming the key", () => {
             ["catbox-gke:image = (unset): is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)"]);
     });
 
-    it("asks for gcp:project with platform gke", () => {
+    it("asks for gcp:project with platform gke, and refuses Pulumi.prod.yaml's stand-in", () => {
         assert.throws(() => parseConfig(raw({}, [], {})), (e: ConfigError) => e.problems.some((p) => p.startsWith("gcp:project = (unset)")));
+        const committed = parse(readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8")).config["gcp:project"];
+        assert.throws(() => parseConfig(raw({}, [], { project: committed })),
+            (e: ConfigError) => e.problems.some((p) => p.startsWith(`gcp:project = "${committed}": must be your GCP project id`)));
     });
 
     it("puts every problem in the error's message, one per line", () => {

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { nodeRoles } from "../components/cluster";
 import { runAsUser } from "../components/ircNetwork";
 import { byType, dependencyClosure, one, Registered, run } from "./helpers";
 
@@ -11,6 +10,7 @@ const T = {
     cluster: "gcp:container/cluster:Cluster",
     nodePool: "gcp:container/nodePool:NodePool",
     serviceAccount: "gcp:serviceaccount/account:Account",
+    actAs: "gcp:serviceaccount/iAMMember:IAMMember",
     projectRole: "gcp:projects/iAMMember:IAMMember",
     address: "gcp:compute/address:Address",
     repository: "gcp:artifactregistry/repository:Repository",
@@ -54,17 +54,36 @@ describe("GKE cluster and node pool", () => {
         assert.deepEqual([defaults.nodeConfig.machineType, defaults.nodeCount, defaults.nodeConfig.spot], ["e2-small", 2, false]);
     });
 
-    it("the node service account has only logging, monitoring and read access to the repository", async () => {
+    it("the node service account has GKE's node role and read access to the repository, nothing more", async () => {
         const { resources } = await run();
-        const member = `serviceAccount:${one(resources, T.serviceAccount).inputs.accountId}@my-irc-project.iam.gserviceaccount.com`;
+        const email = `${one(resources, T.serviceAccount).inputs.accountId}@my-irc-project.iam.gserviceaccount.com`;
         const roles = byType(resources, T.projectRole);
-        assert.deepEqual(roles.map((r) => r.inputs.role).sort(), [...nodeRoles].sort());
-        for (const r of roles) assert.equal(r.inputs.member, member);
-        for (const role of nodeRoles) assert.match(role, /^roles\/(logging|monitoring|stackdriver)\./);
+        assert.deepEqual(roles.map((r) => [r.inputs.role, r.inputs.member]), [["roles/container.defaultNodeServiceAccount", `serviceAccount:${email}`]]);
         const reader = one(resources, T.repoReader).inputs;
         assert.equal(reader.role, "roles/artifactregistry.reader");
-        assert.equal(reader.member, member);
+        assert.equal(reader.member, `serviceAccount:${email}`);
         assert.equal(reader.repository, "catbox");
+    });
+
+    it("the cluster's temporary default pool runs as the node service account too, set at creation only", async () => {
+        const { resources } = await run();
+        const cluster = one(resources, T.cluster);
+        const sa = one(resources, T.serviceAccount).inputs;
+        assert.equal(cluster.inputs.nodeConfig.serviceAccount, `${sa.accountId}@my-irc-project.iam.gserviceaccount.com`);
+        assert.deepEqual(cluster.ignoreChanges, ["nodeConfig"], "a nodeConfig change would replace the cluster");
+        assert.ok(dependencyClosure(resources, cluster).has(one(resources, T.projectRole).urn), "the cluster does not wait for the node role");
+    });
+
+    it("CI may act as the node service account and no other, and the node pool waits for that grant", async () => {
+        assert.equal(byType((await run()).resources, T.actAs).length, 0);
+        const { resources } = await run({ ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" });
+        const actAs = one(resources, T.actAs);
+        const sa = one(resources, T.serviceAccount).inputs;
+        assert.deepEqual([actAs.inputs.role, actAs.inputs.member], ["roles/iam.serviceAccountUser", "serviceAccount:pulumi-ci@my-irc-project.iam.gserviceaccount.com"]);
+        assert.equal(actAs.inputs.serviceAccountId, `projects/my-irc-project/serviceAccounts/${sa.accountId}@my-irc-project.iam.gserviceaccount.com`);
+        assert.ok(dependencyClosure(resources, one(resources, T.nodePool)).has(actAs.urn));
+        // The program grants nothing else at project level: what CI's conditioned projectIamAdmin allows (README).
+        assert.deepEqual(byType(resources, T.projectRole).map((r) => r.inputs.role), ["roles/container.defaultNodeServiceAccount"]);
     });
 });
 
@@ -93,10 +112,12 @@ describe("the Kubernetes provider", () => {
 });
 
 describe("the static IP", () => {
-    it("is regional, external and protected, and exported with a ready-to-paste ircs:// address", async () => {
+    it("is regional, external, kept on destroy, and exported with a ready-to-paste ircs:// address", async () => {
         const { resources, outputs } = await run({ clientPort: "6697" });
         const ip = one(resources, T.address);
-        assert.equal(ip.protect, true);
+        assert.equal(ip.retainOnDelete, true);
+        // Not protected: a protected resource stops `pulumi destroy` until someone edits the state.
+        assert.equal(ip.protect, false);
         assert.equal(ip.inputs.region, "us-west1");
         assert.equal(ip.inputs.addressType, "EXTERNAL");
         assert.equal(outputs.clientIp, "203.0.113.7");
@@ -106,13 +127,19 @@ describe("the static IP", () => {
     });
 });
 
+describe("keepAddress false", () => {
+    it("lets pulumi destroy release the IP", async () => {
+        assert.equal(one((await run({ keepAddress: "false" })).resources, T.address).retainOnDelete, false);
+    });
+});
+
 describe("the registry and the image", () => {
     it("a Docker repository, and the image built from configs/Dockerfile for linux/amd64, not on preview", async () => {
         const { resources } = await run({ catboxVersion: "v1.12.0" });
         const repo = one(resources, T.repository).inputs;
         assert.equal(repo.format, "DOCKER");
         assert.equal(repo.location, "us-west1");
-        const image = one(resources, T.image).inputs;
+        const image = one(resources, T.image, "catbox-image").inputs;
         assert.equal(image.imageName, "us-west1-docker.pkg.dev/my-irc-project/catbox/catbox:v1.12.0");
         assert.equal(image.build.platform, "linux/amd64");
         assert.equal(path.basename(image.build.dockerfile), "Dockerfile");
@@ -130,10 +157,29 @@ describe("the registry and the image", () => {
         assert.equal(imageOf(a.resources), imageOf((await run()).resources));
     });
 
-    it("a prebuilt image skips the registry and the build", async () => {
+    it("a prebuilt image skips the catbox build", async () => {
         const { resources } = await run({ image: "ghcr.io/example/catbox@sha256:" + "a".repeat(64) });
-        assert.equal(byType(resources, T.image).length + byType(resources, T.repository).length, 0);
+        assert.deepEqual(byType(resources, T.image).map((r) => r.name), ["catbox-reloader"]);
         assert.equal(one(resources, T.statefulSet).inputs.spec.template.spec.containers[0].image, "ghcr.io/example/catbox@sha256:" + "a".repeat(64));
+    });
+
+    it("the reloader image is the pinned busybox, copied into the stack's registry, and the pods pull that copy by digest", async () => {
+        const { resources } = await run();
+        const copy = one(resources, T.image, "catbox-reloader").inputs;
+        assert.match(copy.build.args.BASE, /^busybox:[\d.]+@sha256:[0-9a-f]{64}$/);
+        assert.equal(path.basename(copy.build.dockerfile), "reloader.Dockerfile");
+        assert.match(copy.imageName, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader:/);
+        const reloader = one(resources, T.statefulSet).inputs.spec.template.spec.containers.find((c: any) => c.name === "reloader");
+        assert.match(reloader.image, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader@sha256:[0-9a-f]{64}$/);
+        const dockerfile = readFileSync(copy.build.dockerfile, "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+        assert.deepEqual(dockerfile.filter((l) => l.startsWith("FROM ")), ["FROM ${BASE}"]);
+    });
+
+    it("every base image is pinned by digest", () => {
+        const dockerfile = readFileSync(path.join(__dirname, "..", "configs", "Dockerfile"), "utf8");
+        const froms = dockerfile.split("\n").filter((l) => l.startsWith("FROM "));
+        assert.equal(froms.length, 2);
+        for (const from of froms) assert.match(from, /^FROM \S+:\S+@sha256:[0-9a-f]{64}( AS \w+)?$/);
     });
 
     it("the Dockerfile pins catbox, builds it static, and runs it as the pods' non-root user", () => {
@@ -152,7 +198,7 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
         const { resources } = await run();
         const cluster = one(resources, T.cluster);
         const nodePool = one(resources, T.nodePool);
-        const imageChain = [one(resources, T.repository), one(resources, T.repoReader), one(resources, T.image)];
+        const imageChain = [one(resources, T.repository), one(resources, T.repoReader), ...byType(resources, T.image)];
         const independent = [...imageChain, one(resources, T.address),
             one(resources, "random:index/randomPassword:RandomPassword"), one(resources, "tls:index/selfSignedCert:SelfSignedCert")];
         for (const r of independent) {
@@ -172,5 +218,40 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
         assert.ok(k8s.length >= 8);
         for (const r of k8s) assert.ok(dependencyClosure(resources, r).has(nodePool.urn), `${r.name} does not wait for the nodes`);
         assert.ok(dependencyClosure(resources, one(resources, T.statefulSet)).has(one(resources, T.repoReader).urn));
+    });
+});
+
+describe("an alert when the network is down", () => {
+    const U = {
+        check: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+        channel: "gcp:monitoring/notificationChannel:NotificationChannel",
+        policy: "gcp:monitoring/alertPolicy:AlertPolicy",
+    };
+
+    it("an uptime check connects to the client port on the static IP, and the policy on it emails adminEmail", async () => {
+        const { resources } = await run({ adminEmail: "ops@example.org", clientPort: "6697" });
+        const check = one(resources, U.check).inputs;
+        assert.deepEqual(check.tcpCheck, { port: 6697 });
+        assert.deepEqual(check.monitoredResource, { type: "uptime_url", labels: { project_id: "my-irc-project", host: "203.0.113.7" } });
+        const channel = one(resources, U.channel).inputs;
+        assert.deepEqual([channel.type, channel.labels.email_address], ["email", "ops@example.org"]);
+        const policy = one(resources, U.policy).inputs;
+        const [condition] = policy.conditions;
+        assert.match(condition.conditionThreshold.filter, /metric\.type="monitoring\.googleapis\.com\/uptime_check\/check_passed"/);
+        // The policy watches this check: the check's id (the mock's, derived from its inputs) is in the filter.
+        const checkId = /metric\.label\.check_id="([^"]+)"/.exec(condition.conditionThreshold.filter)![1];
+        assert.ok(checkId.startsWith("uptime-check-"), checkId);
+        assert.equal(condition.conditionThreshold.aggregations[0].crossSeriesReducer, "REDUCE_COUNT_FALSE");
+        assert.equal(policy.notificationChannels.length, 1);
+        assert.match(policy.notificationChannels[0], /^projects\/my-irc-project\/notificationChannels\//);
+    });
+
+    it("alertEmail wins over adminEmail; with neither, no channel; uptimeAlert false, none of it", async () => {
+        const email = async (v: Record<string, string>) => byType((await run(v)).resources, U.channel).map((c) => c.inputs.labels.email_address);
+        assert.deepEqual(await email({ adminEmail: "ops@example.org", alertEmail: "pager@example.org" }), ["pager@example.org"]);
+        assert.deepEqual(await email({}), []);
+        assert.deepEqual(one((await run()).resources, U.policy).inputs.notificationChannels ?? [], []);
+        const off = (await run({ uptimeAlert: "false", adminEmail: "ops@example.org" })).resources;
+        assert.equal(off.filter((r) => r.type.startsWith("gcp:monitoring/")).length, 0);
     });
 });

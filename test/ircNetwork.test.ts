@@ -240,9 +240,9 @@ describe("what a config change touches", () => {
         assert.equal(template(a.resources), template(b.resources));
     });
 
-    it("a client port change touches only the client Service and the exports", async () => {
+    it("a client port change touches only the client Service, the uptime check that watches it, and the exports", async () => {
         const a = await run(base, secretKeys);
         const b = await run({ ...base, clientPort: "6697" }, secretKeys);
-        assert.deepEqual(changed(a.resources, b.resources), ["irc-client"]);
+        assert.deepEqual(changed(a.resources, b.resources), ["irc-client", "uptime-check", "uptime-policy"]);
     });
 });

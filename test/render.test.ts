@@ -21,10 +21,13 @@ describe("npm run render", () => {
         for (const type of ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool", "gcp:compute/address:Address",
             "gcp:artifactregistry/repository:Repository", "docker:index/image:Image", "gcp:serviceaccount/account:Account",
             "pulumi:providers:kubernetes", "kubernetes:core/v1:Secret", "kubernetes:apps/v1:StatefulSet",
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:policy/v1:PodDisruptionBudget"]) {
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:policy/v1:PodDisruptionBudget",
+            "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "gcp:monitoring/alertPolicy:AlertPolicy",
+            "gcp:monitoring/notificationChannel:NotificationChannel"]) {
             assert.match(table, new RegExp(`^${type.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"), type);
         }
-        assert.match(table, /^gcp:compute\/address:Address .*protected/m);
+        assert.match(table, /^gcp:compute\/address:Address .*kept on destroy/m);
+        assert.equal((table.match(/^docker:index\/image:Image /gm) ?? []).length, 2, "catbox and the reloader's copy");
         const manifests = readdirSync(path.join(out, "manifests"));
         assert.ok(manifests.some((f) => f.includes("statefulset-catbox")), manifests.join(", "));
         assert.deepEqual(readdirSync(path.join(out, "catbox")).sort(), [
@@ -37,7 +40,8 @@ describe("npm run render", () => {
         const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
         assert.equal(outputs.kubeconfig, "********");
         assert.match(outputs.ircUrl, /^ircs:\/\/[\d.]+:7000$/);
-        assert.match(r.stdout, /placeholders for secure values: .*catbox-gke:linkSecret/);
+        assert.match(r.stdout, /placeholders for what cannot be used here .*: .*catbox-gke:linkSecret/);
+        assert.match(r.stdout, /placeholders for what cannot be used here .*: .*gcp:project/);
     });
 
     it("--show-secrets shows them", () => {
