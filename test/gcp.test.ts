@@ -127,6 +127,26 @@ describe("the static IP", () => {
     });
 });
 
+describe("the README's destroy section, against what the program registers", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Destroying it"), readme.indexOf("## Troubleshooting"));
+
+    it("nothing is protected, so pulumi destroy needs no state surgery", async () => {
+        const { resources } = await run();
+        assert.deepEqual(resources.filter((r) => r.protect).map((r) => r.name), []);
+        assert.ok(!/pulumi state /.test(section), "the README still edits the state");
+    });
+
+    it("every key it sets exists and does what it says", async () => {
+        const keys = [...section.matchAll(/pulumi config set catbox-gke:(\w+) (\w+)/g)].map((m) => [m[1], m[2]]);
+        assert.deepEqual(keys, [["deletionProtection", "false"], ["keepAddress", "false"]]);
+        const { resources } = await run({ deletionProtection: "false", keepAddress: "false" });
+        assert.equal(one(resources, T.cluster).inputs.deletionProtection, false);
+        assert.equal(one(resources, T.address).retainOnDelete, false);
+        assert.deepEqual(resources.filter((r) => r.retainOnDelete).map((r) => r.name), []);
+    });
+});
+
 describe("keepAddress false", () => {
     it("lets pulumi destroy release the IP", async () => {
         assert.equal(one((await run({ keepAddress: "false" })).resources, T.address).retainOnDelete, false);
