@@ -2,13 +2,14 @@
 // This file reads stack config and wires the components, in the article's order.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { ClientAddress } from "./components/address";
+import { ClientAddress, ClientName } from "./components/address";
 import { serverNames } from "./components/catboxConfig";
 import { ExistingCluster, GkeCluster } from "./components/cluster";
 import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig } from "./components/config";
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
+import { LetsEncrypt } from "./components/letsEncrypt";
 import { UptimeAlert } from "./components/monitoring";
 import { serverName } from "./components/names";
 
@@ -95,8 +96,10 @@ export = async () => {
     const credentials = new Credentials("credentials", {
         linkSecret: configured("linkSecret"),
         provided: cfg.tlsMode === "provided" ? { certificatePem: configured("tlsCertificate")!, keyPem: configured("tlsKey")! } : undefined,
-        // Every name the network can grow to, so that scaling keeps the certificate.
-        dnsNames: cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)),
+        // Every name the network can grow to, so that scaling keeps the certificate
+        // (with letsEncrypt, this pair only stands in until the issued one arrives).
+        dnsNames: [...(cfg.hostname ? [cfg.hostname] : []),
+            ...(cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)))],
     });
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
@@ -110,17 +113,38 @@ export = async () => {
         provider,
     });
 
+    // The network's own name, and a certificate every client trusts on it.
+    const clientName = gke && cfg.hostname !== undefined
+        ? new ClientName("client-name", { project: cfg.gcpProject!, hostname: cfg.hostname, dnsZone: cfg.dnsZone, ip: gke.address.ip, clientPort: cfg.clientPort })
+        : undefined;
+    if (gke && cfg.tlsMode === "letsEncrypt") {
+        new LetsEncrypt("letsencrypt", {
+            project: cfg.gcpProject!,
+            networkName: cfg.networkName,
+            dnsZone: cfg.dnsZone!,
+            hostname: cfg.hostname!,
+            serverNames: serverNames(cfg),
+            acmeServer: cfg.acmeServer,
+            email: cfg.acmeEmail ?? cfg.adminEmail,
+            namespace: network.namespace.metadata.name,
+            secretName: network.tlsSecret!.metadata.name,
+            provider,
+        });
+    }
+
     return {
         platform: cfg.platform,
         namespace: network.namespace.metadata.name,
         serverNames: serverNames(cfg),
-        tlsCertificate: credentials.certificatePem,
+        // With letsEncrypt, the served certificate is cert-manager's (see the README).
+        ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
         ...(gke && {
             clusterName: gke.cluster.cluster.name,
             kubeconfig: gke.cluster.kubeconfig,
             clientIp: gke.address.ip,
-            ircUrl: gke.address.url,
+            ircUrl: clientName?.url ?? gke.address.url,
             image: gke.image.ref ?? cfg.image,
         }),
+        ...(clientName && !clientName.record && { dnsRecordToCreate: clientName.recordToCreate }),
     };
 };

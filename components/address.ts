@@ -37,3 +37,39 @@ export class ClientAddress extends pulumi.ComponentResource {
         this.registerOutputs({ ip: this.ip, url: this.url });
     }
 }
+
+export interface ClientNameArgs {
+    project: string;
+    /** The name clients use. */
+    hostname: string;
+    /** The Cloud DNS managed zone that holds it, if the stack is to write its record. */
+    dnsZone?: string;
+    ip: pulumi.Input<string>;
+    clientPort: number;
+}
+
+/** The network's own name: its A record in Cloud DNS, or the record the operator must create. */
+export class ClientName extends pulumi.ComponentResource {
+    readonly record?: gcp.dns.RecordSet;
+    /** The record as a zone file line, for the operator to create where the stack does not. */
+    readonly recordToCreate: pulumi.Output<string>;
+    readonly url: string;
+
+    constructor(name: string, args: ClientNameArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:ClientName", name, {}, opts);
+        const ttl = 300;
+        if (args.dnsZone) {
+            this.record = new gcp.dns.RecordSet(`${name}-a`, {
+                project: args.project,
+                managedZone: args.dnsZone,
+                name: `${args.hostname}.`,
+                type: "A",
+                ttl,
+                rrdatas: [args.ip],
+            }, { parent: this });
+        }
+        this.recordToCreate = pulumi.interpolate`${args.hostname}. ${ttl} IN A ${args.ip}`;
+        this.url = `ircs://${args.hostname}:${args.clientPort}`;
+        this.registerOutputs({ url: this.url, recordToCreate: this.recordToCreate });
+    }
+}

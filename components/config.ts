@@ -87,6 +87,8 @@ const catboxField = (max: number) => catboxValue(max, "#=,");
 const operPassword = () => catboxField(128).refine((s) => !goSpaceRe.test(s) && !s.startsWith(":"));
 const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+/** A lower-case DNS host name with a dot: labels of letters, digits and '-'. */
+const hostnameRe = /^(?=[^.]{1,63}(\.|$))[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 /**
  * A server name: a lower-case host name with a dot. catbox lower-cases the names
  * in its servers file but compares a linking server's name as sent, so a name
@@ -243,8 +245,25 @@ const fields = {
         allowed: "must be the cluster's DNS domain, such as cluster.local",
     },
     tlsMode: {
-        schema: z.enum(["selfSigned", "provided"]).default("selfSigned"),
-        allowed: "must be selfSigned (generate a certificate) or provided (use tlsCertificate and tlsKey)",
+        schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
+        allowed: "must be selfSigned (generate a certificate), provided (use tlsCertificate and tlsKey) " +
+            "or letsEncrypt (issued and renewed in the cluster for hostname; needs dnsZone)",
+    },
+    hostname: {
+        schema: z.string().max(253).regex(hostnameRe).optional(),
+        allowed: "must be the lower-case host name clients connect to, such as irc.example.org",
+    },
+    dnsZone: {
+        schema: z.string().max(63).regex(dnsLabelRe).optional(),
+        allowed: "must be the name (not the DNS name) of a Cloud DNS managed zone in the stack's project, such as example-org",
+    },
+    acmeEmail: {
+        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        allowed: "must be an email address: Let's Encrypt's account contact",
+    },
+    acmeServer: {
+        schema: z.enum(["production", "staging"]).default("production"),
+        allowed: "must be production (trusted certificates) or staging (untrusted, generous rate limits: for trying out)",
     },
     tlsCertificate: {
         // Exported in plain text (the tlsCertificate output): a key pasted with it would leak.
@@ -394,9 +413,23 @@ export function parseConfig(given: RawConfig): CatboxConfig {
             }
         } else {
             for (const k of ["tlsCertificate", "tlsKey"]) {
-                if (set(k)) problem(k, "applies only to tlsMode provided (tlsMode is selfSigned)");
+                if (set(k)) problem(k, `applies only to tlsMode provided (tlsMode is ${v.tlsMode})`);
             }
         }
+    }
+    if (ok("tlsMode", "platform") && v.tlsMode === "letsEncrypt") {
+        // Issued by cert-manager with a DNS-01 challenge on Cloud DNS, through Workload Identity.
+        if (v.platform !== "gke") problem("tlsMode", "letsEncrypt needs platform gke (cert-manager answers Let's Encrypt through Cloud DNS)");
+        if (ok("hostname") && v.hostname === undefined) problem("hostname", "is required with tlsMode letsEncrypt: the name the certificate is for");
+        if (ok("dnsZone") && v.dnsZone === undefined) problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
+    } else if (ok("tlsMode")) {
+        for (const k of ["acmeEmail"]) {
+            if (set(k)) problem(k, `applies only to tlsMode letsEncrypt (tlsMode is ${v.tlsMode})`);
+        }
+    }
+    if (ok("dnsZone", "hostname", "platform") && v.dnsZone !== undefined) {
+        if (v.hostname === undefined) problem("dnsZone", "needs hostname: the name whose record goes into the zone");
+        if (v.platform !== "gke") problem("dnsZone", "applies only to platform gke");
     }
     if (ok("replicas", "serverNames", "serverNamePattern")) {
         const n = v.replicas!;

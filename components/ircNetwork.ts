@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CatboxSecrets, NetworkConfig, renderNetworkFiles, restartChecksum } from "./catboxConfig";
 import type { CatboxConfig } from "./config";
-import { configDir, containerLinkPort, containerTlsPort, podName } from "./names";
+import { configDir, containerLinkPort, containerTlsPort, issuedTlsDir, issuedTlsFiles, issuedTlsSecretName, podName } from "./names";
 import { podSize, reloaderSize } from "./sizing";
 
 export const reloaderScriptPath = path.join(__dirname, "..", "configs", "reloader.sh");
@@ -44,6 +44,8 @@ export interface IrcNetworkArgs {
 export class IrcNetwork extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly secret: k8s.core.v1.Secret;
+    /** With tlsMode letsEncrypt: the Secret the issued certificate goes into, a stand-in pair until then. */
+    readonly tlsSecret?: k8s.core.v1.Secret;
     readonly reloaderScript: k8s.core.v1.ConfigMap;
     readonly headlessService: k8s.core.v1.Service;
     readonly linkServices: k8s.core.v1.Service[];
@@ -89,6 +91,23 @@ export class IrcNetwork extends pulumi.ComponentResource {
         }, childOpts);
 
         const reloaderScript = readFileSync(reloaderScriptPath, "utf8");
+        // With letsEncrypt, catbox serves the pair cert-manager keeps in a Secret of its own.
+        // catbox must start with a pair in place (a rehash that adds TLS to a daemon started
+        // without it crashes it), so the stack creates that Secret with the generated
+        // self-signed pair; cert-manager overwrites it when Let's Encrypt issues, and kubelet's
+        // swap of it gets catbox a SIGHUP like any config change. From then on the data is
+        // cert-manager's: the stack never writes it again.
+        if (cfg.tlsMode === "letsEncrypt") {
+            this.tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
+                metadata: meta(issuedTlsSecretName(net)),
+                type: "kubernetes.io/tls",
+                stringData: pulumi.secret(pulumi.all([args.credentials.certificatePem, args.credentials.keyPem]).apply(([crt, key]) => ({
+                    [issuedTlsFiles.certificate]: crt,
+                    [issuedTlsFiles.key]: key,
+                }))),
+            }, { ...childOpts, ignoreChanges: ["stringData", "data"] });
+        }
+
         this.reloaderScript = new k8s.core.v1.ConfigMap(`${name}-reloader`, {
             metadata: meta(`${net}-reloader`),
             data: { "reloader.sh": reloaderScript },
@@ -142,7 +161,11 @@ export class IrcNetwork extends pulumi.ComponentResource {
             capabilities: { drop: ["ALL"] },
             seccompProfile: { type: "RuntimeDefault" },
         };
-        const configMount = { name: "config", mountPath: configDir, readOnly: true };
+        // Mounted as directories, never with subPath: a subPath mount never sees an update.
+        const configMounts = [
+            { name: "config", mountPath: configDir, readOnly: true },
+            ...(this.tlsSecret ? [{ name: "tls", mountPath: issuedTlsDir, readOnly: true }] : []),
+        ];
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
             metadata: meta(net),
@@ -200,14 +223,14 @@ export class IrcNetwork extends pulumi.ComponentResource {
                                     limits: { cpu: `${size.cpuLimitMilli}m`, memory: `${size.memoryMiB}Mi` },
                                 },
                                 securityContext: containerSecurity,
-                                volumeMounts: [configMount],
+                                volumeMounts: configMounts,
                             },
                             {
                                 name: "reloader",
                                 image: args.reloaderImage,
                                 command: ["sh", "/reloader/reloader.sh"],
                                 env: [
-                                    { name: "CONFIG_DIR", value: configDir },
+                                    { name: "CONFIG_DIR", value: configMounts.map((m) => m.mountPath).join(" ") },
                                     { name: "TARGET_NAME", value: "catbox" },
                                     { name: "HEALTH_PORT", value: String(containerLinkPort) },
                                     { name: "STATE_DIR", value: watchdogStateDir },
@@ -220,15 +243,15 @@ export class IrcNetwork extends pulumi.ComponentResource {
                                 },
                                 securityContext: containerSecurity,
                                 volumeMounts: [
-                                    configMount,
+                                    ...configMounts,
                                     { name: "reloader", mountPath: "/reloader", readOnly: true },
                                     { name: "watchdog", mountPath: watchdogStateDir },
                                 ],
                             },
                         ],
                         volumes: [
-                            // Mounted as a directory, never with subPath: a subPath mount never sees an update.
                             { name: "config", secret: { secretName: this.secret.metadata.name, defaultMode: 0o440 } },
+                            ...(this.tlsSecret ? [{ name: "tls", secret: { secretName: this.tlsSecret.metadata.name, defaultMode: 0o440 } }] : []),
                             { name: "reloader", configMap: { name: this.reloaderScript.metadata.name, defaultMode: 0o444 } },
                             { name: "watchdog", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
                         ],

@@ -4,6 +4,14 @@
 export const configDir = "/etc/catbox";
 
 /**
+ * With tlsMode letsEncrypt: where the certificate's Secret (kubernetes.io/tls,
+ * kept by cert-manager) is mounted, beside the config, and its two files.
+ */
+export const issuedTlsDir = "/etc/catbox-tls";
+export const issuedTlsFiles = { certificate: "tls.crt", key: "tls.key" } as const;
+export const issuedTlsSecretName = (networkName: string) => `${networkName}-tls`;
+
+/**
  * Ports catbox listens on inside the pod. They are fixed so that changing the
  * public ports in stack config only touches Services (listen ports need a
  * restart, Service ports do not), and both are above 1024 so a non-root

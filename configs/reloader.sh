@@ -3,8 +3,9 @@
 # what the article did by hand:
 # - reload: kubelet updates a Secret volume atomically by pointing the `..data`
 #   symlink at a new timestamped directory, so the target of that one link
-#   changes exactly once per update; each change gets catbox one SIGHUP (the
-#   article's `kubectl exec … pkill -HUP catbox`).
+#   changes exactly once per update; each change, in any of the watched mounts
+#   (the config Secret, the issued certificate's Secret), gets catbox one SIGHUP
+#   (the article's `kubectl exec … pkill -HUP catbox`).
 # - watchdog: a frozen or deadlocked catbox still accepts TCP connections (the
 #   kernel does that), so a TCP probe passes. Every HEALTH_SECONDS this speaks
 #   IRC to it instead: an unregistered PING gets "451 You have not registered"
@@ -13,7 +14,7 @@
 #   checks in a row, catbox is killed so that kubelet restarts it.
 #
 # POSIX sh with nc and timeout (busybox in the pod). Environment:
-#   CONFIG_DIR       the mounted Secret                          (default /etc/catbox)
+#   CONFIG_DIR       the mounted Secrets, space-separated         (default /etc/catbox)
 #   TARGET_NAME      the process to signal (comm)                (default catbox)
 #   POLL_SECONDS     how often to look at ..data                 (default 2)
 #   HEALTH_HOST      where catbox's plaintext port is reached    (default 127.0.0.1)
@@ -24,7 +25,7 @@
 #   STATE_DIR        a writable directory for "healthy"          (default /run/catbox-gke)
 set -u
 
-dir="${CONFIG_DIR:-/etc/catbox}"
+dirs="${CONFIG_DIR:-/etc/catbox}"
 name="${TARGET_NAME:-catbox}"
 interval="${POLL_SECONDS:-2}"
 health_host="${HEALTH_HOST:-127.0.0.1}"
@@ -36,8 +37,12 @@ state="${STATE_DIR:-/run/catbox-gke}"
 
 log() { echo "reloader: $*"; }
 
-# The directory ..data points at now, or nothing if it is not there (yet).
-current() { readlink "$dir/..data" 2>/dev/null || true; }
+# Where each mount's ..data points now (nothing for a mount not there yet), in one line.
+current() {
+    out=""
+    for d in $dirs; do out="$out $(readlink "$d/..data" 2>/dev/null)"; done
+    echo "${out# }"
+}
 
 # PIDs of processes named $name, read from /proc so that no procps is needed.
 target_pids() {
@@ -49,7 +54,9 @@ target_pids() {
 
 reload() {
     now=$(current)
-    [ -n "$now" ] && [ "$now" != "$last" ] || return 0
+    [ "$now" != "$last" ] || return 0
+    # No mount there yet: nothing to reload.
+    case "$now" in *[!\ ]*) ;; *) return 0 ;; esac
     pids=$(target_pids)
     if [ -z "$pids" ]; then
         # catbox is not running (it is restarting): it reads the new files when it starts.
@@ -102,7 +109,7 @@ rm -f "$state/healthy"
 last=$(current)
 failures=0
 next_check=0
-log "watching $dir/..data (now ${last:-missing}) for $name, every ${interval}s; health check every ${health_every}s"
+log "watching ..data in $dirs (now ${last:-missing}) for $name, every ${interval}s; health check every ${health_every}s"
 
 while :; do
     sleep "$interval" &

@@ -129,6 +129,10 @@ const mocks: Mocks = {
         return { id, state: { ...args.inputs, ...mockState(args, i) } };
     },
     call(args) {
+        // Offline, every Cloud DNS zone is example.org. (the committed stacks' domain).
+        if (args.token === "gcp:dns/getManagedZone:getManagedZone") {
+            return { name: args.inputs.name, project: args.inputs.project, dnsName: "example.org.", id: `projects/${args.inputs.project}/managedZones/${args.inputs.name}` };
+        }
         throw new Error(`unexpected invoke ${args.token} in an offline run`);
     },
 };

@@ -86,9 +86,16 @@ export function maskCatboxFile(name: string, text: string): string {
     return text;
 }
 
+const helmRelease = "kubernetes:helm.sh/v3:Release";
+
+/** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
+function configSecret(run: OfflineRun): Registered | undefined {
+    return run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-config"));
+}
+
 /** Stable order for files and rows, whatever order the engine finished registering in. */
 const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));
-const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"];
+const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "ClusterIssuer", "Certificate"];
 const manifestKey = (m: Record<string, any>) => [String(kindOrder.indexOf(m.kind)).padStart(2, "0"), m.metadata.name];
 
 function resourceTable(run: OfflineRun): string {
@@ -117,8 +124,8 @@ export async function renderCatboxFiles(stack: string, values: Record<string, st
     for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
     const secrets = [...file.secretKeys, ...secretKeys.map((k) => `${project}:${k}`)];
     const run = await runOffline({ config, secretKeys: secrets, stack });
-    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
-    if (!secret) throw new Error(`stack ${stack} registers no Secret`);
+    const secret = configSecret(run);
+    if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
     return secret.inputs.stringData;
 }
 
@@ -133,15 +140,19 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
     writeFileSync(path.join(out, "resources.txt"), resourceTable(run));
 
     const k8s = run.resources
-        .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== helmRelease)
         .map((r) => manifestOf(r, opts.showSecrets))
         .sort((a, b) => compare(manifestKey(a), manifestKey(b)));
     k8s.forEach((m, i) => {
         const file = `${String(i + 1).padStart(2, "0")}-${m.kind.toLowerCase()}-${m.metadata.name}.yaml`;
         writeFileSync(path.join(out, "manifests", file), stringify(m, { lineWidth: 0 }));
     });
+    // A Helm release is no object of its own: what it installs, from where, with which values.
+    for (const r of run.resources.filter((x) => x.type === helmRelease)) {
+        writeFileSync(path.join(out, "manifests", `helm-release-${r.inputs.name}.yaml`), stringify(r.inputs, { lineWidth: 0 }));
+    }
 
-    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
+    const secret = configSecret(run);
     for (const [name, text] of Object.entries<string>(secret?.inputs.stringData ?? {})) {
         writeFileSync(path.join(out, "catbox", name), opts.showSecrets ? text : maskCatboxFile(name, text));
     }

@@ -13,9 +13,15 @@ import * as path from "node:path";
 import type * as tls from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { reloaderScriptPath } from "../../components/ircNetwork";
-import { configDir, containerLinkPort, containerTlsPort, files as fileNames, linkHost } from "../../components/names";
+import { configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost } from "../../components/names";
 import { IrcClient } from "./ircClient";
 import { SecretVolume } from "./secretVolume";
+import type { TlsPair } from "./tlsPair";
+
+/** A kubernetes.io/tls Secret's files. */
+function tlsFiles(pair: TlsPair): Record<string, string> {
+    return { [issuedTlsFiles.certificate]: pair.certificatePem, [issuedTlsFiles.key]: pair.keyPem };
+}
 
 export interface NetworkShape {
     networkName: string;
@@ -38,6 +44,8 @@ export interface LocalNetworkOptions {
     reloaderEnv?: Record<string, string>;
     /** More of catbox's environment (GOMEMLIMIT …). */
     catboxEnv?: Record<string, string>;
+    /** With tlsMode letsEncrypt: the pair in the issued certificate's Secret, mounted beside the config. */
+    issuedTls?: TlsPair;
 }
 
 /** How a pod's PID namespace is made here, if it can be: unshare as root, else in a user namespace. */
@@ -73,6 +81,8 @@ export class LocalNetwork {
     /** The Secret volume every pod mounts. */
     readonly volume: string;
     private readonly secretVolume: SecretVolume;
+    /** The issued certificate's Secret volume, with tlsMode letsEncrypt. */
+    private readonly tlsVolume?: SecretVolume;
     private readonly pods = new Map<number, Pod>();
     private readonly clients: IrcClient[] = [];
 
@@ -80,6 +90,7 @@ export class LocalNetwork {
         this.work = mkdtempSync(path.join(tmpdir(), "catbox-net-"));
         this.volume = path.join(this.work, "etc-catbox");
         this.secretVolume = new SecretVolume(this.volume, this.forLoopback(opts.files));
+        if (opts.issuedTls) this.tlsVolume = new SecretVolume(path.join(this.work, "etc-catbox-tls"), tlsFiles(opts.issuedTls));
     }
 
     address(n: number): string {
@@ -92,6 +103,7 @@ export class LocalNetwork {
         const out: Record<string, string> = {};
         for (const [name, text] of Object.entries(files)) {
             let t = text.split(`${configDir}/`).join(`${this.volume}/`);
+            if (this.opts.issuedTls) t = t.split(`${issuedTlsDir}/`).join(`${path.join(this.work, "etc-catbox-tls")}/`);
             t = t.replace(new RegExp(`^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`, "gm"),
                 (whole, key: string, host: string, m: string) => {
                     if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
@@ -109,6 +121,12 @@ export class LocalNetwork {
         this.secretVolume.update(this.forLoopback(files));
     }
 
+    /** kubelet's update of the issued certificate's volume, as when cert-manager renews. */
+    swapIssuedTls(pair: TlsPair) {
+        if (!this.tlsVolume) throw new Error("this network has no issued certificate volume");
+        this.tlsVolume.update(tlsFiles(pair));
+    }
+
     /** Start daemon n's pod; resolves once catbox answers on both its ports. */
     async start(n: number, timeoutMs = 10_000): Promise<void> {
         const conf = path.join(this.volume, fileNames.catboxConf(this.opts.shape.networkName, n));
@@ -117,7 +135,7 @@ export class LocalNetwork {
         const env: Record<string, string> = {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             CATBOX: this.opts.binary, CONF: conf, LOG: log, RLOG: reloaderLog,
-            CONFIG_DIR: this.volume, TARGET_NAME: "catbox",
+            CONFIG_DIR: [this.volume, ...(this.tlsVolume ? [this.tlsVolume.dir] : [])].join(" "), TARGET_NAME: "catbox",
             // The pod's own address, and a state directory of its own (an emptyDir in the pod).
             HEALTH_HOST: this.address(n), STATE_DIR: path.join(this.work, `state-${n}`),
         };
@@ -175,6 +193,16 @@ export class LocalNetwork {
     log(n: number): string {
         const file = this.pods.get(n)?.log;
         return file && existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
+
+    /**
+     * The SIGHUPs pod n's reloader has sent, once it has sent at least `atLeast`
+     * or `timeoutMs` has passed: each pod's reloader looks on its own clock.
+     */
+    async sighups(n: number, atLeast = 0, timeoutMs = 5000): Promise<number> {
+        const count = () => (this.reloaderLog(n).match(/sent SIGHUP to catbox/g) ?? []).length;
+        for (const deadline = Date.now() + timeoutMs; count() < atLeast && Date.now() < deadline;) await sleep(100);
+        return count();
     }
 
     /** Whether pod n's watchdog last found catbox answering (what its readiness probe looks at). */

@@ -1,0 +1,132 @@
+// A certificate every client trusts, on the network's own name, issued and
+// renewed inside the cluster: cert-manager (installed by the stack) answers
+// Let's Encrypt's DNS-01 challenge in the operator's Cloud DNS zone, as a
+// Google service account that may change that one zone's records and nothing
+// else, reached through Workload Identity. The issued pair lands in the Secret
+// the pods mount (components/ircNetwork.ts); kubelet's swap of it gets catbox a
+// SIGHUP from the reloader, so a renewal drops no client.
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
+export const certManagerChart = { name: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
+/** cert-manager's namespace and its controller's Kubernetes service account (the chart's name for it). */
+export const certManagerNamespace = "cert-manager";
+export const certManagerServiceAccount = "cert-manager";
+
+export const acmeServers = {
+    production: "https://acme-v02.api.letsencrypt.org/directory",
+    staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
+export interface LetsEncryptArgs {
+    project: string;
+    networkName: string;
+    /** The Cloud DNS managed zone (its name) that holds hostname. */
+    dnsZone: string;
+    hostname: string;
+    /** Server names: those inside the zone are on the certificate too. */
+    serverNames: string[];
+    acmeServer: keyof typeof acmeServers;
+    email?: string;
+    /** The IRC namespace, and the Secret there that the pods mount. */
+    namespace: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
+    provider: k8s.Provider;
+}
+
+/** Names in `zone` (a DNS name with or without its final dot): the zone's own name or below it. */
+export function namesInZone(names: string[], zone: string): string[] {
+    const z = zone.replace(/\.$/, "");
+    return names.filter((n) => n === z || n.endsWith(`.${z}`));
+}
+
+/** Small but enough: cert-manager's controller, webhook and cainjector on an e2-small. */
+const smallPod = { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "128Mi" } };
+
+export class LetsEncrypt extends pulumi.ComponentResource {
+    readonly dnsServiceAccount: gcp.serviceaccount.Account;
+    readonly zoneAdmin: gcp.dns.DnsManagedZoneIamMember;
+    readonly workloadIdentity: gcp.serviceaccount.IAMMember;
+    readonly certManager: k8s.helm.v3.Release;
+    readonly issuer: k8s.apiextensions.CustomResource;
+    readonly certificate: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: LetsEncryptArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:LetsEncrypt", name, {}, opts);
+        const parent = { parent: this };
+        const k8sOpts = { parent: this, provider: args.provider };
+
+        this.dnsServiceAccount = new gcp.serviceaccount.Account(`${name}-dns01`, {
+            project: args.project,
+            accountId: `${args.networkName.slice(0, 23).replace(/-+$/, "")}-dns01`,
+            displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
+        }, parent);
+        // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.
+        this.zoneAdmin = new gcp.dns.DnsManagedZoneIamMember(`${name}-zone-admin`, {
+            project: args.project,
+            managedZone: args.dnsZone,
+            role: "roles/dns.admin",
+            member: this.dnsServiceAccount.member,
+        }, parent);
+        this.workloadIdentity = new gcp.serviceaccount.IAMMember(`${name}-workload-identity`, {
+            serviceAccountId: this.dnsServiceAccount.name,
+            role: "roles/iam.workloadIdentityUser",
+            member: `serviceAccount:${args.project}.svc.id.goog[${certManagerNamespace}/${certManagerServiceAccount}]`,
+        }, parent);
+
+        this.certManager = new k8s.helm.v3.Release(`${name}-cert-manager`, {
+            name: "cert-manager",
+            chart: certManagerChart.name,
+            version: certManagerChart.version,
+            repositoryOpts: { repo: certManagerChart.repo },
+            namespace: certManagerNamespace,
+            createNamespace: true,
+            values: {
+                crds: { enabled: true, keep: true },
+                serviceAccount: {
+                    name: certManagerServiceAccount,
+                    annotations: { "iam.gke.io/gcp-service-account": this.dnsServiceAccount.email },
+                },
+                resources: smallPod,
+                webhook: { resources: smallPod },
+                cainjector: { resources: smallPod },
+                startupapicheck: { resources: smallPod },
+                // The chart's defaults already run every container non-root, read-only, with no capability.
+            },
+        }, { ...k8sOpts, dependsOn: [this.workloadIdentity, this.zoneAdmin] });
+
+        // A ClusterIssuer: cert-manager lets only cluster issuers use ambient credentials (Workload Identity).
+        this.issuer = new k8s.apiextensions.CustomResource(`${name}-issuer`, {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: `${args.networkName}-letsencrypt-${args.acmeServer}` },
+            spec: {
+                acme: {
+                    server: acmeServers[args.acmeServer],
+                    ...(args.email ? { email: args.email } : {}),
+                    privateKeySecretRef: { name: `${args.networkName}-letsencrypt-${args.acmeServer}-account` },
+                    solvers: [{ dns01: { cloudDNS: { project: args.project, hostedZoneName: args.dnsZone } } }],
+                },
+            },
+        }, { ...k8sOpts, dependsOn: [this.certManager] });
+
+        const zone = gcp.dns.getManagedZoneOutput({ name: args.dnsZone, project: args.project }, { parent: this });
+        const dnsNames = zone.dnsName.apply((zone) =>
+            [...new Set([args.hostname, ...namesInZone(args.serverNames, zone)])]);
+        this.certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name: args.networkName, namespace: args.namespace },
+            spec: {
+                secretName: args.secretName,
+                dnsNames,
+                issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: this.issuer.metadata.name },
+                privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            },
+        }, { ...k8sOpts, dependsOn: [this.issuer] });
+
+        this.registerOutputs({ certificate: this.certificate.metadata.name });
+    }
+}
