@@ -28,6 +28,8 @@ export const placeholderTls = {
 
 export interface Registered {
     urn: string;
+    /** The id the (mock) provider gave it. */
+    id: string;
     type: string;
     name: string;
     custom: boolean;
@@ -59,6 +61,8 @@ export interface OfflineOptions {
     secretKeys?: string[];
     stack?: string;
     preview?: boolean;
+    /** What to run instead of index.ts (a test that builds one component). */
+    program?: () => Promise<Record<string, unknown>>;
 }
 
 function isSecret(v: any): boolean {
@@ -147,6 +151,7 @@ class RecordingMonitor extends MockMonitor {
             if (!err) {
                 this.records.push({
                     urn: res.getUrn(),
+                    id: res.getId(),
                     type: req.getType(),
                     name: req.getName(),
                     custom: req.getCustom(),
@@ -197,7 +202,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
     let failure: unknown;
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         try {
-            return await program()();
+            return await (opts.program ?? program())();
         } catch (err) {
             failure = err;
             return {};

@@ -88,9 +88,13 @@ describe("catbox files, read back with catbox's rules", () => {
         assert.equal(three[0].servers.get("irc1.example.org")!.pass, two[0].servers.get("irc1.example.org")!.pass);
     });
 
-    it("is deterministic: the same config gives byte-identical files", () => {
+    it("is deterministic: the same config gives byte-identical files, whatever order the keys came in", () => {
         const values = { replicas: "5", opers: '{"zed":"pw1","alice":"pw2"}', users: '[{"usermask":"*","hostmask":"*"}]' };
-        assert.deepEqual(network(values).files, network(values).files);
+        const a = network(values).files;
+        const b = network({ ...values, opers: '{"alice":"pw2","zed":"pw1"}' }).files;
+        assert.equal(JSON.stringify(a), JSON.stringify(b), "file names or contents differ, or come in another order");
+        assert.deepEqual(Object.keys(a), [...Object.keys(a)].sort());
+        for (const [name, text] of Object.entries(a)) assert.ok(text.endsWith("\n"), `${name} does not end with a newline`);
     });
 
     it("carries the stack config into catbox.conf", () => {

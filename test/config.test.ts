@@ -24,6 +24,8 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["{n} missing from serverNamePattern", { serverNamePattern: "irc.example.org" }, [], "serverNamePattern"],
     ["server name without a dot", { serverNamePattern: "irc{n}" }, [], "serverNamePattern"],
     ["server name too long", { serverNamePattern: `irc{n}.${"a".repeat(60)}.org` }, [], "serverNamePattern"],
+    // 63 characters for daemon 9, 64 for daemon 19: every name the network can grow to must fit.
+    ["a server name too long only past daemon 9", { serverNamePattern: `irc{n}.${"a".repeat(54)}.org` }, [], "serverNamePattern"],
     ["duplicate server names", { serverNames: '["irc.example.org","IRC.example.org"]' }, [], "serverNames"],
     ["serverNames count differs from replicas", { serverNames: '["a.example.org"]', replicas: "2" }, [], "serverNames"],
     ["namespace not a DNS label", { namespace: "IRC_Net" }, [], "namespace"],

@@ -74,6 +74,12 @@ describe("GKE cluster and node pool", () => {
         assert.ok(dependencyClosure(resources, cluster).has(one(resources, T.projectRole).urn), "the cluster does not wait for the node role");
     });
 
+    it("the node pool waits for the node account's role: nodes that cannot log or pull fail to register", async () => {
+        const { resources } = await run();
+        const pool = dependencyClosure(resources, one(resources, T.nodePool));
+        for (const binding of byType(resources, T.projectRole)) assert.ok(pool.has(binding.urn), binding.name);
+    });
+
     it("CI may act as the node service account and no other, and the node pool waits for that grant", async () => {
         assert.equal(byType((await run()).resources, T.actAs).length, 0);
         const { resources } = await run({ ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" });
@@ -106,7 +112,7 @@ describe("the Kubernetes provider", () => {
     it("sets clusterIdentifier to the cluster and enableSecretMutable", async () => {
         const { resources } = await run();
         const p = one(resources, T.provider).inputs;
-        assert.equal(p.clusterIdentifier, "projects/my-irc-project/locations/us-west1-a/clusters/catbox");
+        assert.equal(p.clusterIdentifier, one(resources, T.cluster).id);
         assert.equal(p.enableSecretMutable, "true");
     });
 });

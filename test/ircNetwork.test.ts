@@ -1,10 +1,14 @@
 // The Kubernetes layer (design §6) under Pulumi's mock engine.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
-import { reloaderScriptPath, runAsUser } from "../components/ircNetwork";
+import * as k8s from "@pulumi/kubernetes";
+import { IrcNetwork, reloaderScriptPath, runAsUser } from "../components/ircNetwork";
 import { containerLinkPort, containerTlsPort } from "../components/names";
-import { byType, one, Registered, run } from "./helpers";
+import { runOffline } from "../scripts/offline";
+import { byType, config, one, Registered, run } from "./helpers";
 
 const T = {
     namespace: "kubernetes:core/v1:Namespace",
@@ -162,7 +166,9 @@ describe("the network's objects", () => {
         const spec = podSpec((await run()).resources);
         assert.equal(spec.securityContext.runAsNonRoot, true);
         assert.equal(spec.securityContext.runAsUser, runAsUser);
-        assert.ok(runAsUser > 0);
+        // The image's user (configs/Dockerfile), so that the files it was built with are its own.
+        const dockerfile = readFileSync(path.join(__dirname, "..", "configs", "Dockerfile"), "utf8");
+        assert.equal(`USER ${runAsUser}:${runAsUser}`, /^USER .*$/m.exec(dockerfile)![0]);
         assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
         for (const c of spec.containers) {
             const sc = c.securityContext;
@@ -191,7 +197,7 @@ describe("the network's objects", () => {
         assert.equal(open.ingress[0].from, undefined, "published plaintext is open to clients");
     });
 
-    it("a reloader beside catbox: shared process namespace, same user, no added capability, the script from configs/", async () => {
+    it("a reloader beside catbox: shared process namespace, no added capability, running the ConfigMap's script from its mount", async () => {
         const { resources } = await run();
         const spec = podSpec(resources);
         assert.equal(spec.shareProcessNamespace, true);
@@ -199,8 +205,66 @@ describe("the network's objects", () => {
         assert.equal(reloader.securityContext.capabilities.add, undefined);
         assert.ok(reloader.volumeMounts.some((m: any) => m.mountPath === "/etc/catbox"));
         const cm = one(resources, T.configMap).inputs;
-        assert.equal(cm.data["reloader.sh"], readFileSync(reloaderScriptPath, "utf8"));
-        assert.ok(spec.volumes.some((v: any) => v.configMap?.name === cm.metadata.name));
+        const volume = spec.volumes.find((v: any) => v.configMap?.name === cm.metadata.name);
+        const mount = reloader.volumeMounts.find((m: any) => m.name === volume.name);
+        // The script the command runs is a key of the ConfigMap, under the directory it is mounted at.
+        const script = reloader.command[reloader.command.length - 1];
+        assert.equal(path.dirname(script), mount.mountPath);
+        assert.ok(path.basename(script) in cm.data, `${script} is not in the ConfigMap`);
+        assert.match(cm.data[path.basename(script)], /^#!\/bin\/sh\n/);
+    });
+
+    it("the reloader signals the process the image runs: catbox's binary", async () => {
+        const reloader = container((await run()).resources, "reloader");
+        const target = reloader.env.find((e: any) => e.name === "TARGET_NAME").value;
+        const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(readFileSync(path.join(__dirname, "..", "configs", "Dockerfile"), "utf8"))![1]);
+        // The kernel names a process after its binary, cut to 15 characters.
+        assert.equal(target, path.basename(entrypoint[0]).slice(0, 15));
+    });
+
+    it("the pod's user can read its Secret and ConfigMap files: group-readable, and its group is the volumes' group", async () => {
+        const spec = podSpec((await run({ tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" })).resources);
+        const { runAsUser: user, runAsGroup, fsGroup } = spec.securityContext;
+        assert.ok(user !== 0 && fsGroup !== undefined);
+        for (const v of spec.volumes.filter((x: any) => x.secret || x.configMap)) {
+            const mode = (v.secret ?? v.configMap).defaultMode;
+            // Files are root-owned, group fsGroup: readable by the group (our group) or by anyone.
+            const readable = (mode & 0o004) !== 0 || ((mode & 0o040) !== 0 && fsGroup === runAsGroup);
+            assert.ok(readable, `${v.name}: mode ${mode.toString(8)}, fsGroup ${fsGroup}, runAsGroup ${runAsGroup}`);
+        }
+    });
+
+    it("pods start in parallel, and mount no service account token", async () => {
+        const sts = one((await run()).resources, T.statefulSet).inputs.spec;
+        // The daemons link to each other: one by one, each would wait for the last to be ready.
+        assert.equal(sts.podManagementPolicy, "Parallel");
+        assert.equal(sts.template.spec.automountServiceAccountToken, false);
+    });
+
+    it("the reloader's checksum in the pod template follows its script, so a new script rolls the pods", async () => {
+        const { resources } = await run();
+        const annotation = one(resources, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/reloader-checksum"];
+        const script = one(resources, T.configMap).inputs.data["reloader.sh"];
+        assert.equal(annotation, createHash("sha256").update(script).digest("hex"));
+        assert.notEqual(annotation, createHash("sha256").update(script + "\n").digest("hex"));
+    });
+
+    it("the Secret is a Pulumi secret by its own wrapping, whatever its inputs", async () => {
+        // Plain credentials, none of them secret: the Secret's data must still be one.
+        const { resources } = await runOffline({
+            config: {},
+            program: async () => {
+                const provider = new k8s.Provider("plain", { kubeconfig: "{}" });
+                new IrcNetwork("irc", {
+                    config: config({ platform: "kubeconfig", image: "catbox:1" }),
+                    image: "catbox:1", reloaderImage: "busybox:1",
+                    credentials: { linkSecret: "plain-link-secret-0123", certificatePem: "plain certificate", keyPem: "plain key" },
+                    provider,
+                });
+                return {};
+            },
+        });
+        assert.deepEqual(one(resources, T.secret).secretInputs, ["stringData"]);
     });
 });
 
@@ -227,6 +291,13 @@ describe("what a config change touches", () => {
         assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-statefulset"]);
         const annotations = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/restart-checksum"];
         assert.notEqual(annotations(a.resources), annotations(b.resources));
+    });
+
+    it("renaming a daemon (serverNames) restarts it: catbox reads its name only at start", async () => {
+        const a = await run({ ...base, serverNames: '["hub.example.org","leaf.example.org"]' }, secretKeys);
+        const b = await run({ ...base, serverNames: '["hub.example.org","leaf2.example.org"]' }, secretKeys);
+        // The self-signed certificate names every server, so it is made anew too.
+        assert.deepEqual(changed(a.resources, b.resources), ["credentials-tls-cert", "irc-config", "irc-statefulset"]);
     });
 
     it("scaling 2 -> 3 adds one link Service, leaves the others alone, and keeps the pod template", async () => {
