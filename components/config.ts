@@ -85,6 +85,8 @@ const catboxField = (max: number) => catboxValue(max, "#=,");
  * space splits it and a leading ':' makes it a trailing one; neither matches.
  */
 const operPassword = () => catboxField(128).refine((s) => !goSpaceRe.test(s) && !s.startsWith(":"));
+/** An email address, as catbox's admin-email or anywhere else. */
+const email = () => catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/));
 const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 /** A lower-case DNS host name with a dot: labels of letters, digits and '-'. */
@@ -216,11 +218,11 @@ const fields = {
         allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",
     },
     alertEmail: {
-        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        schema: email().optional(),
         allowed: "must be an email address of at most 254 characters",
     },
     adminEmail: {
-        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        schema: email().optional(),
         allowed: "must be an email address of at most 254 characters",
     },
     maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
@@ -258,7 +260,7 @@ const fields = {
         allowed: "must be the name (not the DNS name) of a Cloud DNS managed zone in the stack's project, such as example-org",
     },
     acmeEmail: {
-        schema: catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/)).optional(),
+        schema: email().optional(),
         allowed: "must be an email address: Let's Encrypt's account contact",
     },
     acmeServer: {
