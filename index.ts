@@ -1,11 +1,10 @@
 // catbox-gke: the article "Running an IRC network in Kubernetes", as one stack.
 // This file reads stack config and wires the components, in the article's order.
 import * as pulumi from "@pulumi/pulumi";
-import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ClientAddress, ClientName } from "./components/address";
 import { serverNames } from "./components/catboxConfig";
 import { ExistingCluster, GkeCluster } from "./components/cluster";
-import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig } from "./components/config";
+import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig, secretConfigKeys } from "./components/config";
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
@@ -13,20 +12,18 @@ import { LetsEncrypt } from "./components/letsEncrypt";
 import { UptimeAlert } from "./components/monitoring";
 import { serverName } from "./components/names";
 
-/** Stack config as the Pulumi runtime holds it: raw strings, and which are secrets. */
+/**
+ * Stack config as the Pulumi runtime hands it over: raw strings. The keys that
+ * must be secrets are secrets: Pulumi.yaml declares them so, and the CLI refuses
+ * a plain value for them before the program runs.
+ */
 function readStackConfig(): RawConfig {
     const all = pulumi.runtime.allConfig();
-    // Not in the SDK's typings, but what Config.get uses to warn about secrets.
-    const isSecret = (runtimeConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
     const values: Record<string, string> = {};
-    const secretKeys = new Set<string>();
     for (const [fullKey, value] of Object.entries(all)) {
-        if (!fullKey.startsWith(`${project}:`)) continue;
-        const key = fullKey.slice(project.length + 1);
-        values[key] = value;
-        if (isSecret(fullKey)) secretKeys.add(key);
+        if (fullKey.startsWith(`${project}:`)) values[fullKey.slice(project.length + 1)] = value;
     }
-    return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
+    return { values, secretKeys: secretConfigKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
 }
 
 /** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
@@ -41,10 +38,10 @@ function validatedConfig(): CatboxConfig {
 
 export = async () => {
     const cfg = validatedConfig();
-    const secretConfig = new pulumi.Config(project);
-    /** A string from stack config, still a Pulumi secret where the stack holds it as one. */
+    const stackConfig = new pulumi.Config(project);
+    /** A string from stack config, a Pulumi secret where the schema says it is one. */
     const configured = (key: "kubeconfig" | "tlsCertificate" | "tlsKey" | "linkSecret"): pulumi.Input<string> | undefined =>
-        cfg[key] === undefined ? undefined : cfg.secretKeys.has(key) ? secretConfig.requireSecret(key) : cfg[key];
+        cfg[key] === undefined ? undefined : secretConfigKeys.has(key) ? stackConfig.requireSecret(key) : cfg[key];
 
     // "Create a cluster", "Create a container image" and the static IP: platform gke only.
     let gke: { cluster: GkeCluster; address: ClientAddress; image: CatboxImage } | undefined;
@@ -88,8 +85,8 @@ export = async () => {
         gke = { cluster, address, image };
     }
     const provider = gke?.cluster.provider ?? new ExistingCluster("existing", {
-        kubeconfig: configured("kubeconfig"),
-        isContextName: cfg.kubeconfig !== undefined && !cfg.secretKeys.has("kubeconfig"),
+        source: cfg.cluster,
+        kubeconfig: cfg.cluster.kind === "contents" ? configured("kubeconfig") : undefined,
     }).provider;
 
     // The per-pod config files and their secrets, which the article wrote by hand.

@@ -3,6 +3,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ExistingClusterSource } from "./config";
 import { nodesTotal } from "./sizing";
 
 export interface GkeClusterArgs {
@@ -152,9 +153,10 @@ export class GkeCluster extends pulumi.ComponentResource {
 }
 
 export interface ExistingClusterArgs {
-    /** A kubeconfig's contents (a secret) or a context name; the current context when absent. */
+    /** The current context, a context by name, or the kubeconfig given. */
+    source: ExistingClusterSource;
+    /** With source "contents": the kubeconfig, a secret. */
     kubeconfig?: pulumi.Input<string>;
-    isContextName: boolean;
 }
 
 /** Platform kubeconfig: a provider for a cluster the stack does not own. */
@@ -163,8 +165,10 @@ export class ExistingCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:ExistingCluster", name, {}, opts);
+        const source = args.source;
         this.provider = new k8s.Provider(`${name}-k8s`, {
-            ...(args.isContextName ? { context: args.kubeconfig } : { kubeconfig: args.kubeconfig }),
+            ...(source.kind === "context" ? { context: source.name } : {}),
+            ...(source.kind === "contents" ? { kubeconfig: args.kubeconfig } : {}),
             enableSecretMutable: true,
         }, { parent: this });
         this.registerOutputs({});

@@ -148,8 +148,13 @@ const fields = {
         allowed: "must be gke (create the cluster) or kubeconfig (deploy onto an existing cluster)",
     },
     kubeconfig: {
-        schema: z.string().min(1).optional(),
-        allowed: "must be a kubeconfig (as a secret) or a context name",
+        schema: z.string().min(1).max(1_000_000).optional(),
+        allowed: "must be a kubeconfig's contents (or a context name), set as a secret",
+        secret: "required",
+    },
+    kubeContext: {
+        schema: z.string().max(253).regex(/^[^\s]+$/).optional(),
+        allowed: "must be the name of a context in your kubeconfig, such as kind-irc",
     },
     image: {
         schema: z.string().regex(imageRefRe).optional(),
@@ -300,6 +305,14 @@ const fields = {
 
 export const configKeys = Object.keys(fields) as (keyof typeof fields)[];
 
+/**
+ * Keys whose values must be secrets. Pulumi.yaml declares them `secret: true`, and
+ * the Pulumi CLI refuses a plain value for such a key before the program runs;
+ * offline, parseConfig checks it against the stack file.
+ */
+export const secretConfigKeys: ReadonlySet<string> = new Set(
+    configKeys.filter((k) => (fields[k] as { secret?: string }).secret === "required"));
+
 /** Each key's default (undefined where it has none), as Pulumi.yaml must declare it. */
 export function configDefaults(): Record<string, unknown> {
     return Object.fromEntries(configKeys.map((k) => [k, fields[k].schema.safeParse(undefined).data]));
@@ -308,8 +321,16 @@ export function configDefaults(): Record<string, unknown> {
 type Parsed = { [K in keyof typeof fields]: z.output<(typeof fields)[K]["schema"]> };
 export type User = z.infer<typeof userSchema> & { id: string };
 
+/**
+ * Which cluster platform kubeconfig deploys onto: the current context, a context
+ * by name, or the kubeconfig given (its contents are a secret: index.ts reads them
+ * as one).
+ */
+export type ExistingClusterSource = { kind: "current" } | { kind: "context"; name: string } | { kind: "contents" };
+
 /** The validated stack config: every key with its default applied, plus what follows from it. */
 export type CatboxConfig = Omit<Parsed, "users" | "region" | "clusterLocation"> & {
+    cluster: ExistingClusterSource;
     users: User[];
     /** GCP region of the static IP and the registry (platform gke). */
     region: string;
@@ -370,9 +391,6 @@ export function parseConfig(given: RawConfig): CatboxConfig {
             problem(key, `must be a secret: set it with \`pulumi config set --secret ${project}:${key} …\``);
         }
     }
-    if (v.kubeconfig !== undefined && /\n|apiVersion/.test(v.kubeconfig) && !raw.secretKeys.has("kubeconfig")) {
-        problem("kubeconfig", `a kubeconfig's contents must be a secret: set it with \`pulumi config set --secret ${project}:kubeconfig < file\``);
-    }
 
     const ok = (...keys: string[]) => keys.every((k) => !bad.has(k));
     const set = (key: string) => key in raw.values;
@@ -391,8 +409,13 @@ export function parseConfig(given: RawConfig): CatboxConfig {
             problem(key, "applies only to platform gke (the stack creates no GCP resource with platform kubeconfig)");
         }
     }
-    if (ok("platform", "kubeconfig") && v.platform === "gke" && set("kubeconfig")) {
-        problem("kubeconfig", "applies only to platform kubeconfig; platform gke builds its own from the cluster it creates");
+    for (const key of ["kubeconfig", "kubeContext"]) {
+        if (ok("platform", key) && v.platform === "gke" && set(key)) {
+            problem(key, "applies only to platform kubeconfig; platform gke builds its own from the cluster it creates");
+        }
+    }
+    if (ok("kubeconfig", "kubeContext") && set("kubeconfig") && set("kubeContext")) {
+        problem("kubeContext", "cannot be set with kubeconfig: give the kubeconfig's contents, or a context of your own kubeconfig");
     }
     if (ok("platform", "clientServiceType") && v.platform === "gke" && v.clientServiceType !== "LoadBalancer") {
         problem("clientServiceType", "must be LoadBalancer with platform gke (clients reach the network on its static IP)");
@@ -484,6 +507,10 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const p = v as Parsed;
     return {
         ...p,
+        cluster: p.kubeconfig !== undefined
+            // A kubeconfig is YAML or JSON over several lines; a single word is a context's name.
+            ? (/\n|apiVersion|\{/.test(p.kubeconfig) ? { kind: "contents" } : { kind: "context", name: p.kubeconfig })
+            : p.kubeContext !== undefined ? { kind: "context", name: p.kubeContext } : { kind: "current" },
         users: (p.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })),
         region,
         clusterLocation,

@@ -1,23 +1,11 @@
-// Runs the program offline under Pulumi's mock engine (pulumi.runtime.setMocks'
-// monitor) and records every resource it registers: type, name, inputs (with
-// which of them are secrets), parent, provider, protect and dependencies. The
-// tests and `npm run render` both stand on this.
+// Runs the program offline under Pulumi's mock engine (pulumi.runtime.setMocks)
+// and records every resource it registers: type, name, inputs (with which of
+// them are secrets), parent, provider, resource options and dependencies. The
+// tests and `npm run render` both stand on this. Only the SDK's public API.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor, Mocks, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import * as settingsModule from "@pulumi/pulumi/runtime/settings";
-import * as stateModule from "@pulumi/pulumi/runtime/state";
-
-// Internal to the SDK (marked @internal, so missing from its typings), but what
-// pulumi.runtime.setMocks itself calls: we need the same, with our own monitor.
-const settings = settingsModule as unknown as {
-    setMockOptions(monitor: MockMonitor, project: string, stack: string, preview: boolean): void;
-    waitForRPCs(): Promise<void>;
-};
-const state = stateModule as unknown as { getStore(): Record<string, unknown> };
 
 export const fixtureDir = path.join(__dirname, "fixtures");
 /** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */
@@ -66,7 +54,7 @@ export interface OfflineOptions {
 }
 
 function isSecret(v: any): boolean {
-    return v !== null && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig;
+    return v !== null && typeof v === "object" && v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
 }
 
 function containsSecret(v: any): boolean {
@@ -89,7 +77,7 @@ export function unwrap(v: any): any {
 const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
 
 /** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
-function mockState(args: MockResourceArgs, i: Record<string, any>): Record<string, any> {
+function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>): Record<string, any> {
     switch (args.type) {
         case "gcp:container/cluster:Cluster":
             return {
@@ -125,7 +113,7 @@ function mockState(args: MockResourceArgs, i: Record<string, any>): Record<strin
     }
 }
 
-const mocks: Mocks = {
+const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         const i = unwrap(args.inputs);
         // GKE's id is the cluster's path, which the provider's clusterIdentifier takes.
@@ -141,15 +129,28 @@ const mocks: Mocks = {
     },
 };
 
-class RecordingMonitor extends MockMonitor {
-    readonly records: Registered[] = [];
-    stackOutputs: any = {};
+/** The request and response objects the monitor passes (gRPC messages): what the recorder reads of them. */
+type Req = { [getter: string]: () => any };
+type Callback = (err: unknown, res: Req) => void;
+interface Monitor {
+    registerResource(req: Req, callback: Callback): void;
+    registerResourceOutputs(req: Req, callback: Callback): void;
+}
 
-    async registerResource(req: any, callback: (err: any, res: any) => void) {
-        const inputs = rpc.deserializeProperties(req.getObject());
-        await super.registerResource(req, (err: any, res: any) => {
+/**
+ * Record, on the monitor `pulumi.runtime.setMocks` installed, every resource
+ * registered and the stack's outputs: a thin layer over its two calls.
+ */
+function record(monitor: Monitor): { records: Registered[]; stackOutputs: () => Record<string, any> } {
+    const records: Registered[] = [];
+    let stackOutputs: Record<string, any> = {};
+    const registerResource = monitor.registerResource.bind(monitor);
+    const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+        return registerResource(req, (err, res) => {
             if (!err) {
-                this.records.push({
+                records.push({
                     urn: res.getUrn(),
                     id: res.getId(),
                     type: req.getType(),
@@ -167,14 +168,12 @@ class RecordingMonitor extends MockMonitor {
             }
             callback(err, res);
         });
-    }
-
-    registerResourceOutputs(req: any, callback: (err: any, res: any) => void) {
-        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
-            this.stackOutputs = rpc.deserializeProperties(req.getOutputs());
-        }
-        super.registerResourceOutputs(req, callback);
-    }
+    };
+    monitor.registerResourceOutputs = (req, callback) => {
+        if (String(req.getUrn()).includes("::pulumi:pulumi:Stack::")) stackOutputs = pulumi.runtime.deserializeProperties(req.getOutputs());
+        return registerResourceOutputs(req, callback);
+    };
+    return { records, stackOutputs: () => stackOutputs };
 }
 
 /** The program: index.ts exports one async function, so each run starts fresh. */
@@ -185,16 +184,8 @@ function program(): () => Promise<Record<string, unknown>> {
 
 /** Run the whole program once, offline. Rejects with the program's error (for bad config, a RunError). */
 export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
-    const monitor = new RecordingMonitor(mocks);
-    settings.setMockOptions(monitor, "catbox-gke", opts.stack ?? "test", opts.preview ?? false);
-    // What pulumi.runtime.setMocks turns on, for the monitor above.
-    const store = state.getStore();
-    store.supportsSecrets = true;
-    store.supportsResourceReferences = true;
-    store.supportsOutputValues = false;
-    store.supportsDeletedWith = true;
-    store.supportsAliasSpecs = true;
-    store.supportsTransforms = false;
+    await pulumi.runtime.setMocks(mocks, "catbox-gke", opts.stack ?? "test", opts.preview ?? false);
+    const monitor = record(pulumi.runtime.getMonitor() as unknown as Monitor);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
     // The program's own error is caught inside the stack and rethrown once the
@@ -208,7 +199,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
             return {};
         }
     });
-    await settings.waitForRPCs();
+    // Every registration done: the runtime waits for its RPCs, then lets this monitor go.
+    await pulumi.runtime.disconnect();
     if (failure !== undefined) {
         // What had been registered when it failed: for bad config, nothing but the stack.
         if (failure instanceof Error) Object.assign(failure, { registered: monitor.records });
@@ -217,6 +209,6 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
     return {
         resources: monitor.records,
         outputs: unwrap(outputs ?? {}),
-        secretOutputs: Object.keys(monitor.stackOutputs).filter((k) => containsSecret(monitor.stackOutputs[k])),
+        secretOutputs: Object.keys(monitor.stackOutputs()).filter((k) => containsSecret(monitor.stackOutputs()[k])),
     };
 }

@@ -63,8 +63,11 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["the same user id twice", { users: '[{"id":"a","usermask":"*","hostmask":"*"},{"id":"A","usermask":"x","hostmask":"*"}]' }, [], "users"],
     ["image with platform kubeconfig missing", { platform: "kubeconfig" }, [], "image"],
     ["image not a reference", { platform: "kubeconfig", image: "Not An Image" }, [], "image"],
-    ["kubeconfig with platform gke", { kubeconfig: "kind-kind" }, [], "kubeconfig"],
+    ["kubeconfig with platform gke", { kubeconfig: "kind-kind" }, ["kubeconfig"], "kubeconfig"],
+    ["kubeContext with platform gke", { kubeContext: "kind-kind" }, [], "kubeContext"],
     ["kubeconfig contents in plain text", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\nkind: Config\n" }, [], "kubeconfig"],
+    ["a context name in kubeconfig in plain text", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "kind-irc" }, [], "kubeconfig"],
+    ["kubeconfig and kubeContext together", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\n", kubeContext: "kind-irc" }, ["kubeconfig"], "kubeContext"],
     ["NodePort with platform gke", { clientServiceType: "NodePort" }, [], "clientServiceType"],
     ["clusterLocation outside the region", { region: "us-west1", clusterLocation: "europe-west1-b" }, [], "clusterLocation"],
     ["a key that does not exist", { replica: "3" }, [], "replica"],
@@ -251,8 +254,9 @@ describe("stack config: good configs", () => {
     });
 
     it("platform kubeconfig needs no gcp:project, and takes a context name in plain text", () => {
-        const c = parseConfig(raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeconfig: "kind-irc", clientServiceType: "NodePort" }, [], {}));
+        const c = parseConfig(raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeContext: "kind-irc", clientServiceType: "NodePort" }, [], {}));
         assert.equal(c.platform, "kubeconfig");
+        assert.deepEqual(c.cluster, { kind: "context", name: "kind-irc" });
         assert.equal(c.gcpProject, undefined);
     });
 });
@@ -284,7 +288,7 @@ describe("Pulumi.yaml declares the schema's keys", () => {
 
     it("marks as secret exactly the keys the schema requires to be secret", () => {
         const secret = Object.keys(declared).filter((k) => declared[k].secret).sort();
-        assert.deepEqual(secret, ["linkSecret", "opers", "tlsKey"]);
+        assert.deepEqual(secret, ["kubeconfig", "linkSecret", "opers", "tlsKey"]);
         for (const key of secret) assert.throws(() => config({ [key]: "x" }), new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`));
     });
 });

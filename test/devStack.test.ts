@@ -31,17 +31,21 @@ describe("platform kubeconfig", () => {
         assert.ok(affinity.preferredDuringSchedulingIgnoredDuringExecution);
     });
 
-    it("uses the current context by default, a context by name, or a kubeconfig (kept secret)", async () => {
+    it("uses the current context by default, a context by name, or a kubeconfig (kept secret), decided once", async () => {
         const provider = async (values: Record<string, string>, secretKeys: string[] = []) =>
             one((await run({ ...kubeconfigPlatform, ...values }, secretKeys, { extra: {} })).resources, "pulumi:providers:kubernetes");
         const current = await provider({});
         assert.equal(current.inputs.kubeconfig, undefined);
         assert.equal(current.inputs.context, undefined);
         assert.equal(current.inputs.enableSecretMutable, "true");
-        assert.equal((await provider({ kubeconfig: "kind-irc" })).inputs.context, "kind-irc");
-        const fromFile = await provider({ kubeconfig: "apiVersion: v1\nkind: Config\n" }, ["kubeconfig"]);
-        assert.equal(fromFile.inputs.kubeconfig, "apiVersion: v1\nkind: Config\n");
-        assert.deepEqual(fromFile.secretInputs, ["kubeconfig"]);
+        assert.equal((await provider({ kubeContext: "kind-irc" })).inputs.context, "kind-irc");
+        assert.equal((await provider({ kubeconfig: "kind-irc" }, ["kubeconfig"])).inputs.context, "kind-irc");
+        for (const contents of ["apiVersion: v1\nkind: Config\n", '{"apiVersion":"v1","kind":"Config"}']) {
+            const fromFile = await provider({ kubeconfig: contents }, ["kubeconfig"]);
+            assert.equal(fromFile.inputs.kubeconfig, contents);
+            assert.equal(fromFile.inputs.context, undefined);
+            assert.deepEqual(fromFile.secretInputs, ["kubeconfig"]);
+        }
     });
 
     it("the workloads run the image given, as given", async () => {
