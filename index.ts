@@ -1,133 +1,44 @@
 // catbox-gke: the article "Running an IRC network in Kubernetes", as one stack.
 // This file reads stack config and wires the components, in the article's order.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClientAddress, ClientName } from "./components/address";
 import { serverNames } from "./components/catboxConfig";
 import { ExistingCluster, GkeCluster } from "./components/cluster";
-import { CatboxConfig, ConfigError, maxReplicas, parseConfig, project, RawConfig, secretConfigKeys } from "./components/config";
+import { CatboxConfig, ConfigError, ExistingClusterConfig, GkeConfig, maxReplicas, parseConfig, project, secretConfigKeys } from "./components/config";
 import { Credentials } from "./components/credentials";
 import { CatboxImage } from "./components/image";
 import { IrcNetwork } from "./components/ircNetwork";
 import { LetsEncrypt } from "./components/letsEncrypt";
 import { UptimeAlert } from "./components/monitoring";
-import { serverName } from "./components/names";
-
-/**
- * Stack config as the Pulumi runtime hands it over: raw strings. The keys that
- * must be secrets are secrets: Pulumi.yaml declares them so, and the CLI refuses
- * a plain value for them before the program runs.
- */
-function readStackConfig(): RawConfig {
-    const all = pulumi.runtime.allConfig();
-    const values: Record<string, string> = {};
-    for (const [fullKey, value] of Object.entries(all)) {
-        if (fullKey.startsWith(`${project}:`)) values[fullKey.slice(project.length + 1)] = value;
-    }
-    return { values, secretKeys: secretConfigKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
-}
-
-/** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
-function validatedConfig(): CatboxConfig {
-    try {
-        return parseConfig(readStackConfig());
-    } catch (e) {
-        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
-        throw e;
-    }
-}
+import { issuedTlsSecretName, serverName } from "./components/names";
 
 export = async () => {
     const cfg = validatedConfig();
-    const stackConfig = new pulumi.Config(project);
-    /** A string from stack config, a Pulumi secret where the schema says it is one. */
-    const configured = (key: "kubeconfig" | "tlsCertificate" | "tlsKey" | "linkSecret"): pulumi.Input<string> | undefined =>
-        cfg[key] === undefined ? undefined : secretConfigKeys.has(key) ? stackConfig.requireSecret(key) : cfg[key];
-
-    // "Create a cluster", "Create a container image" and the static IP: platform gke only.
-    let gke: { cluster: GkeCluster; address: ClientAddress; image: CatboxImage } | undefined;
-    if (cfg.platform === "gke") {
-        const gcpProject = cfg.gcpProject!;
-        const cluster = new GkeCluster("gke", {
-            project: gcpProject,
-            location: cfg.clusterLocation,
-            networkName: cfg.networkName,
-            machineType: cfg.machineType,
-            nodeCount: cfg.nodeCount,
-            spotNodes: cfg.spotNodes,
-            deletionProtection: cfg.deletionProtection,
-            ciServiceAccount: cfg.ciServiceAccount,
-        });
-        const address = new ClientAddress("client", {
-            project: gcpProject,
-            region: cfg.region,
-            networkName: cfg.networkName,
-            clientPort: cfg.clientPort,
-            keep: cfg.keepAddress,
-        });
-        const image = new CatboxImage("catbox", {
-            project: gcpProject,
-            region: cfg.region,
-            networkName: cfg.networkName,
-            catboxVersion: cfg.image === undefined ? cfg.catboxVersion : undefined,
-            reloaderBase: cfg.reloaderImage,
-            readers: [cluster.nodeServiceAccount.member],
-        });
-        // "Is the network up?", which the article left to its users to find out.
-        if (cfg.uptimeAlert) {
-            new UptimeAlert("uptime", {
-                project: gcpProject,
-                networkName: cfg.networkName,
-                ip: address.ip,
-                clientPort: cfg.clientPort,
-                email: cfg.alertEmail ?? cfg.adminEmail,
-            });
-        }
-        gke = { cluster, address, image };
-    }
-    const provider = gke?.cluster.provider ?? new ExistingCluster("existing", {
-        source: cfg.cluster,
-        kubeconfig: cfg.cluster.kind === "contents" ? configured("kubeconfig") : undefined,
-    }).provider;
 
     // The per-pod config files and their secrets, which the article wrote by hand.
     const credentials = new Credentials("credentials", {
-        linkSecret: configured("linkSecret"),
-        provided: cfg.tlsMode === "provided" ? { certificatePem: configured("tlsCertificate")!, keyPem: configured("tlsKey")! } : undefined,
+        linkSecret: cfg.linkSecret === undefined ? undefined : secret("linkSecret"),
+        provided: cfg.tlsMode === "provided" ? { certificatePem: cfg.tlsCertificate, keyPem: secret("tlsKey") } : undefined,
         // Every name the network can grow to, so that scaling keeps the certificate
         // (with letsEncrypt, this pair only stands in until the issued one arrives).
         dnsNames: [...(cfg.hostname ? [cfg.hostname] : []),
             ...(cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)))],
     });
 
+    // "Create a cluster" (and its IP and image) on GKE, or use a cluster you already have.
+    const site = cfg.platform === "gke" ? onGke(cfg) : onExistingCluster(cfg);
+
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
         config: cfg,
-        image: gke?.image.ref ?? cfg.image!,
-        reloaderImage: gke?.image.reloaderRef ?? cfg.reloaderImage,
+        image: site.image,
+        reloaderImage: site.reloaderImage,
         credentials,
-        loadBalancerIP: gke?.address.ip,
-        nodeCount: gke?.cluster.nodesTotal,
-        provider,
+        loadBalancerIP: site.loadBalancerIP,
+        nodeCount: site.nodeCount,
+        provider: site.provider,
     });
-
-    // The network's own name, and a certificate every client trusts on it.
-    const clientName = gke && cfg.hostname !== undefined
-        ? new ClientName("client-name", { project: cfg.gcpProject!, hostname: cfg.hostname, dnsZone: cfg.dnsZone, ip: gke.address.ip, clientPort: cfg.clientPort })
-        : undefined;
-    if (gke && cfg.tlsMode === "letsEncrypt") {
-        new LetsEncrypt("letsencrypt", {
-            project: cfg.gcpProject!,
-            networkName: cfg.networkName,
-            dnsZone: cfg.dnsZone!,
-            hostname: cfg.hostname!,
-            serverNames: serverNames(cfg),
-            acmeServer: cfg.acmeServer,
-            email: cfg.acmeEmail ?? cfg.adminEmail,
-            namespace: network.namespace.metadata.name,
-            secretName: network.tlsSecret!.metadata.name,
-            provider,
-        });
-    }
 
     return {
         platform: cfg.platform,
@@ -135,13 +46,100 @@ export = async () => {
         serverNames: serverNames(cfg),
         // With letsEncrypt, the served certificate is cert-manager's (see the README).
         ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
-        ...(gke && {
-            clusterName: gke.cluster.cluster.name,
-            kubeconfig: gke.cluster.kubeconfig,
-            clientIp: gke.address.ip,
-            ircUrl: clientName?.url ?? gke.address.url,
-            image: gke.image.ref ?? cfg.image,
-        }),
-        ...(clientName && !clientName.record && { dnsRecordToCreate: clientName.recordToCreate }),
+        ...site.finish(network),
     };
 };
+
+/** What the network needs from where it runs, and what comes after it there. */
+interface Site {
+    provider: k8s.Provider;
+    image: pulumi.Input<string>;
+    reloaderImage: pulumi.Input<string>;
+    loadBalancerIP?: pulumi.Input<string>;
+    /** Nodes the pods spread over, where the stack knows them. */
+    nodeCount?: number;
+    /** Creates what needs the network, and returns this platform's stack outputs. */
+    finish(network: IrcNetwork): Record<string, unknown>;
+}
+
+/** Platform gke: the cluster, the static IP, the images, an alert, and the network's own name. */
+function onGke(cfg: GkeConfig): Site {
+    const cluster = new GkeCluster("gke", {
+        project: cfg.gcpProject, location: cfg.clusterLocation, networkName: cfg.networkName, machineType: cfg.machineType,
+        nodeCount: cfg.nodeCount, spotNodes: cfg.spotNodes, deletionProtection: cfg.deletionProtection, ciServiceAccount: cfg.ciServiceAccount,
+    });
+    const address = new ClientAddress("client", {
+        project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName, clientPort: cfg.clientPort, keep: cfg.keepAddress,
+    });
+    const images = new CatboxImage("catbox", {
+        project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName,
+        catbox: cfg.image === undefined ? { version: cfg.catboxVersion } : { prebuilt: cfg.image },
+        reloaderBase: cfg.reloaderImage,
+        readers: [cluster.nodeServiceAccount.member],
+    });
+    // "Is the network up?", which the article left to its users to find out.
+    if (cfg.uptimeAlert) {
+        new UptimeAlert("uptime", {
+            project: cfg.gcpProject, networkName: cfg.networkName, ip: address.ip, clientPort: cfg.clientPort, email: cfg.alertEmail ?? cfg.adminEmail,
+        });
+    }
+    const name = cfg.hostname === undefined ? undefined : new ClientName("client-name", {
+        project: cfg.gcpProject, hostname: cfg.hostname, dnsZone: cfg.dnsZone, ip: address.ip, clientPort: cfg.clientPort,
+    });
+    return {
+        provider: cluster.provider,
+        image: images.ref,
+        reloaderImage: images.reloaderRef,
+        loadBalancerIP: address.ip,
+        nodeCount: cluster.nodesTotal,
+        finish: (network) => {
+            // A certificate every client trusts, on the network's own name.
+            if (cfg.tlsMode === "letsEncrypt") {
+                new LetsEncrypt("letsencrypt", {
+                    project: cfg.gcpProject, networkName: cfg.networkName, dnsZone: cfg.dnsZone, hostname: cfg.hostname,
+                    serverNames: serverNames(cfg), acmeServer: cfg.acmeServer, email: cfg.acmeEmail ?? cfg.adminEmail,
+                    namespace: network.namespace.metadata.name, secretName: issuedTlsSecretName(cfg.networkName), provider: cluster.provider,
+                });
+            }
+            return {
+                clusterName: cluster.cluster.name,
+                kubeconfig: cluster.kubeconfig,
+                clientIp: address.ip,
+                ircUrl: name?.url ?? address.url,
+                image: images.ref,
+                ...(name && !name.record && { dnsRecordToCreate: name.recordToCreate }),
+            };
+        },
+    };
+}
+
+/** Platform kubeconfig: a cluster the stack does not own, and the images given. */
+function onExistingCluster(cfg: ExistingClusterConfig): Site {
+    const existing = new ExistingCluster("existing", {
+        source: cfg.cluster,
+        kubeconfig: cfg.cluster.kind === "contents" ? secret("kubeconfig") : undefined,
+    });
+    return { provider: existing.provider, image: cfg.image, reloaderImage: cfg.reloaderImage, finish: () => ({}) };
+}
+
+/** A key that must be a secret, read as one (the CLI refuses it in plain text: Pulumi.yaml says so). */
+function secret(key: string): pulumi.Output<string> {
+    if (!secretConfigKeys.has(key)) throw new Error(`${key} is not a secret key`);
+    return new pulumi.Config(project).requireSecret(key);
+}
+
+/** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
+function validatedConfig(): CatboxConfig {
+    const all = pulumi.runtime.allConfig();
+    const values: Record<string, string> = {};
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (fullKey.startsWith(`${project}:`)) values[fullKey.slice(project.length + 1)] = value;
+    }
+    try {
+        // The keys that must be secrets are: Pulumi.yaml declares them so, and the CLI refuses a plain value.
+        return parseConfig({ values, secretKeys: secretConfigKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } });
+    } catch (e) {
+        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
+}

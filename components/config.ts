@@ -328,19 +328,30 @@ export type User = z.infer<typeof userSchema> & { id: string };
  */
 export type ExistingClusterSource = { kind: "current" } | { kind: "context"; name: string } | { kind: "contents" };
 
-/** The validated stack config: every key with its default applied, plus what follows from it. */
-export type CatboxConfig = Omit<Parsed, "users" | "region" | "clusterLocation"> & {
-    cluster: ExistingClusterSource;
+/** What every platform and TLS mode shares: every key with its default applied. */
+type Common = Omit<Parsed, "platform" | "image" | "kubeconfig" | "kubeContext" | "tlsMode" | "tlsCertificate" | "tlsKey" | "dnsZone" | "users" | "region" | "clusterLocation"> & {
     users: User[];
     /** GCP region of the static IP and the registry (platform gke). */
     region: string;
     /** Zone (zonal cluster) or region (regional cluster). */
     clusterLocation: string;
-    /** `gcp:project`; set whenever platform is gke. */
-    gcpProject?: string;
-    /** Where the config came from, for messages. */
-    secretKeys: ReadonlySet<string>;
 };
+
+/** Platform gke: the stack makes the cluster, the IP and the registry, and builds the image unless given one. */
+export type GkePlatform = { platform: "gke"; gcpProject: string; image?: string; dnsZone?: string };
+/** Platform kubeconfig: the network only, onto a cluster the stack does not own, from a prebuilt image. */
+export type ExistingPlatform = { platform: "kubeconfig"; image: string; cluster: ExistingClusterSource; kubeconfig?: string };
+
+/** Where the TLS pair clients see comes from. */
+export type TlsSource =
+    | { tlsMode: "selfSigned" }
+    | { tlsMode: "provided"; tlsCertificate: string; tlsKey: string }
+    | { tlsMode: "letsEncrypt"; hostname: string; dnsZone: string };
+
+/** The validated stack config; its platform and TLS mode say which keys it has. */
+export type CatboxConfig = Common & (GkePlatform | ExistingPlatform) & TlsSource;
+export type GkeConfig = Common & GkePlatform & TlsSource;
+export type ExistingClusterConfig = Common & ExistingPlatform & TlsSource;
 
 // ---- validation ------------------------------------------------------------
 
@@ -504,19 +515,22 @@ export function parseConfig(given: RawConfig): CatboxConfig {
 
     if (problems.length > 0) throw new ConfigError(problems);
 
+    // The rules above hold what the types below say: this is the one place that decides.
     const p = v as Parsed;
-    return {
-        ...p,
-        cluster: p.kubeconfig !== undefined
-            // A kubeconfig is YAML or JSON over several lines; a single word is a context's name.
-            ? (/\n|apiVersion|\{/.test(p.kubeconfig) ? { kind: "contents" } : { kind: "context", name: p.kubeconfig })
-            : p.kubeContext !== undefined ? { kind: "context", name: p.kubeContext } : { kind: "current" },
-        users: (p.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })),
-        region,
-        clusterLocation,
-        gcpProject: p.platform === "gke" ? gcpProject : undefined,
-        secretKeys: raw.secretKeys,
-    };
+    const common = { ...p, users: (p.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })), region, clusterLocation };
+    const platform: GkePlatform | ExistingPlatform = p.platform === "gke"
+        ? { platform: "gke", gcpProject: gcpProject!, image: p.image, dnsZone: p.dnsZone }
+        : { platform: "kubeconfig", image: p.image!, kubeconfig: p.kubeconfig, cluster: existingCluster(p) };
+    return { ...common, ...platform } as CatboxConfig;
+}
+
+/** Which cluster platform kubeconfig deploys onto, decided once. */
+function existingCluster(p: Parsed): ExistingClusterSource {
+    if (p.kubeconfig !== undefined) {
+        // A kubeconfig is YAML or JSON over several lines; a single word is a context's name.
+        return /\n|apiVersion|\{/.test(p.kubeconfig) ? { kind: "contents" } : { kind: "context", name: p.kubeconfig };
+    }
+    return p.kubeContext !== undefined ? { kind: "context", name: p.kubeContext } : { kind: "current" };
 }
 
 function firstDuplicate(names: string[]): string | undefined {

@@ -12,8 +12,8 @@ export interface CatboxImageArgs {
     region: string;
     /** The repository's id. */
     networkName: string;
-    /** The catbox version to build; none when the stack is given a prebuilt image. */
-    catboxVersion?: string;
+    /** The catbox version to build, or the prebuilt image to run instead. */
+    catbox: { version: string } | { prebuilt: string };
     /** The reloader's image (busybox, by digest), copied into the repository. */
     reloaderBase: string;
     /** Members that pull the images: the nodes' service account. */
@@ -25,8 +25,8 @@ export class CatboxImage extends pulumi.ComponentResource {
     readonly readerBindings: gcp.artifactregistry.RepositoryIamMember[];
     readonly image?: docker.Image;
     readonly reloaderImage: docker.Image;
-    /** `<repo>/catbox@sha256:…`, available once the nodes may pull it. */
-    readonly ref?: pulumi.Output<string>;
+    /** `<repo>/catbox@sha256:…`, available once the nodes may pull it (or the prebuilt image). */
+    readonly ref: pulumi.Output<string>;
     /** `<repo>/reloader@sha256:…`, likewise. */
     readonly reloaderRef: pulumi.Output<string>;
 
@@ -67,9 +67,11 @@ export class CatboxImage extends pulumi.ComponentResource {
             .all([image.repoDigest, ...this.readerBindings.map((b) => b.etag)])
             .apply(([digest]) => digest);
 
-        if (args.catboxVersion !== undefined) {
-            this.image = build("catbox", args.catboxVersion, "Dockerfile", { CATBOX_VERSION: args.catboxVersion });
+        if ("version" in args.catbox) {
+            this.image = build("catbox", args.catbox.version, "Dockerfile", { CATBOX_VERSION: args.catbox.version });
             this.ref = pullable(this.image);
+        } else {
+            this.ref = pulumi.output(args.catbox.prebuilt);
         }
         this.reloaderImage = build("reloader", digestTag(args.reloaderBase), "reloader.Dockerfile", { BASE: args.reloaderBase });
         this.reloaderRef = pullable(this.reloaderImage);

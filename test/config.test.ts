@@ -257,7 +257,7 @@ describe("stack config: good configs", () => {
         const c = parseConfig(raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeContext: "kind-irc", clientServiceType: "NodePort" }, [], {}));
         assert.equal(c.platform, "kubeconfig");
         assert.deepEqual(c.cluster, { kind: "context", name: "kind-irc" });
-        assert.equal(c.gcpProject, undefined);
+        assert.ok(!("gcpProject" in c));
     });
 });
 
