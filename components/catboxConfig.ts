@@ -46,7 +46,7 @@ export function linkPassword(linkSecret: string, a: string, b: string): string {
 }
 
 /** Keys of catbox.conf that a SIGHUP does not reload (design §8): a change needs a restart. */
-export const restartKeys = ["listen-host", "listen-port", "listen-port-tls", "server-name", "server-info", "max-nick-length", "ts6-sid"] as const;
+const restartKeys = ["listen-host", "listen-port", "listen-port-tls", "server-name", "server-info", "max-nick-length", "ts6-sid"] as const;
 
 /** catbox-n.conf as key/value pairs, in file order. */
 function catboxConfEntries(cfg: NetworkConfig, n: number): [string, string][] {
@@ -68,18 +68,18 @@ function catboxConfEntries(cfg: NetworkConfig, n: number): [string, string][] {
     if (cfg.adminEmail !== undefined) entries.push(["admin-email", cfg.adminEmail]);
     entries.push(
         ["opers-config", `${configDir}/${files.opersConf}`],
-        ["servers-config", `${configDir}/${files.serversConf(cfg.networkName, n)}`],
+        ["servers-config", `${configDir}/${files.serversConf(n)}`],
         ["users-config", `${configDir}/${files.usersConf}`],
     );
     return entries;
 }
 
-export function renderCatboxConf(cfg: NetworkConfig, n: number): string {
+function renderCatboxConf(cfg: NetworkConfig, n: number): string {
     return lines(catboxConfEntries(cfg, n));
 }
 
 /** servers-n.conf: every other daemon, by its link Service's DNS name, with that pair's password. */
-export function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): string {
+function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): string {
     const names = serverNames(cfg);
     const entries: [string, string][] = [];
     for (let m = 0; m < cfg.replicas; m++) {
@@ -91,12 +91,12 @@ export function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: str
     return lines(entries);
 }
 
-export function renderOpersConf(cfg: NetworkConfig): string {
+function renderOpersConf(cfg: NetworkConfig): string {
     const opers = cfg.opers ?? {};
     return lines(Object.keys(opers).sort().map((name) => [name, opers[name]]));
 }
 
-export function renderUsersConf(cfg: NetworkConfig): string {
+function renderUsersConf(cfg: NetworkConfig): string {
     return lines(cfg.users.map((u) => [u.id, `${u.usermask},${u.hostmask},${u.floodExempt ? 1 : 0},${u.spoof}`]));
 }
 
@@ -105,7 +105,7 @@ export function renderNetworkFiles(cfg: NetworkConfig, secrets: CatboxSecrets): 
     const out: Record<string, string> = {};
     for (let n = 0; n < cfg.replicas; n++) {
         out[files.catboxConf(cfg.networkName, n)] = renderCatboxConf(cfg, n);
-        out[files.serversConf(cfg.networkName, n)] = renderServersConf(cfg, n, secrets.linkSecret);
+        out[files.serversConf(n)] = renderServersConf(cfg, n, secrets.linkSecret);
     }
     out[files.opersConf] = renderOpersConf(cfg);
     out[files.usersConf] = renderUsersConf(cfg);

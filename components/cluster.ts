@@ -26,7 +26,7 @@ export interface GkeClusterArgs {
 const nodeRoles = ["roles/container.defaultNodeServiceAccount"];
 
 /** A kubeconfig that holds no credential: kubectl and the provider ask gke-gcloud-auth-plugin. */
-export function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: string): string {
+function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: string): string {
     const context = `gke_${clusterName}`;
     return JSON.stringify({
         apiVersion: "v1",

@@ -15,13 +15,13 @@ export const placeholderProject = "your-gcp-project-id";
  * v1.13.0 refuses every client that negotiates TLS 1.3, the default of every
  * modern client, and the client port speaks only TLS.
  */
-export const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
+const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
 
 /**
  * The reloader's image: busybox, pinned by digest. With platform gke the stack
  * copies it into its own registry, so that nodes never pull from Docker Hub.
  */
-export const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e";
+const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e";
 
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
@@ -107,7 +107,7 @@ const imageRefRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-]
 
 const durationNs: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 /** Go's time.ParseDuration for the unsigned forms catbox accepts, in nanoseconds. */
-export function parseGoDuration(s: string): number {
+function parseGoDuration(s: string): number {
     let total = 0;
     for (const [, num, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
         total += Number(num) * durationNs[unit];
@@ -319,7 +319,7 @@ export function configDefaults(): Record<string, unknown> {
 }
 
 type Parsed = { [K in keyof typeof fields]: z.output<(typeof fields)[K]["schema"]> };
-export type User = z.infer<typeof userSchema> & { id: string };
+type User = z.infer<typeof userSchema> & { id: string };
 
 /**
  * Which cluster platform kubeconfig deploys onto: the current context, a context

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-export const dockerContext = path.join(__dirname, "..", "configs");
+const dockerContext = path.join(__dirname, "..", "configs");
 
 export interface CatboxImageArgs {
     project: string;

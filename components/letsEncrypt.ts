@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
 export const certManagerChart = { name: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
 /** cert-manager's namespace and its controller's Kubernetes service account (the chart's name for it). */
-export const certManagerNamespace = "cert-manager";
-export const certManagerServiceAccount = "cert-manager";
+const certManagerNamespace = "cert-manager";
+const certManagerServiceAccount = "cert-manager";
 
 export const acmeServers = {
     production: "https://acme-v02.api.letsencrypt.org/directory",

@@ -1,5 +1,15 @@
 // Names that several components must agree on. Pure: no Pulumi import.
 
+/**
+ * The name of catbox's process, which the reloader finds and signals: the
+ * image's binary (configs/Dockerfile installs it as /usr/local/bin/catbox).
+ */
+export const catboxProcessName = "catbox";
+
+/** The reloader's script (configs/reloader.sh, in a ConfigMap) and where its container mounts it. */
+export const reloaderScriptFile = "reloader.sh";
+export const reloaderDir = "/reloader";
+
 /** Where the Secret is mounted in every container. */
 export const configDir = "/etc/catbox";
 
@@ -49,7 +59,7 @@ export function linkHost(networkName: string, namespace: string, clusterDomain: 
 /** File names in the Secret, as the StatefulSet's command refers to them. */
 export const files = {
     catboxConf: (networkName: string, n: number) => `${podName(networkName, n)}.conf`,
-    serversConf: (networkName: string, n: number) => `servers-${n}.conf`,
+    serversConf: (n: number) => `servers-${n}.conf`,
     opersConf: "opers.conf",
     usersConf: "users.conf",
     certificate: "certificate.pem",

@@ -68,10 +68,10 @@ export const nodeRoom: Record<string, { memoryMiB: number; cpuMilli: number }> =
 };
 
 /** Zones a regional cluster's pool spans by default. */
-export const zonesPerRegion = 3;
+const zonesPerRegion = 3;
 
 /** A location without a zone letter is a region: a regional cluster. */
-export function isRegional(location: string): boolean {
+function isRegional(location: string): boolean {
     return !/-[a-z]$/.test(location);
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
-export const fixtureDir = path.join(__dirname, "fixtures");
+const fixtureDir = path.join(__dirname, "fixtures");
 /** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */
 export const placeholderTls = {
     certificatePem: readFileSync(path.join(fixtureDir, "placeholder-tls.crt"), "utf8"),
@@ -65,7 +65,7 @@ function containsSecret(v: any): boolean {
 }
 
 /** Strip Pulumi's secret wrappers, keeping the values. */
-export function unwrap(v: any): any {
+function unwrap(v: any): any {
     if (isSecret(v)) return unwrap(v.value);
     if (Array.isArray(v)) return v.map(unwrap);
     if (v !== null && typeof v === "object" && v.constructor === Object) {

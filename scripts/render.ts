@@ -18,7 +18,7 @@ const root = path.join(__dirname, "..");
 const masked = "********";
 
 /** A value that stands for a `secure:` one: valid for its key, and says what it is. */
-export function placeholderFor(key: string): string {
+function placeholderFor(key: string): string {
     switch (key) {
         case `${project}:tlsCertificate`: return placeholderTls.certificatePem;
         case `${project}:tlsKey`: return placeholderTls.keyPem;
@@ -79,7 +79,7 @@ export function manifestOf(r: Registered, showSecrets: boolean): Record<string, 
 }
 
 /** Hide the secret parts of catbox's files: passwords and the key. */
-export function maskCatboxFile(name: string, text: string): string {
+function maskCatboxFile(name: string, text: string): string {
     if (name === "key.pem") return `${masked} (private key; --show-secrets to see it)\n`;
     if (name === "opers.conf") return text.replace(/^([^#\n][^=\n]*= ).*$/gm, `$1${masked}`);
     if (/^servers-\d+\.conf$/.test(name)) return text.replace(/^([^#\n][^=\n]*= [^,\n]*,[^,\n]*,)[^,\n]*(,[01])$/gm, `$1${masked}$2`);

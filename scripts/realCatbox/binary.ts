@@ -18,7 +18,7 @@ export const howToEnable = "set CATBOX_BIN to a catbox binary, or CATBOX_SRC to 
     "(.ci/run uses ../shared/catbox), or install Go with its module proxy reachable";
 
 /** The catboxVersion a stack builds its image from (its file, else Pulumi.yaml's default). */
-export function stackCatboxVersion(stack = "prod"): string {
+function stackCatboxVersion(stack = "prod"): string {
     return readStackFile(stack).config["catbox-gke:catboxVersion"];
 }
 

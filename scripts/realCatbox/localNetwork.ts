@@ -62,7 +62,7 @@ export function podLauncher(): string[] | null {
 }
 
 /** Lines of a catbox log that say its config was refused. */
-export const configErrorRe = /configuration problem|error loading certificate|unable to (load|parse|read)|invalid|malformed|you must/i;
+const configErrorRe = /configuration problem|error loading certificate|unable to (load|parse|read)|invalid|malformed|you must/i;
 
 const live = new Set<ChildProcess>();
 // Whatever happens to the test, no pod outlives the process that started it.
