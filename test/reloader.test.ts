@@ -3,7 +3,7 @@
 // kubelet does. It runs under the system's sh and, where installed (CI installs
 // it), under busybox: the pod's reloader image is busybox. The stand-in has a
 // name of its own, so that this reloader (which scans all of /proc, as it does in
-// its pod) never signals a real catbox of another test; test/realCatbox.test.ts
+// its pod) never signals a real catbox of another test; test/realCatboxPods.test.ts
 // runs the reloader against the real catbox, in a PID namespace of its own.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -61,7 +61,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         await startCatbox();
         reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
             env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: targetName, POLL_SECONDS: String(poll),
-                // The stand-in speaks no IRC: its health is test/realCatbox.test.ts's business.
+                // The stand-in speaks no IRC: its health is test/realCatboxPods.test.ts's business.
                 HEALTH_SECONDS: "3600", STATE_DIR: path.join(work, "state") },
             stdio: ["ignore", "pipe", "pipe"],
         });

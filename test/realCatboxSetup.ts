@@ -1,0 +1,77 @@
+// Shared by the real-daemon tests (test/realCatbox*.test.ts): the daemon, the
+// stack's rendered files, the operator's TLS pair and a network of pods.
+import { spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { after, before } from "node:test";
+import type { TLSSocket } from "node:tls";
+import { catboxBinary, howToEnable } from "../scripts/realCatbox/binary";
+import { IrcClient } from "../scripts/realCatbox/ircClient";
+import { LocalNetwork, podLauncher } from "../scripts/realCatbox/localNetwork";
+import { selfSignedPair, TlsPair } from "../scripts/realCatbox/tlsPair";
+import { readStackFile, renderCatboxFiles } from "../scripts/render";
+
+const binary = catboxBinary();
+export const noDaemon = "skip" in binary ? `no real catbox: ${binary.skip}; ${howToEnable}` : undefined;
+if (noDaemon) console.log(`# real-daemon tests skipped: ${noDaemon}`);
+export const daemon = "path" in binary ? binary.path : "";
+
+const busybox = spawnSync("busybox", ["true"]).status === 0;
+export const noPods = !podLauncher() ? "no PID namespaces here (unshare)" : !busybox ? "no busybox (apt-get install busybox), the reloader image's shell" : undefined;
+if (noPods && process.env.CI === "true") throw new Error(`the reload tests need ${noPods}; under CI=true they never skip`);
+
+const stack = "dev";
+export const stackConfig = readStackFile(stack).config;
+export const shape = {
+    networkName: stackConfig["catbox-gke:networkName"],
+    namespace: stackConfig["catbox-gke:namespace"],
+    clusterDomain: stackConfig["catbox-gke:clusterDomain"],
+    linkPort: Number(stackConfig["catbox-gke:linkPort"]),
+};
+const pattern = stackConfig["catbox-gke:serverNamePattern"];
+export const nameOf = (n: number) => pattern.replace("{n}", String(n));
+export const namesOf = (replicas: number) => Array.from({ length: replicas }, (_, n) => nameOf(n));
+
+/** The operator's own pair for every name the tests use (tlsMode provided). */
+export const pair = selfSignedPair(namesOf(5));
+// "__proto__" too: a name that building an object by assignment would drop.
+export const opersJson = '{"alice":"Alice-oper-pass1","bob":"Bob-oper-pass2","__proto__":"Proto-oper-pass3"}';
+export const opers: [string, string][] = Object.entries(JSON.parse(opersJson));
+export const spoof = "staff.example.org";
+const values = (replicas: number, tls: TlsPair = pair, extra: Record<string, string> = {}) => ({
+    replicas: String(replicas),
+    tlsMode: "provided",
+    tlsCertificate: tls.certificatePem,
+    tlsKey: tls.keyPem,
+    opers: opersJson,
+    users: JSON.stringify([{ usermask: "*spoofme", hostmask: "*", spoof }]),
+    ...extra,
+});
+export const files = (replicas: number, tls?: TlsPair, extra?: Record<string, string>) =>
+    renderCatboxFiles(stack, values(replicas, tls, extra), ["tlsKey", "opers"]);
+
+/** A TLS client of daemon n as a user's client: Node's defaults, the server name checked against `ca`. */
+export const tlsTo = (n: number, ca = pair.certificatePem) => ({ servername: nameOf(n), ca });
+export const linkTimeoutMs = 15_000;
+export const step = { timeout: 30_000 };
+
+export function servedCertificate(c: IrcClient): X509Certificate {
+    return new X509Certificate((c.socket as TLSSocket).getPeerCertificate().raw);
+}
+
+/** A network of `replicas` pods, started together, fully linked before the tests run. */
+export function network(block: number, replicas: number, reloader = false, reloaderEnv: Record<string, string> = {}) {
+    const ctx = {} as { net: LocalNetwork };
+    before(async () => {
+        ctx.net = new LocalNetwork({
+            binary: daemon, shape, files: await files(replicas), block,
+            ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
+        });
+        await Promise.all(namesOf(replicas).map((_, n) => ctx.net.start(n)));
+        const probe = await ctx.net.client(0, "probe");
+        await ctx.net.waitForLinks(probe, replicas, linkTimeoutMs);
+        probe.close();
+    }, { timeout: 60_000 });
+    after(() => ctx.net?.stop());
+    return ctx;
+}
+
