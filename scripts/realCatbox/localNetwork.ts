@@ -13,7 +13,9 @@ import * as path from "node:path";
 import type * as tls from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { reloaderScriptPath } from "../../components/ircNetwork";
-import { configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost } from "../../components/names";
+import {
+    catboxProcessName, configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost,
+} from "../../components/names";
 import { IrcClient } from "./ircClient";
 import { SecretVolume } from "./secretVolume";
 import type { TlsPair } from "./tlsPair";
@@ -89,8 +91,9 @@ export class LocalNetwork {
     constructor(readonly opts: LocalNetworkOptions) {
         this.work = mkdtempSync(path.join(tmpdir(), "catbox-net-"));
         this.volume = path.join(this.work, "etc-catbox");
-        this.secretVolume = new SecretVolume(this.volume, this.forLoopback(opts.files));
+        // The certificate's volume first: the config's files are rewritten to point into it.
         if (opts.issuedTls) this.tlsVolume = new SecretVolume(path.join(this.work, "etc-catbox-tls"), tlsFiles(opts.issuedTls));
+        this.secretVolume = new SecretVolume(this.volume, this.forLoopback(opts.files));
     }
 
     address(n: number): string {
@@ -103,7 +106,7 @@ export class LocalNetwork {
         const out: Record<string, string> = {};
         for (const [name, text] of Object.entries(files)) {
             let t = text.split(`${configDir}/`).join(`${this.volume}/`);
-            if (this.opts.issuedTls) t = t.split(`${issuedTlsDir}/`).join(`${path.join(this.work, "etc-catbox-tls")}/`);
+            if (this.tlsVolume) t = t.split(`${issuedTlsDir}/`).join(`${this.tlsVolume.dir}/`);
             t = t.replace(new RegExp(`^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`, "gm"),
                 (whole, key: string, host: string, m: string) => {
                     if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
@@ -135,7 +138,7 @@ export class LocalNetwork {
         const env: Record<string, string> = {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             CATBOX: this.opts.binary, CONF: conf, LOG: log, RLOG: reloaderLog,
-            CONFIG_DIR: [this.volume, ...(this.tlsVolume ? [this.tlsVolume.dir] : [])].join(" "), TARGET_NAME: "catbox",
+            CONFIG_DIR: [this.volume, ...(this.tlsVolume ? [this.tlsVolume.dir] : [])].join(" "), TARGET_NAME: catboxProcessName,
             // The pod's own address, and a state directory of its own (an emptyDir in the pod).
             HEALTH_HOST: this.address(n), STATE_DIR: path.join(this.work, `state-${n}`),
         };
