@@ -19,7 +19,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { catboxBinary } from "./realCatbox/binary";
 import { IrcClient } from "./realCatbox/ircClient";
-import { LocalNetwork } from "./realCatbox/localNetwork";
+import { LocalNetwork, shapeOf } from "./realCatbox/localNetwork";
 import { cpuSeconds, dataBytes, rssBytes } from "./realCatbox/procStats";
 import { selfSignedPair } from "./realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "./render";
@@ -55,7 +55,7 @@ async function main() {
     const files = await renderCatboxFiles(stack, { replicas: "2", tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem }, ["tlsKey"]);
     const net = new LocalNetwork({
         binary: bin.path,
-        shape: { networkName: cfg["catbox-gke:networkName"], namespace: cfg["catbox-gke:namespace"], clusterDomain: cfg["catbox-gke:clusterDomain"], linkPort: Number(cfg["catbox-gke:linkPort"]) },
+        shape: shapeOf(cfg),
         files, block: 210,
         catboxEnv: gomemlimit ? { GOMEMLIMIT: gomemlimit } : {},
         ...(watchdog ? { reloaderShell: ["busybox", "sh"] } : {}),

@@ -8,7 +8,7 @@
 // A measurement, not a test: it prints figures and exits 0.
 import { setTimeout as sleep } from "node:timers/promises";
 import { catboxBinary } from "./realCatbox/binary";
-import { LocalNetwork } from "./realCatbox/localNetwork";
+import { LocalNetwork, shapeOf } from "./realCatbox/localNetwork";
 import { readStackFile, renderCatboxFiles } from "./render";
 
 function arg(name: string, fallback: string): string {
@@ -23,12 +23,7 @@ const stackConfig = readStackFile(stack).config;
 /** Pods never start at one instant: each starts after a random delay of up to this. */
 const staggerMs = Number(arg("stagger-ms", "0"));
 const connectAttemptTime = arg("connect-attempt-time", stackConfig["catbox-gke:connectAttemptTime"]);
-const shape = {
-    networkName: stackConfig["catbox-gke:networkName"],
-    namespace: stackConfig["catbox-gke:namespace"],
-    clusterDomain: stackConfig["catbox-gke:clusterDomain"],
-    linkPort: Number(stackConfig["catbox-gke:linkPort"]),
-};
+const shape = shapeOf(stackConfig);
 
 const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);

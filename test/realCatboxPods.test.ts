@@ -6,7 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { IrcClient } from "../scripts/realCatbox/ircClient";
-import { LocalNetwork } from "../scripts/realCatbox/localNetwork";
+import { LocalNetwork, shapeOf } from "../scripts/realCatbox/localNetwork";
 import { selfSignedPair } from "../scripts/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../scripts/render";
 import { daemon, files, linkTimeoutMs, nameOf, namesOf, network, noDaemon, noPods, opersJson, servedCertificate, tlsTo } from "./realCatboxSetup";
@@ -139,7 +139,7 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
         assert.ok(!("key.pem" in prodFiles), "letsEncrypt keeps the pair out of the config Secret");
         ctx.net = new LocalNetwork({
             binary: daemon, files: prodFiles, block: 8, reloaderShell: ["busybox", "sh"], issuedTls: standIn,
-            shape: { networkName: prodConfig["catbox-gke:networkName"], namespace: prodConfig["catbox-gke:namespace"], clusterDomain: prodConfig["catbox-gke:clusterDomain"], linkPort: Number(prodConfig["catbox-gke:linkPort"]) },
+            shape: shapeOf(prodConfig),
         });
         await Promise.all([ctx.net.start(0), ctx.net.start(1)]);
         const probe = await ctx.net.client(0, "probe");

@@ -6,7 +6,7 @@ import { after, before } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { catboxBinary, howToEnable } from "../scripts/realCatbox/binary";
 import { IrcClient } from "../scripts/realCatbox/ircClient";
-import { LocalNetwork, podLauncher } from "../scripts/realCatbox/localNetwork";
+import { LocalNetwork, podLauncher, shapeOf } from "../scripts/realCatbox/localNetwork";
 import { selfSignedPair, TlsPair } from "../scripts/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../scripts/render";
 
@@ -21,12 +21,7 @@ if (noPods && process.env.CI === "true") throw new Error(`the reload tests need 
 
 const stack = "dev";
 export const stackConfig = readStackFile(stack).config;
-export const shape = {
-    networkName: stackConfig["catbox-gke:networkName"],
-    namespace: stackConfig["catbox-gke:namespace"],
-    clusterDomain: stackConfig["catbox-gke:clusterDomain"],
-    linkPort: Number(stackConfig["catbox-gke:linkPort"]),
-};
+export const shape = shapeOf(stackConfig);
 const pattern = stackConfig["catbox-gke:serverNamePattern"];
 export const nameOf = (n: number) => pattern.replace("{n}", String(n));
 export const namesOf = (replicas: number) => Array.from({ length: replicas }, (_, n) => nameOf(n));

@@ -32,6 +32,16 @@ export interface NetworkShape {
     linkPort: number;
 }
 
+/** The shape of a stack's network, from its config as readStackFile gives it. */
+export function shapeOf(config: Record<string, string>): NetworkShape {
+    return {
+        networkName: config["catbox-gke:networkName"],
+        namespace: config["catbox-gke:namespace"],
+        clusterDomain: config["catbox-gke:clusterDomain"],
+        linkPort: Number(config["catbox-gke:linkPort"]),
+    };
+}
+
 export interface LocalNetworkOptions {
     /** The catbox binary, named catbox. */
     binary: string;
