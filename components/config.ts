@@ -359,8 +359,8 @@ export type ExistingClusterConfig = Common & ExistingPlatform & TlsSource;
 function shown(key: string, raw: RawConfig): string {
     if (raw.secretKeys.has(key)) return "[secret]";
     if ((fields as Record<string, { secret?: string }>)[key]?.secret) return "[not shown]";
-    // A kubeconfig holds credentials whatever its shape; a certificate's text helps nobody in one line.
-    if (key === "kubeconfig" || key === "tlsCertificate") return "[not shown]";
+    // A certificate's text helps nobody in one line (and a key pasted with it must not show).
+    if (key === "tlsCertificate") return "[not shown]";
     const v = raw.values[key];
     // JSON escapes C0 controls; show the invisible rest (C1, Unicode spaces, BOM) as escapes too.
     const oneLine = JSON.stringify(v).replace(/[\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g,
@@ -458,10 +458,8 @@ export function parseConfig(given: RawConfig): CatboxConfig {
         if (v.platform !== "gke") problem("tlsMode", "letsEncrypt needs platform gke (cert-manager answers Let's Encrypt through Cloud DNS)");
         if (ok("hostname") && v.hostname === undefined) problem("hostname", "is required with tlsMode letsEncrypt: the name the certificate is for");
         if (ok("dnsZone") && v.dnsZone === undefined) problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
-    } else if (ok("tlsMode")) {
-        for (const k of ["acmeEmail"]) {
-            if (set(k)) problem(k, `applies only to tlsMode letsEncrypt (tlsMode is ${v.tlsMode})`);
-        }
+    } else if (ok("tlsMode") && set("acmeEmail")) {
+        problem("acmeEmail", `applies only to tlsMode letsEncrypt (tlsMode is ${v.tlsMode})`);
     }
     if (ok("dnsZone", "hostname", "platform") && v.dnsZone !== undefined) {
         if (v.hostname === undefined) problem("dnsZone", "needs hostname: the name whose record goes into the zone");

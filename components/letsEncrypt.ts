@@ -113,8 +113,8 @@ export class LetsEncrypt extends pulumi.ComponentResource {
         }, { ...k8sOpts, dependsOn: [this.certManager] });
 
         const zone = gcp.dns.getManagedZoneOutput({ name: args.dnsZone, project: args.project }, { parent: this });
-        const dnsNames = zone.dnsName.apply((zone) =>
-            [...new Set([args.hostname, ...namesInZone(args.serverNames, zone)])]);
+        const dnsNames = zone.dnsName.apply((zoneDnsName) =>
+            [...new Set([args.hostname, ...namesInZone(args.serverNames, zoneDnsName)])]);
         this.certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
             apiVersion: "cert-manager.io/v1",
             kind: "Certificate",

@@ -206,9 +206,10 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
         if (failure instanceof Error) Object.assign(failure, { registered: monitor.records });
         throw failure;
     }
+    const stackOutputs = monitor.stackOutputs();
     return {
         resources: monitor.records,
         outputs: unwrap(outputs ?? {}),
-        secretOutputs: Object.keys(monitor.stackOutputs()).filter((k) => containsSecret(monitor.stackOutputs()[k])),
+        secretOutputs: Object.keys(stackOutputs).filter((k) => containsSecret(stackOutputs[k])),
     };
 }

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { catboxProcessName } from "../../components/names";
 import { readStackFile } from "../render";
 
 const root = path.join(__dirname, "..", "..");
@@ -88,7 +89,7 @@ export function catboxBinary(version = stackCatboxVersion()): CatboxBinary {
         result = executable(given) ? { path: path.resolve(given), version } : { skip: `CATBOX_BIN=${given} is not an executable file` };
     } else {
         // Named catbox, as in the image: the reloader finds the daemon by its process name.
-        const out = path.join(cacheDir, version, "catbox");
+        const out = path.join(cacheDir, version, catboxProcessName);
         mkdirSync(path.dirname(out), { recursive: true });
         const problem = executable(out) ? undefined : withLock(`${out}.lock`, () => (executable(out) ? undefined : build(version, out)));
         result = problem ? { skip: problem } : { path: out, version };

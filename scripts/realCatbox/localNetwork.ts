@@ -198,7 +198,7 @@ export class LocalNetwork {
     catboxPid(n: number): number {
         const pod = this.pods.get(n);
         if (!pod?.process.pid) throw new Error(`no pod ${n}`);
-        const pids = descendants(pod.process.pid).filter((pid) => comm(pid) === "catbox");
+        const pids = descendants(pod.process.pid).filter((pid) => comm(pid) === catboxProcessName);
         if (pids.length !== 1) throw new Error(`pod ${n} has ${pids.length} catbox processes`);
         return pids[0];
     }
@@ -213,7 +213,7 @@ export class LocalNetwork {
      * or `timeoutMs` has passed: each pod's reloader looks on its own clock.
      */
     async sighups(n: number, atLeast = 0, timeoutMs = 5000): Promise<number> {
-        const count = () => (this.reloaderLog(n).match(/sent SIGHUP to catbox/g) ?? []).length;
+        const count = () => this.reloaderLog(n).split(`sent SIGHUP to ${catboxProcessName} `).length - 1;
         for (const deadline = Date.now() + timeoutMs; count() < atLeast && Date.now() < deadline;) await sleep(100);
         return count();
     }
