@@ -2,16 +2,17 @@
 // This file reads stack config and wires the components, in the article's order.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClientAddress, ClientName } from "./components/address";
-import { serverNames } from "./components/catboxConfig";
-import { ExistingCluster, GkeCluster } from "./components/cluster";
-import { CatboxConfig, ConfigError, ExistingClusterConfig, GkeConfig, maxReplicas, parseConfig, project, secretConfigKeys } from "./components/config";
-import { Credentials } from "./components/credentials";
-import { CatboxImage } from "./components/image";
-import { IrcNetwork } from "./components/ircNetwork";
-import { LetsEncrypt } from "./components/letsEncrypt";
-import { UptimeAlert } from "./components/monitoring";
-import { issuedTlsSecretName, serverName } from "./components/names";
+import { ClientAddress, ClientName } from "./components/gcp/address";
+import { serverNames } from "./components/catbox/files";
+import { GkeCluster } from "./components/gcp/cluster";
+import { ExistingCluster } from "./components/k8s/existingCluster";
+import { CatboxConfig, ConfigError, ExistingClusterConfig, GkeConfig, maxReplicas, parseConfig, project, secretConfigKeys } from "./components/config/parse";
+import { Credentials } from "./components/credentials/credentials";
+import { CatboxImage } from "./components/gcp/images";
+import { IrcNetwork } from "./components/k8s/ircNetwork";
+import { LetsEncrypt } from "./components/gcp/letsEncrypt";
+import { UptimeAlert } from "./components/gcp/uptimeAlert";
+import { issuedTlsSecretName, serverName } from "./components/catbox/names";
 
 export = async () => {
     const cfg = validatedConfig();

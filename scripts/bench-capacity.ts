@@ -17,12 +17,12 @@
 // the table says whether it ever failed or killed catbox (a busy daemon must be left alone).
 // A measurement, not a test: it prints figures and exits 0.
 import { setTimeout as sleep } from "node:timers/promises";
-import { catboxBinary } from "./realCatbox/binary";
-import { IrcClient } from "./realCatbox/ircClient";
-import { LocalNetwork, shapeOf } from "./realCatbox/localNetwork";
-import { cpuSeconds, dataBytes, rssBytes } from "./realCatbox/procStats";
-import { selfSignedPair } from "./realCatbox/tlsPair";
-import { readStackFile, renderCatboxFiles } from "./render";
+import { catboxBinary } from "../harness/realCatbox/binary";
+import { IrcClient } from "../harness/realCatbox/ircClient";
+import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
+import { cpuSeconds, dataBytes, rssBytes } from "../harness/realCatbox/procStats";
+import { selfSignedPair } from "../harness/realCatbox/tlsPair";
+import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
 
 function arg(name: string, fallback: string): string {
     const i = process.argv.indexOf(`--${name}`);

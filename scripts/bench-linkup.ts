@@ -1,5 +1,5 @@
 // `npm run bench:linkup [-- --runs 10 --sizes 2,3,5 --stack dev]`: how fast the
-// network forms and reloads, on the real catbox and loopback (design §8):
+// network forms and reloads, on the real catbox and loopback:
 //   link-up   from the last daemon's start to LINKS on daemon 0 listing all N
 //   reload    from a kubelet-style swap of the Secret volume to a new client
 //             being served the new MOTD (the reloader at its default poll)
@@ -7,9 +7,9 @@
 // connectAttemptTime as the stack sets it unless --connect-attempt-time says.
 // A measurement, not a test: it prints figures and exits 0.
 import { setTimeout as sleep } from "node:timers/promises";
-import { catboxBinary } from "./realCatbox/binary";
-import { LocalNetwork, shapeOf } from "./realCatbox/localNetwork";
-import { readStackFile, renderCatboxFiles } from "./render";
+import { catboxBinary } from "../harness/realCatbox/binary";
+import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
+import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
 
 function arg(name: string, fallback: string): string {
     const i = process.argv.indexOf(`--${name}`);

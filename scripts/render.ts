@@ -4,68 +4,17 @@
 //   manifests/*.yaml   every Kubernetes object, as the provider would apply it
 //   catbox/*           every file of every daemon (the Secret's contents)
 //   outputs.json       the stack outputs
-// Secrets are masked unless --show-secrets. `secure:` values in the stack file
-// cannot be decrypted here; they become labelled placeholders (and a committed
-// throwaway pair for TLS). Bad config: the config error and exit code 1.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Secrets are masked unless --show-secrets; `secure:` values become labelled
+// placeholders (harness/offline/stack.ts). Bad config: the config error and exit code 1.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse, stringify, YAMLError } from "yaml";
-import { placeholderProject, project } from "../components/config";
-import { OfflineRun, placeholderTls, Registered, runOffline } from "./offline";
+import { stringify } from "yaml";
+import { OfflineRun, Registered, runOffline } from "../harness/offline/engine";
+import { configSecret, readStackFile } from "../harness/offline/stack";
 
 const root = path.join(__dirname, "..");
 const masked = "********";
-
-/** A value that stands for a `secure:` one: valid for its key, and says what it is. */
-function placeholderFor(key: string): string {
-    switch (key) {
-        case `${project}:tlsCertificate`: return placeholderTls.certificatePem;
-        case `${project}:tlsKey`: return placeholderTls.keyPem;
-        case `${project}:opers`: return JSON.stringify({ "placeholder-oper": "placeholderSecureValueNotDecrypted" });
-        case `${project}:kubeconfig`: return "apiVersion: v1\nkind: Config\n# placeholder: secure value not decrypted\n";
-        default: return `placeholder-secure-value-not-decrypted-${key.replace(/\W/g, "-")}`;
-    }
-}
-
-/** Stack config as the Pulumi CLI would pass it: project defaults, then the stack file; every value a string. */
-export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
-    const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
-    const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
-    const shownPath = path.relative(process.cwd(), stackPath);
-    if (!existsSync(stackPath)) throw new pulumi.RunError(`no stack file ${shownPath} for stack ${stack}`);
-    let stackFile: any;
-    try {
-        stackFile = parse(readFileSync(stackPath, "utf8")) ?? {};
-    } catch (e) {
-        if (!(e instanceof YAMLError)) throw e;
-        const at = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
-        throw new pulumi.RunError(`${shownPath}${at}: not valid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
-    }
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    const placeholders: string[] = [];
-    // `key:` with no value is empty, which the config check takes as unset.
-    const asString = (v: unknown) => (typeof v === "string" ? v : v === null ? "" : JSON.stringify(v));
-    for (const [key, decl] of Object.entries<any>(projectFile.config ?? {})) {
-        const full = key.includes(":") ? key : `${project}:${key}`;
-        if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);
-    }
-    for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
-        if (key === "gcp:project" && value === placeholderProject) {
-            // The committed prod stack's stand-in, which `pulumi up` refuses: render with another.
-            config[key] = "example-irc-project";
-            placeholders.push(key);
-        } else if (value && typeof value === "object" && typeof value.secure === "string") {
-            config[key] = placeholderFor(key);
-            secretKeys.push(key);
-            placeholders.push(key);
-        } else {
-            config[key] = asString(value);
-        }
-    }
-    return { config, secretKeys, placeholders };
-}
 
 /** `kubernetes:apps/v1:StatefulSet` -> the object as applied (inputs carry apiVersion and kind). */
 export function manifestOf(r: Registered, showSecrets: boolean): Record<string, any> {
@@ -88,11 +37,6 @@ function maskCatboxFile(name: string, text: string): string {
 
 const helmRelease = "kubernetes:helm.sh/v3:Release";
 
-/** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
-function configSecret(run: OfflineRun): Registered | undefined {
-    return run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-config"));
-}
-
 /** Stable order for files and rows, whatever order the engine finished registering in. */
 const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));
 const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "ClusterIssuer", "Certificate"];
@@ -112,21 +56,6 @@ function resourceTable(run: OfflineRun): string {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
     return [fmt(head), ...rows.map(fmt)].join("\n") + `\n\n${run.resources.length} resources\n`;
-}
-
-/**
- * The Secret's files of a stack as `pulumi up` would deploy them, with some
- * `catbox-gke:` keys set over the stack file's (secret ones named in `secretKeys`).
- */
-export async function renderCatboxFiles(stack: string, values: Record<string, string> = {}, secretKeys: string[] = []): Promise<Record<string, string>> {
-    const file = readStackFile(stack);
-    const config = { ...file.config };
-    for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
-    const secrets = [...file.secretKeys, ...secretKeys.map((k) => `${project}:${k}`)];
-    const run = await runOffline({ config, secretKeys: secrets, stack });
-    const secret = configSecret(run);
-    if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
-    return secret.inputs.stringData;
 }
 
 export async function render(stack: string, opts: { showSecrets: boolean; outDir?: string }): Promise<string> {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { linkPassword, renderNetworkFiles, restartChecksum } from "../components/catboxConfig";
-import { parseConfig } from "../components/config";
-import { containerLinkPort } from "../components/names";
-import { parseCatboxConf, parseOpersConf, parseServersConf, parseUsersConf } from "./catboxFormat";
-import { config, placeholderTls, raw } from "./helpers";
+import { linkPassword, renderNetworkFiles, restartChecksum } from "../components/catbox/files";
+import { parseConfig } from "../components/config/parse";
+import { containerLinkPort } from "../components/catbox/names";
+import { parseCatboxConf, parseOpersConf, parseServersConf, parseUsersConf } from "./support/catboxFormat";
+import { config, placeholderTls, raw } from "./support/helpers";
 
 const secrets = { linkSecret: "network-secret-0123456789", ...placeholderTls };
 

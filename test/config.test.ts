@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { ConfigError, configDefaults, configKeys, parseConfig } from "../components/config";
-import { nodeRoom, podSize, reloaderSize } from "../components/sizing";
-import { config, otherKeyPem, placeholderTls, raw } from "./helpers";
+import { ConfigError, configDefaults, configKeys, parseConfig } from "../components/config/parse";
+import { nodeRoom, podSize, reloaderSize } from "../components/catbox/sizing";
+import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
 const pem = placeholderTls;
 
@@ -71,7 +71,7 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["NodePort with platform gke", { clientServiceType: "NodePort" }, [], "clientServiceType"],
     ["clusterLocation outside the region", { region: "us-west1", clusterLocation: "europe-west1-b" }, [], "clusterLocation"],
     ["a key that does not exist", { replica: "3" }, [], "replica"],
-    // catbox's exact rules (design §8), found on the real daemon.
+    // catbox's exact rules, found on the real daemon.
     ["a capital in serverNamePattern (catbox never links it)", { serverNamePattern: "IRC{n}.Example.org" }, [], "serverNamePattern"],
     ["a capital in serverNames", { serverNames: '["hub.example.org","Leaf.example.org"]' }, [], "serverNames"],
     ["a capital in an oper name (catbox never opers it)", { opers: '{"Alice":"pw-Alice1"}' }, ["opers"], "opers"],
@@ -197,7 +197,7 @@ describe("stack config: bad values are rejected, naming the key", () => {
 });
 
 describe("stack config: good configs", () => {
-    it("an empty config gets every default of design §3", () => {
+    it("an empty config gets every default of the README's config table", () => {
         const c = config();
         assert.equal(c.platform, "gke");
         assert.equal(c.catboxVersion, "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2");

@@ -1,9 +1,9 @@
 // Platform kubeconfig and the dev stack: the network only, on a cluster the stack does not own.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readStackFile } from "../scripts/render";
-import { runOffline } from "../scripts/offline";
-import { one, run } from "./helpers";
+import { readStackFile } from "../harness/offline/stack";
+import { runOffline } from "../harness/offline/engine";
+import { one, run } from "./support/helpers";
 
 const kubeconfigPlatform = { platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0" };
 

@@ -1,10 +1,10 @@
-// The GCP layer (design §5) under Pulumi's mock engine.
+// The GCP resources (cluster, address, registry, images) under Pulumi's mock engine.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { runAsUser } from "../components/ircNetwork";
-import { byType, dependencyClosure, one, Registered, run } from "./helpers";
+import { runAsUser } from "../components/k8s/podTemplate";
+import { byType, dependencyClosure, one, Registered, run } from "./support/helpers";
 
 const T = {
     cluster: "gcp:container/cluster:Cluster",

@@ -1,14 +1,15 @@
-// The Kubernetes layer (design §6) under Pulumi's mock engine.
+// The network's Kubernetes objects under Pulumi's mock engine.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import { IrcNetwork, reloaderScriptPath, runAsUser } from "../components/ircNetwork";
-import { containerLinkPort, containerTlsPort } from "../components/names";
-import { runOffline } from "../scripts/offline";
-import { byType, config, one, Registered, run } from "./helpers";
+import { IrcNetwork, reloaderScriptPath } from "../components/k8s/ircNetwork";
+import { runAsUser } from "../components/k8s/podTemplate";
+import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
+import { runOffline } from "../harness/offline/engine";
+import { byType, config, one, Registered, run } from "./support/helpers";
 
 const T = {
     namespace: "kubernetes:core/v1:Namespace",

@@ -2,8 +2,8 @@
 // what it may do, the issuer, the certificate, and how the pods serve it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { acmeServers, certManagerChart, namesInZone } from "../components/letsEncrypt";
-import { dependencyClosure, one, run } from "./helpers";
+import { acmeServers, certManagerChart, namesInZone } from "../components/gcp/letsEncrypt";
+import { dependencyClosure, one, run } from "./support/helpers";
 
 const T = {
     record: "gcp:dns/recordSet:RecordSet",

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { manifestOf, render } from "../scripts/render";
-import { run } from "./helpers";
+import { run } from "./support/helpers";
 
 type Model = new (data: any) => { validate(): void };
 

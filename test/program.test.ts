@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { files } from "../components/names";
-import { one, placeholderTls, Registered, run } from "./helpers";
+import { files } from "../components/catbox/names";
+import { one, placeholderTls, Registered, run } from "./support/helpers";
 
 const secretValues = {
     opers: '{"alice":"Oper-Password-1234"}',

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
-import { nameOf, namesOf, network, noDaemon, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./realCatboxSetup";
+import { nameOf, namesOf, network, noDaemon, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
 for (const [block, replicas] of [[1, 1], [2, 2], [3, 3], [5, 5]]) {
     describe(`the real catbox: ${replicas} daemon(s) form one network`, { skip: noDaemon }, () => {

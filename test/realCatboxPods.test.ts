@@ -1,15 +1,15 @@
 // The real catbox in pods that reload and watch it: hot reload and scaling by a
 // kubelet-style swap, the watchdog, and tlsMode letsEncrypt's second mount. The
-// set-up is test/realCatboxSetup.ts's; see test/realCatbox.test.ts for how.
+// set-up is test/support/realCatbox.ts's; see test/realCatbox.test.ts for how.
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { IrcClient } from "../scripts/realCatbox/ircClient";
-import { LocalNetwork, shapeOf } from "../scripts/realCatbox/localNetwork";
-import { selfSignedPair } from "../scripts/realCatbox/tlsPair";
-import { readStackFile, renderCatboxFiles } from "../scripts/render";
-import { daemon, files, linkTimeoutMs, nameOf, namesOf, network, noDaemon, noPods, opersJson, servedCertificate, tlsTo } from "./realCatboxSetup";
+import { IrcClient } from "../harness/realCatbox/ircClient";
+import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
+import { selfSignedPair } from "../harness/realCatbox/tlsPair";
+import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
+import { daemon, files, linkTimeoutMs, nameOf, namesOf, network, noDaemon, noPods, opersJson, servedCertificate, tlsTo } from "./support/realCatbox";
 
 describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", { skip: noDaemon ?? noPods }, () => {
     const ctx = network(6, 2, true);

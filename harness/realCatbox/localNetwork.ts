@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as tls from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
-import { reloaderScriptPath } from "../../components/ircNetwork";
+import { reloaderScriptPath } from "../../components/k8s/ircNetwork";
 import {
     catboxProcessName, configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost,
-} from "../../components/names";
+} from "../../components/catbox/names";
 import { IrcClient } from "./ircClient";
 import { SecretVolume } from "./secretVolume";
 import type { TlsPair } from "./tlsPair";

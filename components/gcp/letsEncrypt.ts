@@ -3,7 +3,7 @@
 // Let's Encrypt's DNS-01 challenge in the operator's Cloud DNS zone, as a
 // Google service account that may change that one zone's records and nothing
 // else, reached through Workload Identity. The issued pair lands in the Secret
-// the pods mount (components/ircNetwork.ts); kubelet's swap of it gets catbox a
+// the pods mount (components/k8s/ircNetwork.ts); kubelet's swap of it gets catbox a
 // SIGHUP from the reloader, so a renewal drops no client.
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";

@@ -1,7 +1,8 @@
-// Validated config -> every file of every catbox daemon (design §4, §8). Pure: no
-// Pulumi import; the same input gives byte-identical files.
+// Validated config -> every file of every catbox daemon, in catbox's own formats
+// (`key = value` lines; see catbox's example files). Pure: no Pulumi import; the
+// same input gives byte-identical files.
 import { createHash, createHmac } from "node:crypto";
-import type { CatboxConfig } from "./config";
+import type { CatboxConfig } from "../config/parse";
 import { configDir, containerLinkPort, containerTlsPort, files, issuedTlsDir, issuedTlsFiles, linkHost, serverName, sid } from "./names";
 
 /** What the rendering needs that is generated or secret. */
@@ -45,7 +46,7 @@ export function linkPassword(linkSecret: string, a: string, b: string): string {
     return createHmac("sha256", linkSecret).update(`catbox-link\n${x}\n${y}`).digest("hex").slice(0, 40);
 }
 
-/** Keys of catbox.conf that a SIGHUP does not reload (design §8): a change needs a restart. */
+/** Keys of catbox.conf that catbox's rehash (SIGHUP) leaves as they were: a change needs a restart. */
 const restartKeys = ["listen-host", "listen-port", "listen-port-tls", "server-name", "server-info", "max-nick-length", "ts6-sid"] as const;
 
 /** catbox-n.conf as key/value pairs, in file order. */

@@ -4,11 +4,11 @@ import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { after, before } from "node:test";
 import type { TLSSocket } from "node:tls";
-import { catboxBinary, howToEnable } from "../scripts/realCatbox/binary";
-import { IrcClient } from "../scripts/realCatbox/ircClient";
-import { LocalNetwork, podLauncher, shapeOf } from "../scripts/realCatbox/localNetwork";
-import { selfSignedPair, TlsPair } from "../scripts/realCatbox/tlsPair";
-import { readStackFile, renderCatboxFiles } from "../scripts/render";
+import { catboxBinary, howToEnable } from "../../harness/realCatbox/binary";
+import { IrcClient } from "../../harness/realCatbox/ircClient";
+import { LocalNetwork, podLauncher, shapeOf } from "../../harness/realCatbox/localNetwork";
+import { selfSignedPair, TlsPair } from "../../harness/realCatbox/tlsPair";
+import { readStackFile, renderCatboxFiles } from "../../harness/offline/stack";
 
 const binary = catboxBinary();
 export const noDaemon = "skip" in binary ? `no real catbox: ${binary.skip}; ${howToEnable}` : undefined;

@@ -1,11 +1,12 @@
-// The article's `docker build` and `docker push` (design §5): an Artifact
-// Registry repository and the catbox image, referenced by digest.
+// The article's `docker build` and `docker push`: an Artifact Registry
+// repository, the catbox image and the reloader's copy of busybox, referenced by
+// digest so that a new build rolls the pods and an unchanged one does not.
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-const dockerContext = path.join(__dirname, "..", "configs");
+const dockerContext = path.join(__dirname, "..", "..", "configs");
 
 export interface CatboxImageArgs {
     project: string;

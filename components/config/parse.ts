@@ -2,8 +2,8 @@
 // validation runs (and fails) before any resource exists.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { serverName } from "./names";
-import { nodeRoom, nodesTotal, podSize, reloaderSize } from "./sizing";
+import { serverName } from "../catbox/names";
+import { nodeRoom, nodesTotal, podSize, reloaderSize } from "../catbox/sizing";
 
 export const project = "catbox-gke";
 

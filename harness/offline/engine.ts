@@ -179,7 +179,7 @@ function record(monitor: Monitor): { records: Registered[]; stackOutputs: () => 
 /** The program: index.ts exports one async function, so each run starts fresh. */
 function program(): () => Promise<Record<string, unknown>> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../index");
+    return require("../../index");
 }
 
 /** Run the whole program once, offline. Rejects with the program's error (for bad config, a RunError). */

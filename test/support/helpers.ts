@@ -1,7 +1,7 @@
 // Shared test inputs.
 import { generateKeyPairSync } from "node:crypto";
-import { parseConfig, RawConfig } from "../components/config";
-import { OfflineOptions, placeholderTls, Registered, runOffline } from "../scripts/offline";
+import { parseConfig, RawConfig } from "../../components/config/parse";
+import { OfflineOptions, placeholderTls, Registered, runOffline } from "../../harness/offline/engine";
 
 export { placeholderTls };
 export type { Registered };

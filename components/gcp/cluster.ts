@@ -1,10 +1,9 @@
-// The article's `gcloud container clusters create` (design §5), and the
-// Kubernetes provider that deploys onto it.
+// The article's `gcloud container clusters create`: a GKE cluster, its node pool and
+// their service account, and the Kubernetes provider that deploys onto it.
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ExistingClusterSource } from "./config";
-import { nodesTotal } from "./sizing";
+import { nodesTotal } from "../catbox/sizing";
 
 export interface GkeClusterArgs {
     project: string;
@@ -149,28 +148,5 @@ export class GkeCluster extends pulumi.ComponentResource {
         }, { ...parent, dependsOn: [this.nodePool] });
 
         this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
-    }
-}
-
-export interface ExistingClusterArgs {
-    /** The current context, a context by name, or the kubeconfig given. */
-    source: ExistingClusterSource;
-    /** With source "contents": the kubeconfig, a secret. */
-    kubeconfig?: pulumi.Input<string>;
-}
-
-/** Platform kubeconfig: a provider for a cluster the stack does not own. */
-export class ExistingCluster extends pulumi.ComponentResource {
-    readonly provider: k8s.Provider;
-
-    constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("catbox-gke:index:ExistingCluster", name, {}, opts);
-        const source = args.source;
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            ...(source.kind === "context" ? { context: source.name } : {}),
-            ...(source.kind === "contents" ? { kubeconfig: args.kubeconfig } : {}),
-            enableSecretMutable: true,
-        }, { parent: this });
-        this.registerOutputs({});
     }
 }

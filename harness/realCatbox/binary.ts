@@ -8,8 +8,8 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { catboxProcessName } from "../../components/names";
-import { readStackFile } from "../render";
+import { catboxProcessName } from "../../components/catbox/names";
+import { readStackFile } from "../offline/stack";
 
 const root = path.join(__dirname, "..", "..");
 const cacheDir = path.join(root, "node_modules", ".cache", "catbox-gke");

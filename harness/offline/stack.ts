@@ -1,0 +1,85 @@
+// A stack's config as the Pulumi CLI would hand it to the program: the project's
+// defaults from Pulumi.yaml, then the stack file, every value a string. `secure:`
+// values cannot be decrypted here; they become labelled placeholders (and a
+// committed throwaway pair for TLS). Used by `npm run render`, the benchmarks
+// and the tests.
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, YAMLError } from "yaml";
+import { placeholderProject, project } from "../../components/config/parse";
+import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
+
+const root = path.join(__dirname, "..", "..");
+
+/** A value that stands for a `secure:` one: valid for its key, and says what it is. */
+function placeholderFor(key: string): string {
+    switch (key) {
+        case `${project}:tlsCertificate`: return placeholderTls.certificatePem;
+        case `${project}:tlsKey`: return placeholderTls.keyPem;
+        case `${project}:opers`: return JSON.stringify({ "placeholder-oper": "placeholderSecureValueNotDecrypted" });
+        case `${project}:kubeconfig`: return "apiVersion: v1\nkind: Config\n# placeholder: secure value not decrypted\n";
+        default: return `placeholder-secure-value-not-decrypted-${key.replace(/\W/g, "-")}`;
+    }
+}
+
+/** Stack config as the Pulumi CLI would pass it: project defaults, then the stack file; every value a string. */
+export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
+    const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+    const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
+    const shownPath = path.relative(process.cwd(), stackPath);
+    if (!existsSync(stackPath)) throw new pulumi.RunError(`no stack file ${shownPath} for stack ${stack}`);
+    let stackFile: any;
+    try {
+        stackFile = parse(readFileSync(stackPath, "utf8")) ?? {};
+    } catch (e) {
+        if (!(e instanceof YAMLError)) throw e;
+        const at = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+        throw new pulumi.RunError(`${shownPath}${at}: not valid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+    }
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const placeholders: string[] = [];
+    // `key:` with no value is empty, which the config check takes as unset.
+    const asString = (v: unknown) => (typeof v === "string" ? v : v === null ? "" : JSON.stringify(v));
+    for (const [key, decl] of Object.entries<any>(projectFile.config ?? {})) {
+        const full = key.includes(":") ? key : `${project}:${key}`;
+        if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);
+    }
+    for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
+        if (key === "gcp:project" && value === placeholderProject) {
+            // The committed prod stack's stand-in, which `pulumi up` refuses: render with another.
+            config[key] = "example-irc-project";
+            placeholders.push(key);
+        } else if (value && typeof value === "object" && typeof value.secure === "string") {
+            config[key] = placeholderFor(key);
+            secretKeys.push(key);
+            placeholders.push(key);
+        } else {
+            config[key] = asString(value);
+        }
+    }
+    return { config, secretKeys, placeholders };
+}
+
+
+/** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
+export function configSecret(run: OfflineRun): Registered | undefined {
+    return run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-config"));
+}
+
+/**
+ * The Secret's files of a stack as `pulumi up` would deploy them, with some
+ * `catbox-gke:` keys set over the stack file's (secret ones named in `secretKeys`).
+ */
+export async function renderCatboxFiles(stack: string, values: Record<string, string> = {}, secretKeys: string[] = []): Promise<Record<string, string>> {
+    const file = readStackFile(stack);
+    const config = { ...file.config };
+    for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
+    const secrets = [...file.secretKeys, ...secretKeys.map((k) => `${project}:${k}`)];
+    const run = await runOffline({ config, secretKeys: secrets, stack });
+    const secret = configSecret(run);
+    if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
+    return secret.inputs.stringData;
+}
+
