@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { ConfigError, configDefaults, configKeys, parseConfig } from "../components/config/parse";
+import { configDefaults, configKeys } from "../components/config/keys";
+import { ConfigError, parseConfig } from "../components/config/parse";
 import { nodeRoom, podSize, reloaderSize } from "../components/catbox/sizing";
 import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 

@@ -2,7 +2,7 @@
 // (`key = value` lines; see catbox's example files). Pure: no Pulumi import; the
 // same input gives byte-identical files.
 import { createHash, createHmac } from "node:crypto";
-import type { CatboxConfig } from "../config/parse";
+import type { CatboxConfig } from "../config/types";
 import { configDir, containerLinkPort, containerTlsPort, files, issuedTlsDir, issuedTlsFiles, linkHost, serverName, sid } from "./names";
 
 /** What the rendering needs that is generated or secret. */

@@ -2,7 +2,7 @@
 // own (kind, minikube, k3d, or any cluster of yours).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ExistingClusterSource } from "../config/parse";
+import type { ExistingClusterSource } from "../config/types";
 
 export interface ExistingClusterArgs {
     /** The current context, a context by name, or the kubeconfig given. */

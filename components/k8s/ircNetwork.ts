@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CatboxSecrets, NetworkConfig, renderNetworkFiles } from "../catbox/files";
-import type { CatboxConfig } from "../config/parse";
+import type { CatboxConfig } from "../config/types";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
 import { podTemplate } from "./podTemplate";
 

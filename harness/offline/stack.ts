@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, YAMLError } from "yaml";
-import { placeholderProject, project } from "../../components/config/parse";
+import { placeholderProject, project } from "../../components/config/keys";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
 
 const root = path.join(__dirname, "..", "..");

@@ -1,0 +1,254 @@
+// Every key of the stack config, one entry each: its schema (and so its type and
+// default), what it allows (for the error message), where it applies, and
+// whether it must be a secret. Adding a key means adding an entry here, a
+// declaration in Pulumi.yaml and a row in the README's table (tests keep the
+// three in step). Pure: no Pulumi import.
+import { z } from "zod";
+import { serverName } from "../catbox/names";
+import {
+    bool, catboxField, catboxValue, dnsLabelRe, durationAllowed, email, fromJsonObjectEntries, fromJsonString, goDuration, hostMaskRe,
+    hostnameRe, imageRefRe, int, operNameRe, operPassword, serverNameRe, spoofRe, userMaskRe,
+} from "./values";
+
+export const project = "catbox-gke";
+
+/** gcp:project in the committed Pulumi.prod.yaml, until the operator sets their own. */
+export const placeholderProject = "your-gcp-project-id";
+
+/**
+ * catbox's newest commit: v1.13.0 (the last tag) plus TLS 1.3 support (8c414e2).
+ * v1.13.0 refuses every client that negotiates TLS 1.3, the default of every
+ * modern client, and the client port speaks only TLS.
+ */
+const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
+
+/**
+ * The reloader's image: busybox, pinned by digest. With platform gke the stack
+ * copies it into its own registry, so that nodes never pull from Docker Hub.
+ */
+const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e";
+
+/** The most daemons a network may have. */
+export const maxReplicas = 20;
+
+
+/** Where a key means something; set anywhere else, it is refused with the reason. */
+export interface Applies {
+    platform?: "gke" | "kubeconfig";
+    tlsMode?: "provided" | "letsEncrypt";
+    /** Why it means nothing elsewhere. */
+    because: string;
+}
+
+const onlyGke: Applies = { platform: "gke", because: "the stack creates no GCP resource with platform kubeconfig" };
+const onlyKubeconfig: Applies = { platform: "kubeconfig", because: "platform gke builds its own from the cluster it creates" };
+const onlyProvided: Applies = { tlsMode: "provided", because: "the other modes make their own pair" };
+const onlyLetsEncrypt: Applies = { tlsMode: "letsEncrypt", because: "it is Let's Encrypt's account contact" };
+
+export interface KeyEntry {
+    /** Parses the string Pulumi passes; `.default()` gives the key's default. */
+    schema: z.ZodType;
+    /** What the key allows: the end of its error message. */
+    allowed: string;
+    /** Must be set with `pulumi config set --secret` (Pulumi.yaml declares it `secret: true`). */
+    secret?: true;
+    only?: Applies;
+}
+
+const userSchema = z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    usermask: z.string().max(100).regex(userMaskRe),
+    hostmask: z.string().max(100).regex(hostMaskRe),
+    floodExempt: z.boolean().default(false),
+    spoof: z.string().max(63).regex(spoofRe).default(""),
+});
+
+export const keyTable = {
+    platform: {
+        schema: z.enum(["gke", "kubeconfig"]).default("gke"),
+        allowed: "must be gke (create the cluster) or kubeconfig (deploy onto an existing cluster)",
+    },
+    kubeconfig: {
+        schema: z.string().min(1).max(1_000_000).optional(),
+        allowed: "must be a kubeconfig's contents (or a context name), set as a secret",
+        secret: true,
+        only: onlyKubeconfig,
+    },
+    kubeContext: {
+        schema: z.string().max(253).regex(/^[^\s]+$/).optional(),
+        allowed: "must be the name of a context in your kubeconfig, such as kind-irc",
+        only: onlyKubeconfig,
+    },
+    image: {
+        schema: z.string().regex(imageRefRe).optional(),
+        allowed: "must be an image reference such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
+    },
+    reloaderImage: {
+        schema: z.string().regex(imageRefRe).default(defaultReloaderImage),
+        allowed: "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
+    },
+    catboxVersion: {
+        schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default(defaultCatboxVersion),
+        allowed: "must be a catbox release tag (vX.Y.Z) or a commit hash (12–40 hex digits); never a branch such as master",
+    },
+    region: {
+        schema: z.string().regex(/^[a-z]+-[a-z]+\d+$/).optional(),
+        allowed: "must be a GCP region such as us-west1",
+    },
+    clusterLocation: {
+        schema: z.string().regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/).optional(),
+        allowed: "must be a zone of the region (zonal cluster, e.g. us-west1-a) or the region itself (regional cluster)",
+    },
+    machineType: {
+        schema: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/).refine((m) => m !== "f1-micro" && m !== "g1-small").default("e2-small"),
+        allowed: "must be a GCE machine type such as e2-small; f1-micro (too small for GKE's system pods) and g1-small (legacy) are not allowed",
+    },
+    nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100" },
+    spotNodes: { schema: bool().default(false), allowed: "must be true or false" },
+    deletionProtection: { schema: bool().default(true), allowed: "must be true or false" },
+    namespace: {
+        schema: z.string().max(63).regex(dnsLabelRe).default("irc"),
+        allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
+    },
+    replicas: { schema: int(1, maxReplicas).default(2), allowed: `must be a whole number from 1 to ${maxReplicas}` },
+    networkName: {
+        schema: z.string().max(40).regex(dnsLabelRe).default("catbox"),
+        allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
+    },
+    serverNamePattern: {
+        schema: z.string().includes("{n}").refine((p) => serverNameRe.test(serverName(p, maxReplicas - 1))).default("irc{n}.example.org"),
+        allowed: "must contain {n} and give lower-case host names with at least one dot, at most 63 characters (e.g. irc{n}.example.org); " +
+            "catbox never links a server whose name has a capital",
+    },
+    serverNames: {
+        schema: z.preprocess(fromJsonString, z.array(z.string().regex(serverNameRe)).min(1)).optional(),
+        allowed: "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
+            "catbox never links a server whose name has a capital",
+    },
+    serverInfo: {
+        schema: catboxValue(80).default("IRC"),
+        allowed: "must be one line of 1 to 80 characters without '#', '=', control characters or leading/trailing spaces",
+    },
+    motd: {
+        schema: catboxValue(400).default("Hello this is catbox"),
+        allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
+    },
+    ciServiceAccount: {
+        schema: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/).optional(),
+        allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
+        only: onlyGke,
+    },
+    keepAddress: {
+        schema: bool().default(true),
+        allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",
+    },
+    uptimeAlert: {
+        schema: bool().default(true),
+        allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",
+    },
+    alertEmail: {
+        schema: email().optional(),
+        allowed: "must be an email address of at most 254 characters",
+        only: onlyGke,
+    },
+    adminEmail: {
+        schema: email().optional(),
+        allowed: "must be an email address of at most 254 characters",
+    },
+    maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
+    // A dead peer (or client) is noticed within deadTime; a live client answers the
+    // PING sent at pingTime idle long before deadTime.
+    pingTime: { schema: goDuration().default("15s"), allowed: durationAllowed("15s, 2m or 1h30m") },
+    deadTime: { schema: goDuration().default("45s"), allowed: durationAllowed("45s or 4m") },
+    connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
+    clientsPerPod: {
+        schema: int(50, 5000).default(500),
+        allowed: "must be a whole number from 50 to 5000: the clients each daemon should hold (it sizes the pods)",
+    },
+    clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
+    linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
+    exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },
+    clientServiceType: {
+        schema: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
+        allowed: "must be LoadBalancer or NodePort",
+    },
+    clusterDomain: {
+        schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).default("cluster.local"),
+        allowed: "must be the cluster's DNS domain, such as cluster.local",
+    },
+    tlsMode: {
+        schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
+        allowed: "must be selfSigned (generate a certificate), provided (use tlsCertificate and tlsKey) " +
+            "or letsEncrypt (issued and renewed in the cluster for hostname; needs dnsZone)",
+    },
+    hostname: {
+        schema: z.string().max(253).regex(hostnameRe).optional(),
+        allowed: "must be the lower-case host name clients connect to, such as irc.example.org",
+    },
+    dnsZone: {
+        schema: z.string().max(63).regex(dnsLabelRe).optional(),
+        allowed: "must be the name (not the DNS name) of a Cloud DNS managed zone in the stack's project, such as example-org",
+        only: onlyGke,
+    },
+    acmeEmail: {
+        schema: email().optional(),
+        allowed: "must be an email address: Let's Encrypt's account contact",
+        only: onlyLetsEncrypt,
+    },
+    acmeServer: {
+        schema: z.enum(["production", "staging"]).default("production"),
+        allowed: "must be production (trusted certificates) or staging (untrusted, generous rate limits: for trying out)",
+    },
+    tlsCertificate: {
+        // Exported in plain text (the tlsCertificate output): a key pasted with it would leak.
+        schema: z.string().max(100_000).regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/)
+            .refine((s) => !/PRIVATE KEY/.test(s)).optional(),
+        allowed: "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …, at most 100,000 characters, and no private key " +
+            "(it is stored and exported in plain text: the key goes in tlsKey, as a secret)",
+        only: onlyProvided,
+    },
+    tlsKey: {
+        schema: z.string().max(20_000).regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/).optional(),
+        allowed: "must be a PEM private key, -----BEGIN PRIVATE KEY----- …, at most 20,000 characters",
+        secret: true,
+        only: onlyProvided,
+    },
+    opers: {
+        schema: z.preprocess(fromJsonObjectEntries, z.array(z.tuple([z.string().regex(operNameRe), operPassword()]))
+            .transform((entries): Record<string, string> => Object.fromEntries(entries))).optional(),
+        allowed: "must be a JSON object of oper name (1 to 32 lower-case letters, digits, '_', '-': catbox never matches a capital) " +
+            "to password (1 to 128 characters, no space, ',', '#', '=' or control character, not starting with ':', which /oper cannot send)",
+        secret: true,
+    },
+    users: {
+        schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
+        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
+            "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty",
+    },
+    linkSecret: {
+        schema: catboxField(256).min(16).optional(),
+        allowed: "must be 16 to 256 characters without ',', '#', '=', control characters or edge spaces",
+        secret: true,
+    },
+} satisfies Record<string, KeyEntry>;
+
+export type ConfigKey = keyof typeof keyTable;
+export const configKeys = Object.keys(keyTable) as ConfigKey[];
+export const entryOf = (key: ConfigKey): KeyEntry => keyTable[key];
+export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(keyTable, key);
+
+/**
+ * Keys whose values must be secrets. Pulumi.yaml declares them `secret: true`, and
+ * the Pulumi CLI refuses a plain value for such a key before the program runs;
+ * offline, parseConfig checks it against the stack file.
+ */
+export const secretConfigKeys: ReadonlySet<string> = new Set(configKeys.filter((k) => entryOf(k).secret));
+
+/** Each key's default (undefined where it has none), as Pulumi.yaml must declare it. */
+export function configDefaults(): Record<string, unknown> {
+    return Object.fromEntries(configKeys.map((k) => [k, entryOf(k).schema.safeParse(undefined).data]));
+}
+
+/** Every key, parsed, with its default applied. */
+export type Parsed = { [K in ConfigKey]: z.output<(typeof keyTable)[K]["schema"]> };
+export type User = z.infer<typeof userSchema> & { id: string };

@@ -1,0 +1,167 @@
+// The rules that span keys, each a named check. They run after every key has
+// been parsed on its own, and judge only keys that parsed, so that one bad key
+// neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { serverName } from "../catbox/names";
+import { nodeRoom, nodesTotal, podSize, reloaderSize } from "../catbox/sizing";
+import { Applies, ConfigKey, configKeys, entryOf, Parsed, placeholderProject } from "./keys";
+import { parseGoDuration } from "./values";
+
+/** What a check sees of the config, and how it reports. */
+export interface RuleContext {
+    /** The keys that parsed, with their defaults. */
+    parsed: Partial<Parsed>;
+    /** The gcp provider's own config. */
+    gcp: { project?: string; region?: string; zone?: string };
+    /** The GCP region and cluster location, from config or the gcp provider's. */
+    region: string;
+    clusterLocation: string;
+    /** Whether the stack sets this key (an empty value is unset). */
+    isSet(key: ConfigKey): boolean;
+    /** Whether every one of these keys parsed. */
+    valid(...keys: ConfigKey[]): boolean;
+    problem(key: ConfigKey, message: string): void;
+    /** A problem with a key of another provider (gcp:project). */
+    foreignProblem(line: string): void;
+}
+
+export type Rule = (c: RuleContext) => void;
+
+/** A key set where it means nothing: refused, so that nobody believes it did something. */
+export const appliesWhereItMeansSomething: Rule = (c) => {
+    for (const key of configKeys) {
+        const only: Applies | undefined = entryOf(key).only;
+        if (!only || !c.isSet(key)) continue;
+        const [dimension, wanted] = only.platform ? ["platform", only.platform] as const : ["tlsMode", only.tlsMode!] as const;
+        if (c.valid(dimension, key) && c.parsed[dimension] !== wanted) {
+            c.problem(key, `applies only to ${dimension} ${wanted} (${dimension} is ${c.parsed[dimension]}): ${only.because}`);
+        }
+    }
+};
+
+/** What each platform needs: an image to run, a project to build in, one way to reach the cluster. */
+export const platformRules: Rule = (c) => {
+    const { parsed } = c;
+    if (c.valid("platform", "image") && parsed.platform === "kubeconfig" && parsed.image === undefined) {
+        c.problem("image", "is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)");
+    }
+    // The committed Pulumi.prod.yaml's placeholder is a valid id in form: refuse it by name.
+    const gcpProject = c.gcp.project;
+    if (c.valid("platform") && parsed.platform === "gke" && !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject) && gcpProject !== placeholderProject)) {
+        c.foreignProblem(`gcp:project = ${gcpProject === undefined ? "(unset)" : JSON.stringify(gcpProject)}: ` +
+            "must be your GCP project id with platform gke: `pulumi config set gcp:project <project-id>`");
+    }
+    if (c.valid("kubeconfig", "kubeContext") && c.isSet("kubeconfig") && c.isSet("kubeContext")) {
+        c.problem("kubeContext", "cannot be set with kubeconfig: give the kubeconfig's contents, or a context of your own kubeconfig");
+    }
+    if (c.valid("platform", "clientServiceType") && parsed.platform === "gke" && parsed.clientServiceType !== "LoadBalancer") {
+        c.problem("clientServiceType", "must be LoadBalancer with platform gke (clients reach the network on its static IP)");
+    }
+    if (c.valid("region", "clusterLocation") && c.clusterLocation !== c.region && !c.clusterLocation.startsWith(`${c.region}-`)) {
+        c.problem("clusterLocation", `must be in region ${c.region} (the static IP and the registry are regional)`);
+    }
+};
+
+/** Ports and timers that must not collide. */
+export const portAndTimingRules: Rule = (c) => {
+    const { parsed } = c;
+    if (c.valid("clientPort", "linkPort") && parsed.clientPort === parsed.linkPort) {
+        // Name the key the operator set, where one of them is at its default.
+        if (c.isSet("clientPort")) c.problem("clientPort", `must differ from linkPort (${parsed.linkPort})`);
+        else c.problem("linkPort", `must differ from clientPort (${parsed.clientPort})`);
+    }
+    if (c.valid("pingTime", "deadTime") && parseGoDuration(parsed.deadTime!) <= parseGoDuration(parsed.pingTime!)) {
+        c.problem("deadTime", `must be longer than pingTime (${parsed.pingTime}): a client is pinged before it is declared dead`);
+    }
+};
+
+/** What each TLS mode needs: a pair that loads, or a name and a zone to prove it. */
+export const tlsRules: Rule = (c) => {
+    const { parsed } = c;
+    if (c.valid("tlsMode", "tlsCertificate", "tlsKey") && parsed.tlsMode === "provided") {
+        if (parsed.tlsCertificate === undefined) c.problem("tlsCertificate", "is required with tlsMode provided");
+        if (parsed.tlsKey === undefined) c.problem("tlsKey", "is required with tlsMode provided");
+        if (parsed.tlsCertificate !== undefined && parsed.tlsKey !== undefined) {
+            const pairProblem = keyPairProblem(parsed.tlsCertificate, parsed.tlsKey);
+            if (pairProblem) c.problem("tlsCertificate", pairProblem);
+        }
+    }
+    if (c.valid("tlsMode", "platform") && parsed.tlsMode === "letsEncrypt") {
+        // Issued by cert-manager with a DNS-01 challenge on Cloud DNS, through Workload Identity.
+        if (parsed.platform !== "gke") c.problem("tlsMode", "letsEncrypt needs platform gke (cert-manager answers Let's Encrypt through Cloud DNS)");
+        if (c.valid("hostname") && parsed.hostname === undefined) c.problem("hostname", "is required with tlsMode letsEncrypt: the name the certificate is for");
+        if (c.valid("dnsZone") && parsed.dnsZone === undefined) c.problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
+    }
+    if (c.valid("dnsZone", "hostname") && parsed.dnsZone !== undefined && parsed.hostname === undefined) {
+        c.problem("dnsZone", "needs hostname: the name whose record goes into the zone");
+    }
+};
+
+/** Names catbox needs unique: server names, user ids and oper names (catbox lower-cases keys and refuses a repeated one). */
+export const nameRules: Rule = (c) => {
+    const { parsed } = c;
+    if (c.valid("replicas", "serverNames", "serverNamePattern")) {
+        const replicas = parsed.replicas!;
+        if (parsed.serverNames !== undefined && parsed.serverNames.length !== replicas) {
+            c.problem("serverNames", `lists ${parsed.serverNames.length} name(s) but replicas is ${replicas}: give one per replica`);
+        } else {
+            const names = Array.from({ length: replicas }, (_, n) => serverName(parsed.serverNamePattern!, n, parsed.serverNames).toLowerCase());
+            const dup = firstDuplicate(names);
+            if (dup !== undefined) {
+                c.problem(parsed.serverNames ? "serverNames" : "serverNamePattern",
+                    `gives daemons ${names.indexOf(dup)} and ${names.indexOf(dup, names.indexOf(dup) + 1)} the same server name ${dup}; IRC server names must be unique (case-insensitively)`);
+            }
+        }
+    }
+    if (c.valid("users") && parsed.users) {
+        const dup = firstDuplicate(parsed.users.map((u, i) => u.id ?? `user${i}`));
+        if (dup !== undefined) c.problem("users", `has the id ${dup} twice (ids are case-insensitive); ids must be unique`);
+    }
+    if (c.valid("opers") && parsed.opers) {
+        const dup = firstDuplicate(Object.keys(parsed.opers));
+        if (dup !== undefined) c.problem("opers", `has the oper ${dup} twice (names are case-insensitive); names must be unique`);
+    }
+};
+
+/** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
+export const sizingRules: Rule = (c) => {
+    const { parsed } = c;
+    const room = nodeRoom[parsed.machineType ?? ""];
+    if (!room || parsed.platform !== "gke" || !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation")) return;
+    const size = podSize(parsed.clientsPerPod!);
+    const perNode = Math.ceil(parsed.replicas! / nodesTotal(parsed.nodeCount!, c.clusterLocation));
+    const podMemory = size.memoryMiB + reloaderSize.memoryMiB;
+    const podCpu = size.cpuRequestMilli + reloaderSize.cpuRequestMilli;
+    if (perNode * podMemory > room.memoryMiB || perNode * podCpu > room.cpuMilli) {
+        c.problem("clientsPerPod", `needs ${perNode * podMemory} MiB and ${perNode * podCpu}m CPU on each node (${perNode} pod(s) of ${podMemory} MiB ` +
+            `and ${podCpu}m), but a ${parsed.machineType} node has about ${room.memoryMiB} MiB and ` +
+            `${room.cpuMilli}m left after GKE's own pods: lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`);
+    }
+};
+
+/** Every cross-key rule, in the order their problems are reported. */
+export const rules: Rule[] = [appliesWhereItMeansSomething, platformRules, portAndTimingRules, tlsRules, nameRules, sizingRules];
+
+/** The first name that appears twice, compared case-insensitively (lower-cased). */
+function firstDuplicate(names: string[]): string | undefined {
+    const lower = names.map((n) => n.toLowerCase());
+    return lower.find((n, i) => lower.indexOf(n) !== i);
+}
+
+/** Whether catbox (Go's tls.LoadX509KeyPair) could load this pair; a message if not. */
+function keyPairProblem(certPem: string, keyPem: string): string | undefined {
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(certPem);
+    } catch {
+        return "is not a certificate that can be parsed";
+    }
+    try {
+        if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
+            return "does not match tlsKey (catbox could not load the pair)";
+        }
+    } catch {
+        return "cannot be checked against tlsKey: tlsKey is not a private key that can be parsed";
+    }
+    return undefined;
+}
