@@ -10,7 +10,7 @@ import { maxReplicas, project, secretConfigKeys } from "./components/config/keys
 import { ConfigError, parseConfig } from "./components/config/parse";
 import type { CatboxConfig, ExistingClusterConfig, GkeConfig } from "./components/config/types";
 import { Credentials } from "./components/credentials/credentials";
-import { CatboxImage } from "./components/gcp/images";
+import { ImageRegistry } from "./components/gcp/images";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
@@ -39,7 +39,7 @@ export = async () => {
         reloaderImage: site.reloaderImage,
         credentials,
         loadBalancerIP: site.loadBalancerIP,
-        nodeCount: site.nodeCount,
+        nodesTotal: site.nodesTotal,
         provider: site.provider,
     });
 
@@ -60,7 +60,7 @@ interface Site {
     reloaderImage: pulumi.Input<string>;
     loadBalancerIP?: pulumi.Input<string>;
     /** Nodes the pods spread over, where the stack knows them. */
-    nodeCount?: number;
+    nodesTotal?: number;
     /** Creates what needs the network, and returns this platform's stack outputs. */
     finish(network: IrcNetwork): Record<string, unknown>;
 }
@@ -74,7 +74,7 @@ function onGke(cfg: GkeConfig): Site {
     const address = new ClientAddress("client", {
         project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName, clientPort: cfg.clientPort, keep: cfg.keepAddress,
     });
-    const images = new CatboxImage("catbox", {
+    const images = new ImageRegistry("catbox", {
         project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName,
         catbox: cfg.image === undefined ? { version: cfg.catboxVersion } : { prebuilt: cfg.image },
         reloaderBase: cfg.reloaderImage,
@@ -94,7 +94,7 @@ function onGke(cfg: GkeConfig): Site {
         image: images.ref,
         reloaderImage: images.reloaderRef,
         loadBalancerIP: address.ip,
-        nodeCount: cluster.nodesTotal,
+        nodesTotal: cluster.nodesTotal,
         finish: (network) => {
             // A certificate every client trusts, on the network's own name.
             if (cfg.tlsMode === "letsEncrypt") {

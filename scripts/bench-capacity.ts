@@ -17,6 +17,7 @@
 // the table says whether it ever failed or killed catbox (a busy daemon must be left alone).
 // A measurement, not a test: it prints figures and exits 0.
 import { setTimeout as sleep } from "node:timers/promises";
+import { containerTlsPort, serverName } from "../components/catbox/names";
 import { catboxBinary } from "../harness/realCatbox/binary";
 import { IrcClient } from "../harness/realCatbox/ircClient";
 import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
@@ -50,7 +51,7 @@ async function main() {
         process.exit(1);
     }
     const cfg = readStackFile(stack).config;
-    const names = [0, 1].map((n) => cfg["catbox-gke:serverNamePattern"].replace("{n}", String(n)));
+    const names = [0, 1].map((n) => serverName(cfg["catbox-gke:serverNamePattern"], n));
     const pair = selfSignedPair(names);
     const files = await renderCatboxFiles(stack, { replicas: "2", tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem }, ["tlsKey"]);
     const net = new LocalNetwork({
@@ -72,7 +73,7 @@ async function main() {
         const tlsTo = (n: number) => ({ servername: names[n], ca: pair.certificatePem });
         const register = async (i: number) => {
             const n = i % 2;
-            const c = await IrcClient.connect({ host: net.address(n), port: 6697, nick: `u${i}`, tls: tlsTo(n), timeoutMs: 60_000 });
+            const c = await IrcClient.connect({ host: net.address(n), port: containerTlsPort, nick: `u${i}`, tls: tlsTo(n), timeoutMs: 60_000 });
             c.keepLines = false;
             c.send("JOIN #load");
             clients.push(c);

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { OfflineRun, Registered, runOffline } from "../harness/offline/engine";
+import { resourceTypes } from "../harness/offline/resourceTypes";
 import { configSecret, readStackFile } from "../harness/offline/stack";
 
 const root = path.join(__dirname, "..");
@@ -19,7 +20,7 @@ const masked = "********";
 /** `kubernetes:apps/v1:StatefulSet` -> the object as applied (inputs carry apiVersion and kind). */
 export function manifestOf(r: Registered, showSecrets: boolean): Record<string, any> {
     const m = structuredClone(r.inputs);
-    if (!showSecrets && r.type === "kubernetes:core/v1:Secret") {
+    if (!showSecrets && r.type === resourceTypes.secret) {
         for (const field of ["stringData", "data"]) {
             if (m[field]) m[field] = Object.fromEntries(Object.keys(m[field]).map((k) => [k, masked]));
         }
@@ -35,7 +36,7 @@ function maskCatboxFile(name: string, text: string): string {
     return text;
 }
 
-const helmRelease = "kubernetes:helm.sh/v3:Release";
+const helmRelease = resourceTypes.helmRelease;
 
 /** Stable order for files and rows, whatever order the engine finished registering in. */
 const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));

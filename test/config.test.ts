@@ -201,7 +201,7 @@ describe("stack config: good configs", () => {
     it("an empty config gets every default of the README's config table", () => {
         const c = config();
         assert.equal(c.platform, "gke");
-        assert.equal(c.catboxVersion, "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2");
+        assert.equal(c.catboxVersion, configDefaults().catboxVersion);
         assert.equal(c.machineType, "e2-small");
         assert.equal(c.nodeCount, 2);
         assert.equal(c.spotNodes, false);
@@ -314,10 +314,23 @@ describe("the README's sizing table", () => {
 });
 
 describe("the README's config table", () => {
+    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## How changes roll out"));
+    const rows = [...section.matchAll(/^\| `([A-Za-z]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()] as const);
+
     it("lists every key of the schema, and no other", () => {
-        const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-        const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## How changes roll out"));
-        const keys = [...section.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]);
-        assert.deepEqual([...keys].sort(), [...configKeys].sort());
+        assert.deepEqual(rows.map(([key]) => key).sort(), [...configKeys].sort());
+    });
+
+    it("gives each key's default as the schema does (a long one may end in …)", () => {
+        const defaults = configDefaults();
+        for (const [key, cell] of rows) {
+            const value = defaults[key];
+            if (value === undefined || typeof value === "object") continue;
+            const shown = /^`([^`]*)`$/.exec(cell)?.[1];
+            assert.ok(shown !== undefined, `${key}: the default cell ${cell} is not one value`);
+            if (shown.endsWith("…")) assert.ok(String(value).startsWith(shown.slice(0, -1)), `${key}: ${cell} vs ${value}`);
+            else assert.equal(shown, String(value), key);
+        }
     });
 });

@@ -1,13 +1,30 @@
 // Platform kubeconfig and the dev stack: the network only, on a cluster the stack does not own.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { configDefaults } from "../components/config/keys";
 import { readStackFile } from "../harness/offline/stack";
 import { runOffline } from "../harness/offline/engine";
-import { one, run } from "./support/helpers";
+import { containerOf, one, podSpecOf, run, T } from "./support/helpers";
 
 const kubeconfigPlatform = { platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0" };
 
 describe("platform kubeconfig", () => {
+    it("the dev stack's and the README's build commands build the default catboxVersion, and the stack runs that image", () => {
+        const version = String(configDefaults().catboxVersion);
+        const tag = `catbox:${version.slice(0, 7)}`;
+        const root = path.join(__dirname, "..");
+        for (const file of ["Pulumi.dev.yaml", "README.md"]) {
+            const text = readFileSync(path.join(root, file), "utf8");
+            const builds = [...text.matchAll(/docker build --build-arg CATBOX_VERSION=(\S+) -t (\S+) configs\//g)];
+            assert.ok(builds.length > 0, `${file}: no build command`);
+            for (const [, built, builtTag] of builds) assert.deepEqual([built, builtTag], [version, tag], file);
+            for (const [, loaded] of text.matchAll(/kind load docker-image ([a-z][^\s…]*) /g)) assert.equal(loaded, tag, file);
+        }
+        assert.equal(readStackFile("dev").config["catbox-gke:image"], tag);
+    });
+
     it("the dev stack registers no GCP (or image-building) resource, only the network", async () => {
         const { config, secretKeys } = readStackFile("dev");
         const { resources, outputs } = await runOffline({ config, secretKeys, stack: "dev" });
@@ -22,18 +39,18 @@ describe("platform kubeconfig", () => {
     it("dev: self-signed TLS, a NodePort client Service without a static IP, anti-affinity only preferred", async () => {
         const { config, secretKeys } = readStackFile("dev");
         const { resources } = await runOffline({ config, secretKeys, stack: "dev" });
-        assert.equal(resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert").length, 1);
+        assert.equal(resources.filter((r) => r.type === T.selfSignedCert).length, 1);
         const client = resources.find((r) => r.name === "irc-client")!.inputs.spec;
         assert.equal(client.type, "NodePort");
         assert.equal(client.loadBalancerIP, undefined);
-        const affinity = one(resources, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec.affinity.podAntiAffinity;
+        const affinity = podSpecOf(resources).affinity.podAntiAffinity;
         assert.equal(affinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "one node must be able to hold every pod");
         assert.ok(affinity.preferredDuringSchedulingIgnoredDuringExecution);
     });
 
     it("uses the current context by default, a context by name, or a kubeconfig (kept secret), decided once", async () => {
         const provider = async (values: Record<string, string>, secretKeys: string[] = []) =>
-            one((await run({ ...kubeconfigPlatform, ...values }, secretKeys, { extra: {} })).resources, "pulumi:providers:kubernetes");
+            one((await run({ ...kubeconfigPlatform, ...values }, secretKeys, { extra: {} })).resources, T.k8sProvider);
         const current = await provider({});
         assert.equal(current.inputs.kubeconfig, undefined);
         assert.equal(current.inputs.context, undefined);
@@ -50,7 +67,7 @@ describe("platform kubeconfig", () => {
 
     it("the workloads run the image given, as given", async () => {
         const { resources } = await run(kubeconfigPlatform, [], { extra: {} });
-        assert.equal(one(resources, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec.containers[0].image, kubeconfigPlatform.image);
+        assert.equal(containerOf(resources, "catbox").image, kubeconfigPlatform.image);
     });
 
     it("without an image, stops with a config error naming image", async () => {

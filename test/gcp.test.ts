@@ -4,21 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { runAsUser } from "../components/k8s/podTemplate";
-import { byType, dependencyClosure, one, Registered, run } from "./support/helpers";
-
-const T = {
-    cluster: "gcp:container/cluster:Cluster",
-    nodePool: "gcp:container/nodePool:NodePool",
-    serviceAccount: "gcp:serviceaccount/account:Account",
-    actAs: "gcp:serviceaccount/iAMMember:IAMMember",
-    projectRole: "gcp:projects/iAMMember:IAMMember",
-    address: "gcp:compute/address:Address",
-    repository: "gcp:artifactregistry/repository:Repository",
-    repoReader: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
-    image: "docker:index/image:Image",
-    provider: "pulumi:providers:kubernetes",
-    statefulSet: "kubernetes:apps/v1:StatefulSet",
-};
+import { byType, config, containerOf, dependencyClosure, one, Registered, run, T } from "./support/helpers";
 
 describe("GKE cluster and node pool", () => {
     it("a zonal cluster, default pool removed, release channel, Workload Identity, Dataplane V2, deletion protection on", async () => {
@@ -57,9 +43,9 @@ describe("GKE cluster and node pool", () => {
     it("the node service account has GKE's node role and read access to the repository, nothing more", async () => {
         const { resources } = await run();
         const email = `${one(resources, T.serviceAccount).inputs.accountId}@my-irc-project.iam.gserviceaccount.com`;
-        const roles = byType(resources, T.projectRole);
+        const roles = byType(resources, T.projectIam);
         assert.deepEqual(roles.map((r) => [r.inputs.role, r.inputs.member]), [["roles/container.defaultNodeServiceAccount", `serviceAccount:${email}`]]);
-        const reader = one(resources, T.repoReader).inputs;
+        const reader = one(resources, T.repositoryIam).inputs;
         assert.equal(reader.role, "roles/artifactregistry.reader");
         assert.equal(reader.member, `serviceAccount:${email}`);
         assert.equal(reader.repository, "catbox");
@@ -71,39 +57,62 @@ describe("GKE cluster and node pool", () => {
         const sa = one(resources, T.serviceAccount).inputs;
         assert.equal(cluster.inputs.nodeConfig.serviceAccount, `${sa.accountId}@my-irc-project.iam.gserviceaccount.com`);
         assert.deepEqual(cluster.ignoreChanges, ["nodeConfig"], "a nodeConfig change would replace the cluster");
-        assert.ok(dependencyClosure(resources, cluster).has(one(resources, T.projectRole).urn), "the cluster does not wait for the node role");
+        assert.ok(dependencyClosure(resources, cluster).has(one(resources, T.projectIam).urn), "the cluster does not wait for the node role");
     });
 
     it("the node pool waits for the node account's role: nodes that cannot log or pull fail to register", async () => {
         const { resources } = await run();
         const pool = dependencyClosure(resources, one(resources, T.nodePool));
-        for (const binding of byType(resources, T.projectRole)) assert.ok(pool.has(binding.urn), binding.name);
+        for (const binding of byType(resources, T.projectIam)) assert.ok(pool.has(binding.urn), binding.name);
     });
 
     it("CI may act as the node service account and no other, and the node pool waits for that grant", async () => {
-        assert.equal(byType((await run()).resources, T.actAs).length, 0);
+        assert.equal(byType((await run()).resources, T.serviceAccountIam).length, 0);
         const { resources } = await run({ ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" });
-        const actAs = one(resources, T.actAs);
+        const actAs = one(resources, T.serviceAccountIam);
         const sa = one(resources, T.serviceAccount).inputs;
         assert.deepEqual([actAs.inputs.role, actAs.inputs.member], ["roles/iam.serviceAccountUser", "serviceAccount:pulumi-ci@my-irc-project.iam.gserviceaccount.com"]);
         assert.equal(actAs.inputs.serviceAccountId, `projects/my-irc-project/serviceAccounts/${sa.accountId}@my-irc-project.iam.gserviceaccount.com`);
         assert.ok(dependencyClosure(resources, one(resources, T.nodePool)).has(actAs.urn));
         // The program grants nothing else at project level: what CI's conditioned projectIamAdmin allows (README).
-        assert.deepEqual(byType(resources, T.projectRole).map((r) => r.inputs.role), ["roles/container.defaultNodeServiceAccount"]);
+        assert.deepEqual(byType(resources, T.projectIam).map((r) => r.inputs.role), ["roles/container.defaultNodeServiceAccount"]);
+    });
+});
+
+describe("service accounts", () => {
+    it("every account id fits GCP's rule (6-30 characters, no '-' at the end) for the longest networkName the config takes", async () => {
+        const takes = (networkName: string) => {
+            try {
+                return config({ networkName }).networkName === networkName;
+            } catch {
+                return false;
+            }
+        };
+        let longest = 1;
+        while (takes("n".repeat(longest + 1))) longest++;
+        const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" };
+        // The longest name, and one whose cut lands just after a '-'.
+        for (const networkName of ["n".repeat(longest), `${"n".repeat(22)}-${"n".repeat(longest - 23)}`]) {
+            const { resources } = await run({ networkName, ...le });
+            const ids = byType(resources, T.serviceAccount).map((r) => r.inputs.accountId as string);
+            assert.equal(ids.length, 2);
+            for (const id of ids) assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, `${networkName}: ${id}`);
+            assert.equal(new Set(ids).size, ids.length);
+        }
     });
 });
 
 describe("the Kubernetes provider", () => {
     it("uses gke-gcloud-auth-plugin, holds no credential, and is the same on every run", async () => {
         const [a, b] = [await run(), await run()];
-        const pa = one(a.resources, T.provider);
+        const pa = one(a.resources, T.k8sProvider);
         const kubeconfig = JSON.parse(pa.inputs.kubeconfig);
         const user = kubeconfig.users[0].user;
         assert.equal(user.exec.command, "gke-gcloud-auth-plugin");
         assert.deepEqual(Object.keys(user), ["exec"], "no token, password or client key");
         assert.ok(!/token|password|client-key/i.test(JSON.stringify(kubeconfig.clusters)));
         assert.equal(kubeconfig.clusters[0].cluster.server, "https://203.0.113.10");
-        assert.equal(pa.inputs.kubeconfig, one(b.resources, T.provider).inputs.kubeconfig);
+        assert.equal(pa.inputs.kubeconfig, one(b.resources, T.k8sProvider).inputs.kubeconfig);
         assert.deepEqual(pa.secretInputs, ["kubeconfig"]);
         assert.equal(a.outputs.kubeconfig, pa.inputs.kubeconfig);
         assert.ok(a.secretOutputs.includes("kubeconfig"));
@@ -111,7 +120,7 @@ describe("the Kubernetes provider", () => {
 
     it("sets clusterIdentifier to the cluster and enableSecretMutable", async () => {
         const { resources } = await run();
-        const p = one(resources, T.provider).inputs;
+        const p = one(resources, T.k8sProvider).inputs;
         assert.equal(p.clusterIdentifier, one(resources, T.cluster).id);
         assert.equal(p.enableSecretMutable, "true");
     });
@@ -128,7 +137,7 @@ describe("the static IP", () => {
         assert.equal(ip.inputs.addressType, "EXTERNAL");
         assert.equal(outputs.clientIp, "203.0.113.7");
         assert.equal(outputs.ircUrl, "ircs://203.0.113.7:6697");
-        const client = resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.inputs.spec.type === "LoadBalancer")!;
+        const client = resources.find((r) => r.type === T.service && r.inputs.spec.type === "LoadBalancer")!;
         assert.equal(client.inputs.spec.loadBalancerIP, "203.0.113.7");
     });
 });
@@ -160,6 +169,13 @@ describe("keepAddress false", () => {
 });
 
 describe("the registry and the image", () => {
+    it("keeps a stack made before the component's rename: the registry's component answers to its old type", async () => {
+        const { resources } = await run();
+        const registry = one(resources, "catbox-gke:index:ImageRegistry");
+        assert.deepEqual(registry.aliases.map((a: any) => a.spec?.type), ["catbox-gke:index:CatboxImage"]);
+        assert.equal(one(resources, T.repository).parent, registry.urn);
+    });
+
     it("a Docker repository, and the image built from configs/Dockerfile for linux/amd64, not on preview", async () => {
         const { resources } = await run({ catboxVersion: "v1.12.0" });
         const repo = one(resources, T.repository).inputs;
@@ -177,7 +193,7 @@ describe("the registry and the image", () => {
     it("the pods run the image by digest, and a new build changes it", async () => {
         const a = await run();
         const b = await run({ catboxVersion: "v1.12.0" });
-        const imageOf = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.spec.containers[0].image;
+        const imageOf = (rs: Registered[]) => containerOf(rs, "catbox").image;
         assert.match(imageOf(a.resources), /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/catbox@sha256:[0-9a-f]{64}$/);
         assert.notEqual(imageOf(a.resources), imageOf(b.resources));
         assert.equal(imageOf(a.resources), imageOf((await run()).resources));
@@ -186,7 +202,7 @@ describe("the registry and the image", () => {
     it("a prebuilt image skips the catbox build", async () => {
         const { resources } = await run({ image: "ghcr.io/example/catbox@sha256:" + "a".repeat(64) });
         assert.deepEqual(byType(resources, T.image).map((r) => r.name), ["catbox-reloader"]);
-        assert.equal(one(resources, T.statefulSet).inputs.spec.template.spec.containers[0].image, "ghcr.io/example/catbox@sha256:" + "a".repeat(64));
+        assert.equal(containerOf(resources, "catbox").image, "ghcr.io/example/catbox@sha256:" + "a".repeat(64));
     });
 
     it("the reloader image is the pinned busybox, copied into the stack's registry, and the pods pull that copy by digest", async () => {
@@ -195,7 +211,7 @@ describe("the registry and the image", () => {
         assert.match(copy.build.args.BASE, /^busybox:[\d.]+@sha256:[0-9a-f]{64}$/);
         assert.equal(path.basename(copy.build.dockerfile), "reloader.Dockerfile");
         assert.match(copy.imageName, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader:/);
-        const reloader = one(resources, T.statefulSet).inputs.spec.template.spec.containers.find((c: any) => c.name === "reloader");
+        const reloader = containerOf(resources, "reloader");
         assert.match(reloader.image, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader@sha256:[0-9a-f]{64}$/);
         const dockerfile = readFileSync(copy.build.dockerfile, "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
         assert.deepEqual(dockerfile.filter((l) => l.startsWith("FROM ")), ["FROM ${BASE}"]);
@@ -224,9 +240,9 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
         const { resources } = await run();
         const cluster = one(resources, T.cluster);
         const nodePool = one(resources, T.nodePool);
-        const imageChain = [one(resources, T.repository), one(resources, T.repoReader), ...byType(resources, T.image)];
+        const imageChain = [one(resources, T.repository), one(resources, T.repositoryIam), ...byType(resources, T.image)];
         const independent = [...imageChain, one(resources, T.address),
-            one(resources, "random:index/randomPassword:RandomPassword"), one(resources, "tls:index/selfSignedCert:SelfSignedCert")];
+            one(resources, T.randomPassword), one(resources, T.selfSignedCert)];
         for (const r of independent) {
             const closure = dependencyClosure(resources, r);
             assert.ok(!closure.has(cluster.urn) && !closure.has(nodePool.urn), `${r.name} waits for the cluster`);
@@ -243,25 +259,20 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
         const k8s = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
         assert.ok(k8s.length >= 8);
         for (const r of k8s) assert.ok(dependencyClosure(resources, r).has(nodePool.urn), `${r.name} does not wait for the nodes`);
-        assert.ok(dependencyClosure(resources, one(resources, T.statefulSet)).has(one(resources, T.repoReader).urn));
+        assert.ok(dependencyClosure(resources, one(resources, T.statefulSet)).has(one(resources, T.repositoryIam).urn));
     });
 });
 
 describe("an alert when the network is down", () => {
-    const U = {
-        check: "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
-        channel: "gcp:monitoring/notificationChannel:NotificationChannel",
-        policy: "gcp:monitoring/alertPolicy:AlertPolicy",
-    };
 
     it("an uptime check connects to the client port on the static IP, and the policy on it emails adminEmail", async () => {
         const { resources } = await run({ adminEmail: "ops@example.org", clientPort: "6697" });
-        const check = one(resources, U.check).inputs;
+        const check = one(resources, T.uptimeCheck).inputs;
         assert.deepEqual(check.tcpCheck, { port: 6697 });
         assert.deepEqual(check.monitoredResource, { type: "uptime_url", labels: { project_id: "my-irc-project", host: "203.0.113.7" } });
-        const channel = one(resources, U.channel).inputs;
+        const channel = one(resources, T.notificationChannel).inputs;
         assert.deepEqual([channel.type, channel.labels.email_address], ["email", "ops@example.org"]);
-        const policy = one(resources, U.policy).inputs;
+        const policy = one(resources, T.alertPolicy).inputs;
         const [condition] = policy.conditions;
         assert.match(condition.conditionThreshold.filter, /metric\.type="monitoring\.googleapis\.com\/uptime_check\/check_passed"/);
         // The policy watches this check: the check's id (the mock's, derived from its inputs) is in the filter.
@@ -273,10 +284,10 @@ describe("an alert when the network is down", () => {
     });
 
     it("alertEmail wins over adminEmail; with neither, no channel; uptimeAlert false, none of it", async () => {
-        const email = async (v: Record<string, string>) => byType((await run(v)).resources, U.channel).map((c) => c.inputs.labels.email_address);
+        const email = async (v: Record<string, string>) => byType((await run(v)).resources, T.notificationChannel).map((c) => c.inputs.labels.email_address);
         assert.deepEqual(await email({ adminEmail: "ops@example.org", alertEmail: "pager@example.org" }), ["pager@example.org"]);
         assert.deepEqual(await email({}), []);
-        assert.deepEqual(one((await run()).resources, U.policy).inputs.notificationChannels ?? [], []);
+        assert.deepEqual(one((await run()).resources, T.alertPolicy).inputs.notificationChannels ?? [], []);
         const off = (await run({ uptimeAlert: "false", adminEmail: "ops@example.org" })).resources;
         assert.equal(off.filter((r) => r.type.startsWith("gcp:monitoring/")).length, 0);
     });

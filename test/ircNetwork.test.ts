@@ -9,20 +9,8 @@ import { IrcNetwork, reloaderScriptPath } from "../components/k8s/ircNetwork";
 import { runAsUser } from "../components/k8s/podTemplate";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { runOffline } from "../harness/offline/engine";
-import { byType, config, one, Registered, run } from "./support/helpers";
+import { byType, config, containerOf, one, podSpecOf, podTemplateOf, Registered, run, T } from "./support/helpers";
 
-const T = {
-    namespace: "kubernetes:core/v1:Namespace",
-    secret: "kubernetes:core/v1:Secret",
-    configMap: "kubernetes:core/v1:ConfigMap",
-    service: "kubernetes:core/v1:Service",
-    statefulSet: "kubernetes:apps/v1:StatefulSet",
-    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-};
-
-const podSpec = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.spec;
-const container = (rs: Registered[], name: string) => podSpec(rs).containers.find((c: any) => c.name === name);
 const services = (rs: Registered[]) => byType(rs, T.service);
 const clientService = (rs: Registered[]) => services(rs).find((s) => s.name === "irc-client")!;
 
@@ -46,14 +34,14 @@ describe("the network's objects", () => {
         assert.equal(sts.spec.replicas, 3);
         const headless = services(resources).find((s) => s.inputs.spec.clusterIP === "None")!;
         assert.equal(sts.spec.serviceName, headless.inputs.metadata.name);
-        const catbox = container(resources, "catbox");
+        const catbox = containerOf(resources, "catbox");
         assert.deepEqual([...(catbox.command ?? []), ...catbox.args].slice(-2), ["-conf", "/etc/catbox/$(POD_NAME).conf"]);
         assert.deepEqual(catbox.env.find((e: any) => e.name === "POD_NAME"), { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
         const secretName = one(resources, T.secret).inputs.metadata.name;
-        const volume = podSpec(resources).volumes.find((v: any) => v.secret);
+        const volume = podSpecOf(resources).volumes.find((v: any) => v.secret);
         assert.equal(volume.secret.secretName, secretName);
-        const fromConfig = new Set(podSpec(resources).volumes.filter((v: any) => v.secret || v.configMap).map((v: any) => v.name));
-        for (const c of podSpec(resources).containers) {
+        const fromConfig = new Set(podSpecOf(resources).volumes.filter((v: any) => v.secret || v.configMap).map((v: any) => v.name));
+        for (const c of podSpecOf(resources).containers) {
             for (const m of c.volumeMounts) {
                 assert.equal(m.subPath, undefined, "a subPath mount never sees a Secret update");
                 if (fromConfig.has(m.name)) assert.equal(m.readOnly, true, `${c.name} may write ${m.mountPath}`);
@@ -86,7 +74,7 @@ describe("the network's objects", () => {
     });
 
     it("anti-affinity: required with a node per pod, preferred otherwise", async () => {
-        const affinity = async (v: Record<string, string>) => podSpec((await run(v)).resources).affinity.podAntiAffinity;
+        const affinity = async (v: Record<string, string>) => podSpecOf((await run(v)).resources).affinity.podAntiAffinity;
         const required = await affinity({ nodeCount: "2", replicas: "2" });
         assert.equal(required.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
         assert.equal(required.preferredDuringSchedulingIgnoredDuringExecution, undefined);
@@ -99,17 +87,17 @@ describe("the network's objects", () => {
 
     it("a PDB of maxUnavailable 1", async () => {
         const { resources } = await run();
-        const pdb = one(resources, T.pdb).inputs.spec;
+        const pdb = one(resources, T.podDisruptionBudget).inputs.spec;
         assert.equal(pdb.maxUnavailable, 1);
         assert.deepEqual(pdb.selector, one(resources, T.statefulSet).inputs.spec.selector);
     });
 
     it("no TCP probe on catbox: the reloader's watchdog checks it over IRC on the link port and carries readiness", async () => {
         const { resources } = await run();
-        const catbox = container(resources, "catbox");
+        const catbox = containerOf(resources, "catbox");
         assert.equal(catbox.readinessProbe, undefined);
         assert.equal(catbox.livenessProbe, undefined);
-        const reloader = container(resources, "reloader");
+        const reloader = containerOf(resources, "reloader");
         const env = Object.fromEntries(reloader.env.map((e: any) => [e.name, e.value]));
         // The port the watchdog speaks to is the port catbox listens on.
         assert.equal(env.HEALTH_PORT, String(catbox.ports.find((p: any) => p.name === "irc").containerPort));
@@ -120,13 +108,13 @@ describe("the network's objects", () => {
         assert.equal(file, `${env.STATE_DIR}/healthy`);
         const stateMount = reloader.volumeMounts.find((m: any) => m.mountPath === env.STATE_DIR);
         assert.ok(stateMount && !stateMount.readOnly, "the watchdog's state directory is not writable");
-        assert.ok(podSpec(resources).volumes.find((v: any) => v.name === stateMount.name).emptyDir);
+        assert.ok(podSpecOf(resources).volumes.find((v: any) => v.name === stateMount.name).emptyDir);
         assert.match(readFileSync(reloaderScriptPath, "utf8"), /STATE_DIR:-[^}]+}/);
     });
 
     it("a drain: catbox keeps serving through a preStop sleep that outlasts the load balancer's health check, within the grace period", async () => {
-        const spec = podSpec((await run()).resources);
-        const sleep = container((await run()).resources, "catbox").lifecycle.preStop.sleep.seconds;
+        const spec = podSpecOf((await run()).resources);
+        const sleep = containerOf((await run()).resources, "catbox").lifecycle.preStop.sleep.seconds;
         // GKE's target-pool health check of a Local service: every 8 s, unhealthy after 3 failures.
         assert.ok(sleep >= 8 * 3, `preStop sleep ${sleep}s ends before the load balancer stops sending clients`);
         assert.ok(spec.terminationGracePeriodSeconds > sleep, "the grace period ends the sleep early");
@@ -134,7 +122,7 @@ describe("the network's objects", () => {
 
     it("sizes catbox from clientsPerPod: memory request = limit, GOMEMLIMIT under it, CPU from the benchmark", async () => {
         const size = async (clients: string) => {
-            const c = container((await run({ clientsPerPod: clients, machineType: "e2-standard-4" })).resources, "catbox");
+            const c = containerOf((await run({ clientsPerPod: clients, machineType: "e2-standard-4" })).resources, "catbox");
             const gomemlimit = c.env.find((e: any) => e.name === "GOMEMLIMIT").value;
             return { r: c.resources, gomemlimit: Number(/^(\d+)MiB$/.exec(gomemlimit)![1]), memory: Number(/^(\d+)Mi$/.exec(c.resources.limits.memory)![1]) };
         };
@@ -152,7 +140,7 @@ describe("the network's objects", () => {
 
     it("the default pods fit the default node pool, with GKE's own pods", async () => {
         const { resources } = await run();
-        const spec = podSpec(resources);
+        const spec = podSpecOf(resources);
         const mi = (q: string) => Number(/^(\d+)Mi$/.exec(q)![1]);
         const m = (q: string) => Number(/^(\d+)m$/.exec(q)![1]);
         const memory = spec.containers.reduce((a: number, c: any) => a + mi(c.resources.requests.memory), 0);
@@ -164,7 +152,7 @@ describe("the network's objects", () => {
     });
 
     it("Pod Security 'restricted' for every container", async () => {
-        const spec = podSpec((await run()).resources);
+        const spec = podSpecOf((await run()).resources);
         assert.equal(spec.securityContext.runAsNonRoot, true);
         assert.equal(spec.securityContext.runAsUser, runAsUser);
         // The image's user (configs/Dockerfile), so that the files it was built with are its own.
@@ -200,9 +188,9 @@ describe("the network's objects", () => {
 
     it("a reloader beside catbox: shared process namespace, no added capability, running the ConfigMap's script from its mount", async () => {
         const { resources } = await run();
-        const spec = podSpec(resources);
+        const spec = podSpecOf(resources);
         assert.equal(spec.shareProcessNamespace, true);
-        const reloader = container(resources, "reloader");
+        const reloader = containerOf(resources, "reloader");
         assert.equal(reloader.securityContext.capabilities.add, undefined);
         assert.ok(reloader.volumeMounts.some((m: any) => m.mountPath === "/etc/catbox"));
         const cm = one(resources, T.configMap).inputs;
@@ -216,7 +204,7 @@ describe("the network's objects", () => {
     });
 
     it("the reloader signals the process the image runs: catbox's binary", async () => {
-        const reloader = container((await run()).resources, "reloader");
+        const reloader = containerOf((await run()).resources, "reloader");
         const target = reloader.env.find((e: any) => e.name === "TARGET_NAME").value;
         const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(readFileSync(path.join(__dirname, "..", "configs", "Dockerfile"), "utf8"))![1]);
         // The kernel names a process after its binary, cut to 15 characters.
@@ -224,7 +212,7 @@ describe("the network's objects", () => {
     });
 
     it("the pod's user can read its Secret and ConfigMap files: group-readable, and its group is the volumes' group", async () => {
-        const spec = podSpec((await run({ tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" })).resources);
+        const spec = podSpecOf((await run({ tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" })).resources);
         const { runAsUser: user, runAsGroup, fsGroup } = spec.securityContext;
         assert.ok(user !== 0 && fsGroup !== undefined);
         for (const v of spec.volumes.filter((x: any) => x.secret || x.configMap)) {
@@ -244,7 +232,7 @@ describe("the network's objects", () => {
 
     it("the reloader's checksum in the pod template follows its script, so a new script rolls the pods", async () => {
         const { resources } = await run();
-        const annotation = one(resources, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/reloader-checksum"];
+        const annotation = podTemplateOf(resources).metadata.annotations["catbox-gke/reloader-checksum"];
         const script = one(resources, T.configMap).inputs.data["reloader.sh"];
         assert.equal(annotation, createHash("sha256").update(script).digest("hex"));
         assert.notEqual(annotation, createHash("sha256").update(script + "\n").digest("hex"));
@@ -290,7 +278,7 @@ describe("what a config change touches", () => {
         const a = await run(base, secretKeys);
         const b = await run({ ...base, maxNickLength: "30" }, secretKeys);
         assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-statefulset"]);
-        const annotations = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/restart-checksum"];
+        const annotations = (rs: Registered[]) => podTemplateOf(rs).metadata.annotations["catbox-gke/restart-checksum"];
         assert.notEqual(annotations(a.resources), annotations(b.resources));
     });
 
@@ -308,7 +296,7 @@ describe("what a config change touches", () => {
         const b = await run({ ...base, nodeCount: "3", replicas: "3" }, secretKeys);
         assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-link-2", "irc-statefulset"]);
         assert.equal(services(b.resources).length, services(a.resources).length + 1);
-        const template = (rs: Registered[]) => JSON.stringify(one(rs, T.statefulSet).inputs.spec.template);
+        const template = (rs: Registered[]) => JSON.stringify(podTemplateOf(rs));
         assert.equal(template(a.resources), template(b.resources));
     });
 

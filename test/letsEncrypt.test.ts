@@ -3,27 +3,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { acmeServers, certManagerChart, namesInZone } from "../components/gcp/letsEncrypt";
-import { dependencyClosure, one, run } from "./support/helpers";
-
-const T = {
-    record: "gcp:dns/recordSet:RecordSet",
-    zoneIam: "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember",
-    account: "gcp:serviceaccount/account:Account",
-    saIam: "gcp:serviceaccount/iAMMember:IAMMember",
-    projectIam: "gcp:projects/iAMMember:IAMMember",
-    release: "kubernetes:helm.sh/v3:Release",
-    issuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
-    certificate: "kubernetes:cert-manager.io/v1:Certificate",
-    secret: "kubernetes:core/v1:Secret",
-    statefulSet: "kubernetes:apps/v1:StatefulSet",
-};
+import { dependencyClosure, one, podSpecOf, run, T } from "./support/helpers";
 
 const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@example.org" };
 
 describe("tlsMode letsEncrypt", () => {
     it("writes hostname's A record, pointing at the static IP, into the zone; ircUrl uses the name", async () => {
         const { resources, outputs } = await run(le);
-        const record = one(resources, T.record).inputs;
+        const record = one(resources, T.dnsRecord).inputs;
         assert.deepEqual([record.managedZone, record.name, record.type, record.rrdatas], ["example-org", "irc.example.org.", "A", [outputs.clientIp]]);
         assert.equal(outputs.ircUrl, "ircs://irc.example.org:7000");
         assert.equal(outputs.tlsCertificate, undefined, "the stand-in pair is not what clients will see");
@@ -31,16 +18,16 @@ describe("tlsMode letsEncrypt", () => {
 
     it("cert-manager's Google account may change that zone's records and nothing else, through Workload Identity", async () => {
         const { resources } = await run(le);
-        const dns01 = resources.find((r) => r.type === T.account && r.name === "letsencrypt-dns01")!;
+        const dns01 = resources.find((r) => r.type === T.serviceAccount && r.name === "letsencrypt-dns01")!;
         const member = `serviceAccount:${dns01.inputs.accountId}@my-irc-project.iam.gserviceaccount.com`;
         const zoneIam = one(resources, T.zoneIam).inputs;
         assert.deepEqual([zoneIam.managedZone, zoneIam.role, zoneIam.member], ["example-org", "roles/dns.admin", member]);
         // No project-wide role for it.
         assert.ok(resources.filter((r) => r.type === T.projectIam).every((r) => r.inputs.member !== member));
-        const wi = resources.find((r) => r.type === T.saIam && r.inputs.role === "roles/iam.workloadIdentityUser")!.inputs;
+        const wi = resources.find((r) => r.type === T.serviceAccountIam && r.inputs.role === "roles/iam.workloadIdentityUser")!.inputs;
         assert.equal(wi.member, "serviceAccount:my-irc-project.svc.id.goog[cert-manager/cert-manager]");
         assert.match(wi.serviceAccountId, new RegExp(`/serviceAccounts/${dns01.inputs.accountId}@`));
-        const release = one(resources, T.release).inputs;
+        const release = one(resources, T.helmRelease).inputs;
         // The chart's controller runs as the Kubernetes account the binding names, annotated with the Google one.
         assert.equal(release.values.serviceAccount.name, "cert-manager");
         assert.equal(release.namespace, "cert-manager");
@@ -48,7 +35,7 @@ describe("tlsMode letsEncrypt", () => {
     });
 
     it("installs a pinned cert-manager chart with its CRDs and small resources", async () => {
-        const release = one((await run(le)).resources, T.release).inputs;
+        const release = one((await run(le)).resources, T.helmRelease).inputs;
         assert.equal(release.chart, "cert-manager");
         assert.match(release.version, /^v\d+\.\d+\.\d+$/);
         assert.equal(release.version, certManagerChart.version);
@@ -61,11 +48,11 @@ describe("tlsMode letsEncrypt", () => {
     });
 
     it("a ClusterIssuer solves DNS-01 in the project's zone, on the chosen ACME server", async () => {
-        const issuer = one((await run(le)).resources, T.issuer).inputs;
+        const issuer = one((await run(le)).resources, T.clusterIssuer).inputs;
         assert.equal(issuer.spec.acme.server, acmeServers.production);
         assert.equal(issuer.spec.acme.email, "ops@example.org");
         assert.deepEqual(issuer.spec.acme.solvers, [{ dns01: { cloudDNS: { project: "my-irc-project", hostedZoneName: "example-org" } } }]);
-        const staging = one((await run({ ...le, acmeServer: "staging", acmeEmail: "le@example.org" })).resources, T.issuer).inputs;
+        const staging = one((await run({ ...le, acmeServer: "staging", acmeEmail: "le@example.org" })).resources, T.clusterIssuer).inputs;
         assert.equal(staging.spec.acme.server, acmeServers.staging);
         assert.equal(staging.spec.acme.email, "le@example.org");
     });
@@ -76,11 +63,11 @@ describe("tlsMode letsEncrypt", () => {
         assert.deepEqual(cert.inputs.spec.dnsNames, ["irc.example.org", "irc0.example.org", "irc1.example.org"]);
         assert.equal(cert.inputs.metadata.namespace, "irc");
         assert.equal(cert.inputs.spec.issuerRef.kind, "ClusterIssuer");
-        assert.equal(cert.inputs.spec.issuerRef.name, one(resources, T.issuer).inputs.metadata.name);
+        assert.equal(cert.inputs.spec.issuerRef.name, one(resources, T.clusterIssuer).inputs.metadata.name);
         const tlsSecret = resources.find((r) => r.type === T.secret && r.inputs.type === "kubernetes.io/tls")!;
         assert.equal(cert.inputs.spec.secretName, tlsSecret.inputs.metadata.name);
         // Issued only once cert-manager runs.
-        assert.ok(dependencyClosure(resources, cert).has(one(resources, T.release).urn));
+        assert.ok(dependencyClosure(resources, cert).has(one(resources, T.helmRelease).urn));
     });
 
     it("names outside the zone are left off the certificate (DNS-01 could never prove them)", () => {
@@ -90,7 +77,7 @@ describe("tlsMode letsEncrypt", () => {
     it("the pods mount the certificate's Secret whole and read-only, catbox reads it there, and the reloader watches it", async () => {
         const { resources } = await run(le);
         const tlsSecret = resources.find((r) => r.type === T.secret && r.inputs.type === "kubernetes.io/tls")!;
-        const spec = one(resources, T.statefulSet).inputs.spec.template.spec;
+        const spec = podSpecOf(resources);
         const volume = spec.volumes.find((v: any) => v.secret?.secretName === tlsSecret.inputs.metadata.name);
         assert.ok(volume, "the certificate's Secret is not a volume");
         const catbox = spec.containers.find((c: any) => c.name === "catbox");
@@ -118,14 +105,14 @@ describe("tlsMode letsEncrypt", () => {
 
     it("a hostname without a zone: no record, and an output saying which record to create", async () => {
         const { resources, outputs } = await run({ hostname: "irc.example.net" });
-        assert.equal(resources.filter((r) => r.type === T.record).length, 0);
+        assert.equal(resources.filter((r) => r.type === T.dnsRecord).length, 0);
         assert.equal(outputs.dnsRecordToCreate, `irc.example.net. 300 IN A ${outputs.clientIp}`);
         assert.equal(outputs.ircUrl, "ircs://irc.example.net:7000");
     });
 
     it("other tlsModes install no cert-manager", async () => {
         const { resources } = await run({ hostname: "irc.example.org", dnsZone: "example-org" });
-        assert.equal(resources.filter((r) => r.type === T.release || r.type.startsWith("kubernetes:cert-manager.io")).length, 0);
-        assert.equal(one(resources, T.record).inputs.name, "irc.example.org.");
+        assert.equal(resources.filter((r) => r.type === T.helmRelease || r.type.startsWith("kubernetes:cert-manager.io")).length, 0);
+        assert.equal(one(resources, T.dnsRecord).inputs.name, "irc.example.org.");
     });
 });

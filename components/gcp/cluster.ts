@@ -4,6 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodesTotal } from "../catbox/sizing";
+import { serviceAccountId } from "./names";
 
 export interface GkeClusterArgs {
     project: string;
@@ -66,7 +67,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         // A service account of its own: the default compute one is project Editor.
         this.nodeServiceAccount = new gcp.serviceaccount.Account(`${name}-nodes`, {
             project: args.project,
-            accountId: `${args.networkName.slice(0, 23).replace(/-+$/, "")}-nodes`,
+            accountId: serviceAccountId(args.networkName, "nodes"),
             displayName: `GKE nodes of the ${args.networkName} IRC network`,
         }, parent);
         this.nodeRoleBindings = nodeRoles.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 const dockerContext = path.join(__dirname, "..", "..", "configs");
 
-export interface CatboxImageArgs {
+export interface ImageRegistryArgs {
     project: string;
     region: string;
     /** The repository's id. */
@@ -21,7 +21,8 @@ export interface CatboxImageArgs {
     readers: pulumi.Input<string>[];
 }
 
-export class CatboxImage extends pulumi.ComponentResource {
+/** An Artifact Registry repository, the images built into it, and who may pull them. */
+export class ImageRegistry extends pulumi.ComponentResource {
     readonly repository: gcp.artifactregistry.Repository;
     readonly readerBindings: gcp.artifactregistry.RepositoryIamMember[];
     readonly image?: docker.Image;
@@ -31,8 +32,9 @@ export class CatboxImage extends pulumi.ComponentResource {
     /** `<repo>/reloader@sha256:…`, likewise. */
     readonly reloaderRef: pulumi.Output<string>;
 
-    constructor(name: string, args: CatboxImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("catbox-gke:index:CatboxImage", name, {}, opts);
+    constructor(name: string, args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Its old name, so that stacks made before the rename keep their registry and images.
+        super("catbox-gke:index:ImageRegistry", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "catbox-gke:index:CatboxImage" }] });
         const parent = { parent: this };
 
         this.repository = new gcp.artifactregistry.Repository(`${name}-registry`, {

@@ -8,6 +8,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountId } from "./names";
 
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
 export const certManagerChart = { name: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
@@ -60,7 +61,7 @@ export class LetsEncrypt extends pulumi.ComponentResource {
 
         this.dnsServiceAccount = new gcp.serviceaccount.Account(`${name}-dns01`, {
             project: args.project,
-            accountId: `${args.networkName.slice(0, 23).replace(/-+$/, "")}-dns01`,
+            accountId: serviceAccountId(args.networkName, "dns01"),
             displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
         }, parent);
         // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.

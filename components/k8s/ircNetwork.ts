@@ -22,7 +22,7 @@ export interface IrcNetworkArgs {
     /** The static IP of the client Service (platform gke). */
     loadBalancerIP?: pulumi.Input<string>;
     /** Nodes the pods can spread over, where known: with at least one per pod, anti-affinity is required. */
-    nodeCount?: number;
+    nodesTotal?: number;
     provider: k8s.Provider;
 }
 
@@ -140,7 +140,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                 updateStrategy: { type: "RollingUpdate" },
                 selector: { matchLabels: selector },
                 template: podTemplate({
-                    cfg, labels, selector, image: args.image, reloaderImage: args.reloaderImage, nodeCount: args.nodeCount, reloaderScript,
+                    cfg, labels, selector, image: args.image, reloaderImage: args.reloaderImage, nodesTotal: args.nodesTotal, reloaderScript,
                     volumes: {
                         config: this.secret.metadata.name,
                         issuedTls: this.tlsSecret?.metadata.name,

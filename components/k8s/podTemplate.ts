@@ -39,7 +39,8 @@ export interface PodTemplateArgs {
     selector: Record<string, string>;
     image: pulumi.Input<string>;
     reloaderImage: pulumi.Input<string>;
-    nodeCount?: number;
+    /** Nodes the pods can spread over (all zones), where known. */
+    nodesTotal?: number;
     reloaderScript: string;
     /** Names of the config Secret, the issued certificate's Secret (letsEncrypt) and the reloader's ConfigMap. */
     volumes: { config: pulumi.Input<string>; issuedTls?: pulumi.Input<string>; reloader: pulumi.Input<string> };
@@ -49,7 +50,7 @@ export interface PodTemplateArgs {
 export function podTemplate(a: PodTemplateArgs) {
     const { cfg, selector } = a;
     const antiAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
-    const antiAffinity = a.nodeCount !== undefined && a.nodeCount >= cfg.replicas
+    const antiAffinity = a.nodesTotal !== undefined && a.nodesTotal >= cfg.replicas
         ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
         : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
     const size = podSize(cfg.clientsPerPod);

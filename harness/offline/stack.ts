@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, YAMLError } from "yaml";
 import { placeholderProject, project } from "../../components/config/keys";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
+import { resourceTypes } from "./resourceTypes";
 
 const root = path.join(__dirname, "..", "..");
 
@@ -65,7 +66,7 @@ export function readStackFile(stack: string, dir = root): { config: Record<strin
 
 /** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
 export function configSecret(run: OfflineRun): Registered | undefined {
-    return run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-config"));
+    return run.resources.find((r) => r.type === resourceTypes.secret && r.name.endsWith("-config"));
 }
 
 /**

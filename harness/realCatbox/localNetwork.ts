@@ -11,11 +11,11 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as tls from "node:tls";
-import { setTimeout as sleep } from "node:timers/promises";
 import { reloaderScriptPath } from "../../components/k8s/ircNetwork";
 import {
     catboxProcessName, configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost,
 } from "../../components/catbox/names";
+import { waitUntil } from "../waitUntil";
 import { IrcClient } from "./ircClient";
 import { SecretVolume } from "./secretVolume";
 import type { TlsPair } from "./tlsPair";
@@ -168,14 +168,11 @@ export class LocalNetwork {
         live.add(p);
         p.once("exit", () => live.delete(p));
         this.pods.set(n, { process: p, log, reloaderLog });
-        const deadline = Date.now() + timeoutMs;
         for (const port of [containerLinkPort, containerTlsPort]) {
-            while (!(await canConnect(this.address(n), port))) {
-                if (Date.now() > deadline || p.exitCode !== null) {
-                    throw new Error(`catbox ${n} did not listen on ${this.address(n)}:${port}:\n${this.log(n)}`);
-                }
-                await sleep(50);
-            }
+            await waitUntil(`catbox ${n} to listen on ${this.address(n)}:${port}`, async () => {
+                if (p.exitCode !== null) throw new Error(`pod ${n} exited (${p.exitCode}) before catbox listened on ${port}:\n${this.log(n)}`);
+                return canConnect(this.address(n), port);
+            }, { timeoutMs, everyMs: 50, detail: () => this.log(n) });
         }
     }
 
@@ -214,7 +211,8 @@ export class LocalNetwork {
      */
     async sighups(n: number, atLeast = 0, timeoutMs = 5000): Promise<number> {
         const count = () => this.reloaderLog(n).split(`sent SIGHUP to ${catboxProcessName} `).length - 1;
-        for (const deadline = Date.now() + timeoutMs; count() < atLeast && Date.now() < deadline;) await sleep(100);
+        // Fewer than atLeast is an answer too: the caller's assertion says what it expected.
+        await waitUntil(`${atLeast} SIGHUP(s) from pod ${n}'s reloader`, () => count() >= atLeast, { timeoutMs }).catch(() => undefined);
         return count();
     }
 
@@ -249,13 +247,11 @@ export class LocalNetwork {
     async waitForLinks(via: IrcClient, expected: number, timeoutMs: number): Promise<number> {
         const start = Date.now();
         let seen: string[] = [];
-        while (Date.now() - start < timeoutMs) {
-            seen = await via.links();
-            if (seen.length >= expected) return Date.now() - start;
-            await sleep(100);
-        }
-        throw new Error(`LINKS listed ${seen.length} of ${expected} servers after ${timeoutMs} ms: ${seen.join(", ")}\n` +
-            [...this.pods.keys()].map((n) => `--- catbox ${n}\n${this.log(n)}`).join("\n"));
+        await waitUntil(`LINKS to list ${expected} servers`, async () => (seen = await via.links()).length >= expected, {
+            timeoutMs,
+            detail: () => `LINKS listed ${seen.length}: ${seen.join(", ")}\n` + [...this.pods.keys()].map((n) => `--- catbox ${n}\n${this.log(n)}`).join("\n"),
+        });
+        return Date.now() - start;
     }
 
     /** Stop one pod: every process in it. */

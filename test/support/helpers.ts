@@ -1,9 +1,11 @@
-// Shared test inputs.
+// Shared test support: config and program runs, and what tests read of the
+// resources a run registers.
 import { generateKeyPairSync } from "node:crypto";
 import { parseConfig, RawConfig } from "../../components/config/parse";
 import { OfflineOptions, placeholderTls, Registered, runOffline } from "../../harness/offline/engine";
+import { resourceTypes } from "../../harness/offline/resourceTypes";
 
-export { placeholderTls };
+export { placeholderTls, resourceTypes as T };
 export type { Registered };
 
 /** Raw stack config as the runtime hands it over; gcp:project set unless given. */
@@ -60,3 +62,12 @@ export function dependencyClosure(resources: Registered[], start: Registered): S
     }
     return seen;
 }
+
+/** The StatefulSet's pod template, and what tests read of it. */
+export const podTemplateOf = (rs: Registered[]) => one(rs, resourceTypes.statefulSet).inputs.spec.template;
+export const podSpecOf = (rs: Registered[]) => podTemplateOf(rs).spec;
+export const containerOf = (rs: Registered[], name: "catbox" | "reloader") => {
+    const found = podSpecOf(rs).containers.find((c: { name: string }) => c.name === name);
+    if (!found) throw new Error(`no ${name} container in the pod template`);
+    return found;
+};

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { after, before } from "node:test";
 import type { TLSSocket } from "node:tls";
+import { serverName } from "../../components/catbox/names";
 import { catboxBinary, howToEnable } from "../../harness/realCatbox/binary";
 import { IrcClient } from "../../harness/realCatbox/ircClient";
 import { LocalNetwork, podLauncher, shapeOf } from "../../harness/realCatbox/localNetwork";
@@ -22,8 +23,7 @@ if (noPods && process.env.CI === "true") throw new Error(`the reload tests need 
 const stack = "dev";
 export const stackConfig = readStackFile(stack).config;
 export const shape = shapeOf(stackConfig);
-const pattern = stackConfig["catbox-gke:serverNamePattern"];
-export const nameOf = (n: number) => pattern.replace("{n}", String(n));
+export const nameOf = (n: number) => serverName(stackConfig["catbox-gke:serverNamePattern"], n);
 export const namesOf = (replicas: number) => Array.from({ length: replicas }, (_, n) => nameOf(n));
 
 /** The operator's own pair for every name the tests use (tlsMode provided). */

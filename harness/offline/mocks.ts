@@ -1,0 +1,72 @@
+// What the cloud would answer, offline: the outputs the program reads of each
+// resource (an address, a digest, an account's email …) and the one invoke it
+// makes, deterministic for the same inputs so that two runs register the same.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { invokeTokens, resourceTypes } from "./resourceTypes";
+import { unwrap } from "./secrets";
+
+const fixtureDir = path.join(__dirname, "fixtures");
+/** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */
+export const placeholderTls = {
+    certificatePem: readFileSync(path.join(fixtureDir, "placeholder-tls.crt"), "utf8"),
+    keyPem: readFileSync(path.join(fixtureDir, "placeholder-tls.key"), "utf8"),
+};
+
+const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
+
+/** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
+function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>): Record<string, any> {
+    switch (args.type) {
+        case resourceTypes.cluster:
+            return {
+                endpoint: "203.0.113.10",
+                masterAuth: { clusterCaCertificate: Buffer.from("mock cluster CA").toString("base64") },
+            };
+        case resourceTypes.address:
+            return { address: "203.0.113.7" };
+        case resourceTypes.serviceAccount: {
+            const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
+            return { email, member: `serviceAccount:${email}`, name: `projects/${i.project}/serviceAccounts/${email}` };
+        }
+        case resourceTypes.uptimeCheck:
+            return { uptimeCheckId: `${args.name}-${digestOf(JSON.stringify(i)).slice(0, 8)}` };
+        case resourceTypes.notificationChannel:
+            return { name: `projects/${i.project}/notificationChannels/${digestOf(args.name).slice(0, 12)}` };
+        case resourceTypes.repositoryIam:
+        case resourceTypes.projectIam:
+            return { etag: "BwMockEtag=" };
+        case resourceTypes.image: {
+            const dockerfile = readFileSync(i.build.dockerfile, "utf8");
+            const repo = String(i.imageName).replace(/:[^/:]+$/, "");
+            return { repoDigest: `${repo}@sha256:${digestOf(i.imageName, dockerfile, JSON.stringify(i.build.args ?? {}))}` };
+        }
+        case resourceTypes.randomPassword:
+            return { result: pulumi.secret(`mock${digestOf(args.name).slice(0, Math.max(0, i.length - 4))}`) };
+        case resourceTypes.privateKey:
+            return { privateKeyPem: pulumi.secret(placeholderTls.keyPem) };
+        case resourceTypes.selfSignedCert:
+            return { certPem: placeholderTls.certificatePem };
+        default:
+            return {};
+    }
+}
+
+export const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+        const i = unwrap(args.inputs);
+        // GKE's id is the cluster's path, which the provider's clusterIdentifier takes.
+        const id = args.type === resourceTypes.cluster ? `projects/${i.project}/locations/${i.location}/clusters/${i.name}` : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...mockState(args, i) } };
+    },
+    call(args) {
+        // Offline, every Cloud DNS zone is example.org. (the committed stacks' domain).
+        if (args.token === invokeTokens.managedZone) {
+            return { name: args.inputs.name, project: args.inputs.project, dnsName: "example.org.", id: `projects/${args.inputs.project}/managedZones/${args.inputs.name}` };
+        }
+        throw new Error(`unexpected invoke ${args.token} in an offline run`);
+    },
+};
+
