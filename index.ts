@@ -25,8 +25,10 @@ export = async () => {
         provided: cfg.tlsMode === "provided" ? { certificatePem: cfg.tlsCertificate, keyPem: secret("tlsKey") } : undefined,
         // Every name the network can grow to, so that scaling keeps the certificate
         // (with letsEncrypt, this pair only stands in until the issued one arrives).
-        dnsNames: [...(cfg.hostname ? [cfg.hostname] : []),
-            ...(cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n)))],
+        dnsNames: [
+            ...(cfg.hostname ? [cfg.hostname] : []),
+            ...(cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n))),
+        ],
     });
 
     // "Create a cluster" (and its IP and image) on GKE, or use a cluster you already have.
@@ -68,14 +70,26 @@ interface Site {
 /** Platform gke: the cluster, the static IP, the images, an alert, and the network's own name. */
 function onGke(cfg: GkeConfig): Site {
     const cluster = new GkeCluster("gke", {
-        project: cfg.gcpProject, location: cfg.clusterLocation, networkName: cfg.networkName, machineType: cfg.machineType,
-        nodeCount: cfg.nodeCount, spotNodes: cfg.spotNodes, deletionProtection: cfg.deletionProtection, ciServiceAccount: cfg.ciServiceAccount,
+        project: cfg.gcpProject,
+        location: cfg.clusterLocation,
+        networkName: cfg.networkName,
+        machineType: cfg.machineType,
+        nodeCount: cfg.nodeCount,
+        spotNodes: cfg.spotNodes,
+        deletionProtection: cfg.deletionProtection,
+        ciServiceAccount: cfg.ciServiceAccount,
     });
     const address = new ClientAddress("client", {
-        project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName, clientPort: cfg.clientPort, keep: cfg.keepAddress,
+        project: cfg.gcpProject,
+        region: cfg.region,
+        networkName: cfg.networkName,
+        clientPort: cfg.clientPort,
+        keep: cfg.keepAddress,
     });
     const images = new ImageRegistry("catbox", {
-        project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName,
+        project: cfg.gcpProject,
+        region: cfg.region,
+        networkName: cfg.networkName,
         catbox: cfg.image === undefined ? { version: cfg.catboxVersion } : { prebuilt: cfg.image },
         reloaderBase: cfg.reloaderImage,
         readers: [cluster.nodeServiceAccount.member],
@@ -83,12 +97,23 @@ function onGke(cfg: GkeConfig): Site {
     // "Is the network up?", which the article left to its users to find out.
     if (cfg.uptimeAlert) {
         new UptimeAlert("uptime", {
-            project: cfg.gcpProject, networkName: cfg.networkName, ip: address.ip, clientPort: cfg.clientPort, email: cfg.alertEmail ?? cfg.adminEmail,
+            project: cfg.gcpProject,
+            networkName: cfg.networkName,
+            ip: address.ip,
+            clientPort: cfg.clientPort,
+            email: cfg.alertEmail ?? cfg.adminEmail,
         });
     }
-    const name = cfg.hostname === undefined ? undefined : new ClientName("client-name", {
-        project: cfg.gcpProject, hostname: cfg.hostname, dnsZone: cfg.dnsZone, ip: address.ip, clientPort: cfg.clientPort,
-    });
+    const name =
+        cfg.hostname === undefined
+            ? undefined
+            : new ClientName("client-name", {
+                  project: cfg.gcpProject,
+                  hostname: cfg.hostname,
+                  dnsZone: cfg.dnsZone,
+                  ip: address.ip,
+                  clientPort: cfg.clientPort,
+              });
     return {
         provider: cluster.provider,
         image: images.ref,
@@ -99,9 +124,16 @@ function onGke(cfg: GkeConfig): Site {
             // A certificate every client trusts, on the network's own name.
             if (cfg.tlsMode === "letsEncrypt") {
                 new LetsEncrypt("letsencrypt", {
-                    project: cfg.gcpProject, networkName: cfg.networkName, dnsZone: cfg.dnsZone, hostname: cfg.hostname,
-                    serverNames: serverNames(cfg), acmeServer: cfg.acmeServer, email: cfg.acmeEmail ?? cfg.adminEmail,
-                    namespace: network.namespace.metadata.name, secretName: issuedTlsSecretName(cfg.networkName), provider: cluster.provider,
+                    project: cfg.gcpProject,
+                    networkName: cfg.networkName,
+                    dnsZone: cfg.dnsZone,
+                    hostname: cfg.hostname,
+                    serverNames: serverNames(cfg),
+                    acmeServer: cfg.acmeServer,
+                    email: cfg.acmeEmail ?? cfg.adminEmail,
+                    namespace: network.namespace.metadata.name,
+                    secretName: issuedTlsSecretName(cfg.networkName),
+                    provider: cluster.provider,
                 });
             }
             return {
@@ -140,7 +172,11 @@ function validatedConfig(): CatboxConfig {
     }
     try {
         // The keys that must be secrets are: Pulumi.yaml declares them so, and the CLI refuses a plain value.
-        return parseConfig({ values, secretKeys: secretConfigKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } });
+        return parseConfig({
+            values,
+            secretKeys: secretConfigKeys,
+            gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] },
+        });
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;

@@ -53,11 +53,14 @@ async function main() {
     const cfg = readStackFile(stack).config;
     const names = [0, 1].map((n) => serverName(cfg["catbox-gke:serverNamePattern"], n));
     const pair = selfSignedPair(names);
-    const files = await renderCatboxFiles(stack, { replicas: "2", tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem }, ["tlsKey"]);
+    const files = await renderCatboxFiles(stack, { replicas: "2", tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem }, [
+        "tlsKey",
+    ]);
     const net = new LocalNetwork({
         binary: bin.path,
         shape: shapeOf(cfg),
-        files, block: 210,
+        files,
+        block: 210,
         catboxEnv: gomemlimit ? { GOMEMLIMIT: gomemlimit } : {},
         ...(watchdog ? { reloaderShell: ["busybox", "sh"] } : {}),
     });
@@ -67,8 +70,10 @@ async function main() {
         const probe = await net.client(0, "probe");
         await net.waitForLinks(probe, 2, 30_000);
         const pids = [net.catboxPid(0), net.catboxPid(1)];
-        console.log(`catbox ${bin.version}, 2 linked daemons, TLS clients, ${talkers} talkers x 1 line/s for ${seconds} s, ${observers} observers across the link` +
-            `${gomemlimit ? `, GOMEMLIMIT=${gomemlimit}` : ""}${watchdog ? ", watchdog on" : ""}`);
+        console.log(
+            `catbox ${bin.version}, 2 linked daemons, TLS clients, ${talkers} talkers x 1 line/s for ${seconds} s, ${observers} observers across the link` +
+                `${gomemlimit ? `, GOMEMLIMIT=${gomemlimit}` : ""}${watchdog ? ", watchdog on" : ""}`,
+        );
         console.log("clients  reg_s  deliv   p50_ms  p99_ms  cpu_s(0/1)   rss_MiB(0/1)  data_MiB(0/1)");
         const tlsTo = (n: number) => ({ servername: names[n], ca: pair.certificatePem });
         const register = async (i: number) => {
@@ -116,20 +121,36 @@ async function main() {
             const cpu = pids.map((p, i) => cpuSeconds(p) - cpu0[i]);
             for (const o of watching) o.onLine = undefined;
             const expected = sent * watching.length;
-            console.log([
-                String(target).padStart(7), regSeconds.toFixed(1).padStart(6), (received / expected).toFixed(3).padStart(6),
-                String(percentile(latencies, 50)).padStart(8), String(percentile(latencies, 99)).padStart(7),
-                cpu.map((c) => c.toFixed(1)).join("/").padStart(11),
-                pids.map((p) => mib(rssBytes(p))).join("/").padStart(14),
-                pids.map((p) => mib(dataBytes(p))).join("/").padStart(14),
-            ].join(" "));
+            console.log(
+                [
+                    String(target).padStart(7),
+                    regSeconds.toFixed(1).padStart(6),
+                    (received / expected).toFixed(3).padStart(6),
+                    String(percentile(latencies, 50)).padStart(8),
+                    String(percentile(latencies, 99)).padStart(7),
+                    cpu
+                        .map((c) => c.toFixed(1))
+                        .join("/")
+                        .padStart(11),
+                    pids
+                        .map((p) => mib(rssBytes(p)))
+                        .join("/")
+                        .padStart(14),
+                    pids
+                        .map((p) => mib(dataBytes(p)))
+                        .join("/")
+                        .padStart(14),
+                ].join(" "),
+            );
             const lost = clients.filter((c) => c.closed).length;
             if (lost) console.log(`        ${lost} clients were disconnected`);
             if (watchdog) {
                 const log = [0, 1].map((n) => net.reloaderLog(n)).join("\n");
                 const pidsNow = [net.catboxPid(0), net.catboxPid(1)];
-                console.log(`        watchdog: ${(log.match(/health check failed/g) ?? []).length} failed checks, ` +
-                    `${pidsNow.every((p, i) => p === pids[i]) ? "catbox left alone" : "catbox was killed"}`);
+                console.log(
+                    `        watchdog: ${(log.match(/health check failed/g) ?? []).length} failed checks, ` +
+                        `${pidsNow.every((p, i) => p === pids[i]) ? "catbox left alone" : "catbox was killed"}`,
+                );
             }
         }
     } finally {

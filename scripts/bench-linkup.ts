@@ -38,10 +38,12 @@ async function linkUp(binary: string, n: number, files: Record<string, string>):
     const net = new LocalNetwork({ binary, shape, files, block: 200 });
     try {
         // As a StatefulSet with Parallel pod management starts them: together, give or take.
-        await Promise.all(Array.from({ length: n }, async (_, i) => {
-            await sleep(Math.random() * staggerMs);
-            await net.start(i);
-        }));
+        await Promise.all(
+            Array.from({ length: n }, async (_, i) => {
+                await sleep(Math.random() * staggerMs);
+                await net.start(i);
+            }),
+        );
         const lastStart = Date.now();
         const probe = await net.client(0, "bench");
         await net.waitForLinks(probe, n, 60_000);
@@ -81,14 +83,18 @@ async function main() {
         console.error(`no catbox: ${bin.skip}`);
         process.exit(1);
     }
-    console.log(`catbox ${bin.version}, stack ${stack}, connect-attempt-time ${connectAttemptTime}, starts spread over ${staggerMs} ms, ${runs} runs each`);
+    console.log(
+        `catbox ${bin.version}, stack ${stack}, connect-attempt-time ${connectAttemptTime}, starts spread over ${staggerMs} ms, ${runs} runs each`,
+    );
     console.log("N  median_s  worst_s  runs_over_3s  collisions  all_s");
     for (const n of sizes) {
         const files = await renderCatboxFiles(stack, { replicas: String(n), connectAttemptTime });
         const times: number[] = [];
         collisions = 0;
         for (let r = 0; r < runs; r++) times.push(await linkUp(bin.path, n, files));
-        console.log(`${n}  ${secs(median(times)).padStart(8)}  ${secs(Math.max(...times)).padStart(7)}  ${String(times.filter((t) => t > 3000).length).padStart(12)}  ${String(collisions).padStart(10)}  ${times.map(secs).join(" ")}`);
+        console.log(
+            `${n}  ${secs(median(times)).padStart(8)}  ${secs(Math.max(...times)).padStart(7)}  ${String(times.filter((t) => t > 3000).length).padStart(12)}  ${String(collisions).padStart(10)}  ${times.map(secs).join(" ")}`,
+        );
     }
     const files = await renderCatboxFiles(stack, { replicas: "1" });
     const times: number[] = [];
@@ -96,7 +102,9 @@ async function main() {
         const motd = `bench motd ${r}`;
         times.push(await reload(bin.path, files, await renderCatboxFiles(stack, { replicas: "1", motd }), motd));
     }
-    console.log(`reload: swap -> new MOTD served: median ${secs(median(times))} s, worst ${secs(Math.max(...times))} s (${times.map(secs).join(" ")})`);
+    console.log(
+        `reload: swap -> new MOTD served: median ${secs(median(times))} s, worst ${secs(Math.max(...times))} s (${times.map(secs).join(" ")})`,
+    );
 }
 
 main().catch((e) => {

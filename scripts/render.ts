@@ -40,22 +40,38 @@ const helmRelease = resourceTypes.helmRelease;
 
 /** Stable order for files and rows, whatever order the engine finished registering in. */
 const compare = (a: string[], b: string[]) => a.join("\0").localeCompare(b.join("\0"));
-const kindOrder = ["Namespace", "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "ClusterIssuer", "Certificate"];
+const kindOrder = [
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "StatefulSet",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "ClusterIssuer",
+    "Certificate",
+];
 const manifestKey = (m: Record<string, any>) => [String(kindOrder.indexOf(m.kind)).padStart(2, "0"), m.metadata.name];
 
 function resourceTable(run: OfflineRun): string {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-    const rows = run.resources.map((r) => {
-        const notes: string[] = [];
-        if (r.protect) notes.push("protected");
-        if (r.retainOnDelete) notes.push("kept on destroy");
-        if (r.secretInputs.length) notes.push(`secret: ${r.secretInputs.join(", ")}`);
-        const parent = byUrn.get(r.parent);
-        return [r.type, r.name, parent && parent.type !== "pulumi:pulumi:Stack" ? parent.name : "", notes.join("; ")];
-    }).sort((a, b) => compare([a[2], a[0], a[1]], [b[2], b[0], b[1]]));
+    const rows = run.resources
+        .map((r) => {
+            const notes: string[] = [];
+            if (r.protect) notes.push("protected");
+            if (r.retainOnDelete) notes.push("kept on destroy");
+            if (r.secretInputs.length) notes.push(`secret: ${r.secretInputs.join(", ")}`);
+            const parent = byUrn.get(r.parent);
+            return [r.type, r.name, parent && parent.type !== "pulumi:pulumi:Stack" ? parent.name : "", notes.join("; ")];
+        })
+        .sort((a, b) => compare([a[2], a[0], a[1]], [b[2], b[0], b[1]]));
     const head = ["TYPE", "NAME", "PARENT", "NOTES"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const fmt = (row: string[]) =>
+        row
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return [fmt(head), ...rows.map(fmt)].join("\n") + `\n\n${run.resources.length} resources\n`;
 }
 
@@ -87,11 +103,14 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
         writeFileSync(path.join(out, "catbox", name), opts.showSecrets ? text : maskCatboxFile(name, text));
     }
 
-    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) =>
-        [k, !opts.showSecrets && run.secretOutputs.includes(k) ? masked : v]));
+    const outputs = Object.fromEntries(
+        Object.entries(run.outputs).map(([k, v]) => [k, !opts.showSecrets && run.secretOutputs.includes(k) ? masked : v]),
+    );
     writeFileSync(path.join(out, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
 
-    const notes = placeholders.length ? `\n  placeholders for what cannot be used here (secure values, the stand-in gcp:project): ${placeholders.join(", ")}` : "";
+    const notes = placeholders.length
+        ? `\n  placeholders for what cannot be used here (secure values, the stand-in gcp:project): ${placeholders.join(", ")}`
+        : "";
     return `${stack}: ${run.resources.length} resources, ${k8s.length} Kubernetes objects -> ${path.relative(process.cwd(), out)}${notes}`;
 }
 

@@ -98,7 +98,15 @@ describe("catbox files, read back with catbox's rules", () => {
     });
 
     it("carries the stack config into catbox.conf", () => {
-        const [d] = network({ motd: "Welcome, be nice", serverInfo: "My IRC", maxNickLength: "30", pingTime: "1m", deadTime: "5m", connectAttemptTime: "5s", adminEmail: "admin@example.org" }).daemons;
+        const [d] = network({
+            motd: "Welcome, be nice",
+            serverInfo: "My IRC",
+            maxNickLength: "30",
+            pingTime: "1m",
+            deadTime: "5m",
+            connectAttemptTime: "5s",
+            adminEmail: "admin@example.org",
+        }).daemons;
         assert.equal(d.conf.motd, "Welcome, be nice");
         assert.equal(d.conf.serverInfo, "My IRC");
         assert.equal(d.conf.maxNickLength, 30);
@@ -119,7 +127,12 @@ describe("catbox files, read back with catbox's rules", () => {
     });
 
     it("uses explicit serverNames and the cluster domain", () => {
-        const { daemons } = network({ serverNames: '["hub.example.net","leaf.example.net"]', clusterDomain: "c.example", namespace: "chat", networkName: "efnet" });
+        const { daemons } = network({
+            serverNames: '["hub.example.net","leaf.example.net"]',
+            clusterDomain: "c.example",
+            namespace: "chat",
+            networkName: "efnet",
+        });
         assert.equal(daemons[1].conf.serverName, "leaf.example.net");
         assert.equal(daemons[0].servers.get("leaf.example.net")!.hostname, "efnet-1.chat.svc.c.example");
     });
@@ -144,13 +157,26 @@ describe("restart checksum", () => {
     const sum = (values: Record<string, string>) => restartChecksum(config(values, ["opers"]));
     const base = sum({});
 
-    for (const [key, value] of [["motd", "new motd"], ["opers", '{"alice":"new-pass"}'], ["pingTime", "20s"], ["deadTime", "300s"],
-        ["connectAttemptTime", "20s"], ["adminEmail", "new@example.org"], ["users", '[{"usermask":"*","hostmask":"*"}]'],
-        ["replicas", "3"], ["clientPort", "6697"], ["linkPort", "6668"]] as const) {
+    for (const [key, value] of [
+        ["motd", "new motd"],
+        ["opers", '{"alice":"new-pass"}'],
+        ["pingTime", "20s"],
+        ["deadTime", "300s"],
+        ["connectAttemptTime", "20s"],
+        ["adminEmail", "new@example.org"],
+        ["users", '[{"usermask":"*","hostmask":"*"}]'],
+        ["replicas", "3"],
+        ["clientPort", "6697"],
+        ["linkPort", "6668"],
+    ] as const) {
         it(`ignores ${key}: SIGHUP reloads it, or it is not in catbox.conf`, () => assert.equal(sum({ [key]: value }), base));
     }
-    for (const [key, value] of [["maxNickLength", "30"], ["serverInfo", "Other"], ["serverNamePattern", "chat{n}.example.org"],
-        ["serverNames", '["a.example.org","b.example.org"]']] as const) {
+    for (const [key, value] of [
+        ["maxNickLength", "30"],
+        ["serverInfo", "Other"],
+        ["serverNamePattern", "chat{n}.example.org"],
+        ["serverNames", '["a.example.org","b.example.org"]'],
+    ] as const) {
         it(`changes with ${key}: catbox reads it only at start`, () => assert.notEqual(sum({ [key]: value }), base));
     }
 });

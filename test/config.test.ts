@@ -43,7 +43,12 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["unknown tlsMode", { tlsMode: "letsencrypt" }, [], "tlsMode"],
     ["provided TLS without a key", { tlsMode: "provided", tlsCertificate: pem.certificatePem }, [], "tlsKey"],
     ["provided TLS without a certificate", { tlsMode: "provided", tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
-    ["provided TLS with a key that does not match", { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: otherKeyPem }, ["tlsKey"], "tlsCertificate"],
+    [
+        "provided TLS with a key that does not match",
+        { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: otherKeyPem },
+        ["tlsKey"],
+        "tlsCertificate",
+    ],
     ["tlsKey in plain text", { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem }, [], "tlsKey"],
     ["tlsCertificate with selfSigned", { tlsCertificate: pem.certificatePem }, [], "tlsCertificate"],
     ["oper password with ','", { opers: '{"alice":"pass,word"}' }, ["opers"], "opers"],
@@ -66,9 +71,19 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["image not a reference", { platform: "kubeconfig", image: "Not An Image" }, [], "image"],
     ["kubeconfig with platform gke", { kubeconfig: "kind-kind" }, ["kubeconfig"], "kubeconfig"],
     ["kubeContext with platform gke", { kubeContext: "kind-kind" }, [], "kubeContext"],
-    ["kubeconfig contents in plain text", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\nkind: Config\n" }, [], "kubeconfig"],
+    [
+        "kubeconfig contents in plain text",
+        { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\nkind: Config\n" },
+        [],
+        "kubeconfig",
+    ],
     ["a context name in kubeconfig in plain text", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "kind-irc" }, [], "kubeconfig"],
-    ["kubeconfig and kubeContext together", { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\n", kubeContext: "kind-irc" }, ["kubeconfig"], "kubeContext"],
+    [
+        "kubeconfig and kubeContext together",
+        { platform: "kubeconfig", image: "catbox:v1", kubeconfig: "apiVersion: v1\n", kubeContext: "kind-irc" },
+        ["kubeconfig"],
+        "kubeContext",
+    ],
     ["NodePort with platform gke", { clientServiceType: "NodePort" }, [], "clientServiceType"],
     ["clusterLocation outside the region", { region: "us-west1", clusterLocation: "europe-west1-b" }, [], "clusterLocation"],
     ["a key that does not exist", { replica: "3" }, [], "replica"],
@@ -88,7 +103,12 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["adminEmail over 254 characters", { adminEmail: `${"a".repeat(250)}@example.org` }, [], "adminEmail"],
     ["linkSecret over 256 characters", { linkSecret: "s".repeat(257) }, ["linkSecret"], "linkSecret"],
     ["spoof over 63 characters", { users: JSON.stringify([{ usermask: "*", hostmask: "*", spoof: `${"a".repeat(60)}.org` }]) }, [], "users"],
-    ["tlsCertificate over 100,000 characters", { tlsMode: "provided", tlsCertificate: pem.certificatePem.replace("-----END", `${"A".repeat(100_000)}\n-----END`), tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
+    [
+        "tlsCertificate over 100,000 characters",
+        { tlsMode: "provided", tlsCertificate: pem.certificatePem.replace("-----END", `${"A".repeat(100_000)}\n-----END`), tlsKey: pem.keyPem },
+        ["tlsKey"],
+        "tlsCertificate",
+    ],
     ["NUL in motd", { motd: "hello\u0000world" }, [], "motd"],
     ["a tab in serverInfo", { serverInfo: "My\tIRC" }, [], "serverInfo"],
     ["DEL in an oper password", { opers: '{"alice":"pass\\u007fword"}' }, ["opers"], "opers"],
@@ -99,7 +119,12 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["clientsPerPod under 50", { clientsPerPod: "10" }, [], "clientsPerPod"],
     ["letsEncrypt without a hostname", { tlsMode: "letsEncrypt", dnsZone: "example-org" }, [], "hostname"],
     ["letsEncrypt without a zone", { tlsMode: "letsEncrypt", hostname: "irc.example.org" }, [], "dnsZone"],
-    ["letsEncrypt with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", tlsMode: "letsEncrypt", hostname: "irc.example.org" }, [], "tlsMode"],
+    [
+        "letsEncrypt with platform kubeconfig",
+        { platform: "kubeconfig", image: "catbox:1", tlsMode: "letsEncrypt", hostname: "irc.example.org" },
+        [],
+        "tlsMode",
+    ],
     ["a hostname with a capital", { hostname: "IRC.example.org" }, [], "hostname"],
     ["a hostname without a dot", { hostname: "irc" }, [], "hostname"],
     ["a hostname label over 63 characters", { hostname: `${"a".repeat(64)}.example.org` }, [], "hostname"],
@@ -107,14 +132,29 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["a zone without a hostname", { dnsZone: "example-org" }, [], "dnsZone"],
     ["acmeEmail without letsEncrypt", { acmeEmail: "le@example.org" }, [], "acmeEmail"],
     ["an unknown ACME server", { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", acmeServer: "test" }, [], "acmeServer"],
-    ["tlsCertificate with letsEncrypt", { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", tlsCertificate: pem.certificatePem }, [], "tlsCertificate"],
+    [
+        "tlsCertificate with letsEncrypt",
+        { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", tlsCertificate: pem.certificatePem },
+        [],
+        "tlsCertificate",
+    ],
     ["ciServiceAccount not a service account", { ciServiceAccount: "ci@example.org" }, [], "ciServiceAccount"],
-    ["ciServiceAccount with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" }, [], "ciServiceAccount"],
+    [
+        "ciServiceAccount with platform kubeconfig",
+        { platform: "kubeconfig", image: "catbox:1", ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" },
+        [],
+        "ciServiceAccount",
+    ],
     ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
     ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
     ["two pods a node that do not fit an e2-small", { clientsPerPod: "1000", replicas: "4", nodeCount: "2" }, [], "clientsPerPod"],
-    ["a private key pasted into tlsCertificate (exported in plain)", { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem }, ["tlsKey"], "tlsCertificate"],
+    [
+        "a private key pasted into tlsCertificate (exported in plain)",
+        { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem },
+        ["tlsKey"],
+        "tlsCertificate",
+    ],
 ];
 
 function problemsOf(values: Record<string, string>, secretKeys: string[] = []): string[] {
@@ -133,8 +173,10 @@ describe("stack config: bad values are rejected, naming the key", () => {
         it(what, () => {
             const problems = problemsOf(values, secretKeys);
             assert.ok(problems.length > 0, "accepted");
-            assert.ok(problems.some((p) => p.startsWith(`catbox-gke:${key} = `)),
-                `no problem names catbox-gke:${key}:\n${problems.join("\n")}`);
+            assert.ok(
+                problems.some((p) => p.startsWith(`catbox-gke:${key} = `)),
+                `no problem names catbox-gke:${key}:\n${problems.join("\n")}`,
+            );
             for (const p of problems) assert.ok(!p.includes("\n"), `a problem spans lines: ${JSON.stringify(p)}`);
         });
     }
@@ -154,7 +196,13 @@ describe("stack config: bad values are rejected, naming the key", () => {
 
     it("never shows a secret, or a value that should have been one", () => {
         const problems = problemsOf(
-            { opers: '{"alice":"hunter2,x"}', linkSecret: "plain-text-link-secret-value", tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem },
+            {
+                opers: '{"alice":"hunter2,x"}',
+                linkSecret: "plain-text-link-secret-value",
+                tlsMode: "provided",
+                tlsCertificate: pem.certificatePem,
+                tlsKey: pem.keyPem,
+            },
             ["opers"],
         );
         const text = problems.join("\n");
@@ -180,20 +228,29 @@ describe("stack config: bad values are rejected, naming the key", () => {
     it("takes an empty value as unset", () => {
         assert.equal(config({ adminEmail: "" }).adminEmail, undefined);
         assert.equal(config({ motd: "" }).motd, "Hello this is catbox");
-        assert.deepEqual(problemsOf({ platform: "kubeconfig", image: "" }).filter((p) => p.includes(":image")),
-            ["catbox-gke:image = (unset): is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)"]);
+        assert.deepEqual(
+            problemsOf({ platform: "kubeconfig", image: "" }).filter((p) => p.includes(":image")),
+            ["catbox-gke:image = (unset): is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)"],
+        );
     });
 
     it("asks for gcp:project with platform gke, and refuses Pulumi.prod.yaml's stand-in", () => {
-        assert.throws(() => parseConfig(raw({}, [], {})), (e: ConfigError) => e.problems.some((p) => p.startsWith("gcp:project = (unset)")));
+        assert.throws(
+            () => parseConfig(raw({}, [], {})),
+            (e: ConfigError) => e.problems.some((p) => p.startsWith("gcp:project = (unset)")),
+        );
         const committed = parse(readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8")).config["gcp:project"];
-        assert.throws(() => parseConfig(raw({}, [], { project: committed })),
-            (e: ConfigError) => e.problems.some((p) => p.startsWith(`gcp:project = "${committed}": must be your GCP project id`)));
+        assert.throws(
+            () => parseConfig(raw({}, [], { project: committed })),
+            (e: ConfigError) => e.problems.some((p) => p.startsWith(`gcp:project = "${committed}": must be your GCP project id`)),
+        );
     });
 
     it("puts every problem in the error's message, one per line", () => {
-        assert.throws(() => parseConfig(raw({ replicas: "0", nodeCount: "-1" })),
-            (e: Error) => /^invalid stack config \(2 problems\):\n  catbox-gke:nodeCount = .*\n  catbox-gke:replicas = /.test(e.message));
+        assert.throws(
+            () => parseConfig(raw({ replicas: "0", nodeCount: "-1" })),
+            (e: Error) => /^invalid stack config \(2 problems\):\n {2}catbox-gke:nodeCount = .*\n {2}catbox-gke:replicas = /.test(e.message),
+        );
     });
 });
 
@@ -225,12 +282,25 @@ describe("stack config: good configs", () => {
     });
 
     it("takes typed values from the strings Pulumi passes", () => {
-        const c = config({
-            replicas: "20", nodeCount: "3", spotNodes: "true", deletionProtection: "false", exposePlaintext: "true",
-            opers: '{"alice":"s3cret-Pass"}', users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true,"spoof":"staff.example.org"}]',
-            tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem, linkSecret: "0123456789abcdef0123",
-            region: "europe-west4", clusterLocation: "europe-west4", machineType: "e2-standard-4",
-        }, ["opers", "tlsKey", "linkSecret"]);
+        const c = config(
+            {
+                replicas: "20",
+                nodeCount: "3",
+                spotNodes: "true",
+                deletionProtection: "false",
+                exposePlaintext: "true",
+                opers: '{"alice":"s3cret-Pass"}',
+                users: '[{"usermask":"*","hostmask":"*.example.org","floodExempt":true,"spoof":"staff.example.org"}]',
+                tlsMode: "provided",
+                tlsCertificate: pem.certificatePem,
+                tlsKey: pem.keyPem,
+                linkSecret: "0123456789abcdef0123",
+                region: "europe-west4",
+                clusterLocation: "europe-west4",
+                machineType: "e2-standard-4",
+            },
+            ["opers", "tlsKey", "linkSecret"],
+        );
         assert.equal(c.replicas, 20);
         assert.equal(c.spotNodes, true);
         assert.equal(c.deletionProtection, false);
@@ -241,7 +311,10 @@ describe("stack config: good configs", () => {
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {
         const c = config({ opers: '{"__proto__":"pw-Proto1","alice":"pw-Alice1"}' }, ["opers"]);
-        assert.deepEqual(Object.entries(c.opers!), [["__proto__", "pw-Proto1"], ["alice", "pw-Alice1"]]);
+        assert.deepEqual(Object.entries(c.opers!), [
+            ["__proto__", "pw-Proto1"],
+            ["alice", "pw-Alice1"],
+        ]);
     });
 
     it("accepts what catbox reads the same way: lower-case names, inner spaces in a MOTD, durations at the bounds", () => {
@@ -255,7 +328,9 @@ describe("stack config: good configs", () => {
     });
 
     it("platform kubeconfig needs no gcp:project, and takes a context name in plain text", () => {
-        const c = parseConfig(raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeContext: "kind-irc", clientServiceType: "NodePort" }, [], {}));
+        const c = parseConfig(
+            raw({ platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0", kubeContext: "kind-irc", clientServiceType: "NodePort" }, [], {}),
+        );
         assert.equal(c.platform, "kubeconfig");
         assert.deepEqual(c.cluster, { kind: "context", name: "kind-irc" });
         assert.ok(!("gcpProject" in c));
@@ -279,7 +354,10 @@ describe("Pulumi.yaml declares the schema's keys", () => {
         // Pulumi's ConfigTypeDeclaration: a type of four, items for arrays, no other properties.
         const jsType = { string: "string", integer: "number", boolean: "boolean", array: "object" } as Record<string, string>;
         for (const [key, decl] of Object.entries<Record<string, unknown>>(declared as Record<string, Record<string, unknown>>)) {
-            assert.ok(Object.keys(decl).every((p) => ["type", "items", "description", "secret", "default"].includes(p)), key);
+            assert.ok(
+                Object.keys(decl).every((p) => ["type", "items", "description", "secret", "default"].includes(p)),
+                key,
+            );
             assert.ok(String(decl.type) in jsType, `${key}: type ${decl.type}`);
             if (decl.type === "array") assert.ok(decl.items, `${key}: an array needs items`);
             if ("default" in decl) assert.equal(typeof decl.default, jsType[String(decl.type)], `${key}: default of the wrong type`);
@@ -288,9 +366,16 @@ describe("Pulumi.yaml declares the schema's keys", () => {
     });
 
     it("marks as secret exactly the keys the schema requires to be secret", () => {
-        const secret = Object.keys(declared).filter((k) => declared[k].secret).sort();
+        const secret = Object.keys(declared)
+            .filter((k) => declared[k].secret)
+            .sort();
         assert.deepEqual(secret, ["kubeconfig", "linkSecret", "opers", "tlsKey"]);
-        for (const key of secret) assert.throws(() => config({ [key]: "x" }), new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`));
+        for (const key of secret) {
+            assert.throws(
+                () => config({ [key]: "x" }),
+                new RegExp(`catbox-gke:${key} = \\[not shown\\]: must be a secret|catbox-gke:${key} = \\[not shown\\]`),
+            );
+        }
     });
 });
 
@@ -301,12 +386,19 @@ describe("the README's sizing table", () => {
         assert.ok(rows.length >= 4, "no sizing table");
         for (const [, clients, memory, gomemlimit, request, limit, fits] of rows) {
             const s = podSize(Number(clients));
-            assert.deepEqual([Number(memory), Number(gomemlimit), Number(request), Number(limit)],
-                [s.memoryMiB, s.goMemLimitMiB, s.cpuRequestMilli, s.cpuLimitMilli], `row ${clients}`);
+            assert.deepEqual(
+                [Number(memory), Number(gomemlimit), Number(request), Number(limit)],
+                [s.memoryMiB, s.goMemLimitMiB, s.cpuRequestMilli, s.cpuLimitMilli],
+                `row ${clients}`,
+            );
             for (const [, type, count] of fits.matchAll(/(e2-[a-z0-9-]+) (\d+)/g)) {
                 const room = nodeRoom[type];
                 const perPod = { m: s.memoryMiB + reloaderSize.memoryMiB, c: s.cpuRequestMilli + reloaderSize.cpuRequestMilli };
-                assert.equal(Number(count), Math.min(Math.floor(room.memoryMiB / perPod.m), Math.floor(room.cpuMilli / perPod.c)), `row ${clients}, ${type}`);
+                assert.equal(
+                    Number(count),
+                    Math.min(Math.floor(room.memoryMiB / perPod.m), Math.floor(room.cpuMilli / perPod.c)),
+                    `row ${clients}, ${type}`,
+                );
             }
         }
         assert.equal(configDefaults().clientsPerPod, Number(rows.find((r) => r[0].includes("(default)"))![1]));

@@ -29,9 +29,26 @@ describe("platform kubeconfig", () => {
         const { config, secretKeys } = readStackFile("dev");
         const { resources, outputs } = await runOffline({ config, secretKeys, stack: "dev" });
         const foreign = resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("docker:") || r.type === "pulumi:providers:gcp");
-        assert.deepEqual(foreign.map((r) => r.type), []);
-        const kinds = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type.split(":").pop()).sort();
-        assert.deepEqual(kinds, ["ConfigMap", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "Service", "Service", "Service", "StatefulSet"]);
+        assert.deepEqual(
+            foreign.map((r) => r.type),
+            [],
+        );
+        const kinds = resources
+            .filter((r) => r.type.startsWith("kubernetes:"))
+            .map((r) => r.type.split(":").pop())
+            .sort();
+        assert.deepEqual(kinds, [
+            "ConfigMap",
+            "Namespace",
+            "NetworkPolicy",
+            "PodDisruptionBudget",
+            "Secret",
+            "Service",
+            "Service",
+            "Service",
+            "Service",
+            "StatefulSet",
+        ]);
         assert.equal(outputs.ircUrl, undefined);
         assert.equal(outputs.platform, "kubeconfig");
     });
@@ -71,6 +88,9 @@ describe("platform kubeconfig", () => {
     });
 
     it("without an image, stops with a config error naming image", async () => {
-        await assert.rejects(run({ platform: "kubeconfig" }, [], { extra: {} }), /catbox-gke:image = \(unset\): is required with platform kubeconfig/);
+        await assert.rejects(
+            run({ platform: "kubeconfig" }, [], { extra: {} }),
+            /catbox-gke:image = \(unset\): is required with platform kubeconfig/,
+        );
     });
 });

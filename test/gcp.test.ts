@@ -44,7 +44,10 @@ describe("GKE cluster and node pool", () => {
         const { resources } = await run();
         const email = `${one(resources, T.serviceAccount).inputs.accountId}@my-irc-project.iam.gserviceaccount.com`;
         const roles = byType(resources, T.projectIam);
-        assert.deepEqual(roles.map((r) => [r.inputs.role, r.inputs.member]), [["roles/container.defaultNodeServiceAccount", `serviceAccount:${email}`]]);
+        assert.deepEqual(
+            roles.map((r) => [r.inputs.role, r.inputs.member]),
+            [["roles/container.defaultNodeServiceAccount", `serviceAccount:${email}`]],
+        );
         const reader = one(resources, T.repositoryIam).inputs;
         assert.equal(reader.role, "roles/artifactregistry.reader");
         assert.equal(reader.member, `serviceAccount:${email}`);
@@ -71,11 +74,17 @@ describe("GKE cluster and node pool", () => {
         const { resources } = await run({ ciServiceAccount: "pulumi-ci@my-irc-project.iam.gserviceaccount.com" });
         const actAs = one(resources, T.serviceAccountIam);
         const sa = one(resources, T.serviceAccount).inputs;
-        assert.deepEqual([actAs.inputs.role, actAs.inputs.member], ["roles/iam.serviceAccountUser", "serviceAccount:pulumi-ci@my-irc-project.iam.gserviceaccount.com"]);
+        assert.deepEqual(
+            [actAs.inputs.role, actAs.inputs.member],
+            ["roles/iam.serviceAccountUser", "serviceAccount:pulumi-ci@my-irc-project.iam.gserviceaccount.com"],
+        );
         assert.equal(actAs.inputs.serviceAccountId, `projects/my-irc-project/serviceAccounts/${sa.accountId}@my-irc-project.iam.gserviceaccount.com`);
         assert.ok(dependencyClosure(resources, one(resources, T.nodePool)).has(actAs.urn));
         // The program grants nothing else at project level: what CI's conditioned projectIamAdmin allows (README).
-        assert.deepEqual(byType(resources, T.projectIam).map((r) => r.inputs.role), ["roles/container.defaultNodeServiceAccount"]);
+        assert.deepEqual(
+            byType(resources, T.projectIam).map((r) => r.inputs.role),
+            ["roles/container.defaultNodeServiceAccount"],
+        );
     });
 });
 
@@ -148,17 +157,26 @@ describe("the README's destroy section, against what the program registers", () 
 
     it("nothing is protected, so pulumi destroy needs no state surgery", async () => {
         const { resources } = await run();
-        assert.deepEqual(resources.filter((r) => r.protect).map((r) => r.name), []);
+        assert.deepEqual(
+            resources.filter((r) => r.protect).map((r) => r.name),
+            [],
+        );
         assert.ok(!/pulumi state /.test(section), "the README still edits the state");
     });
 
     it("every key it sets exists and does what it says", async () => {
         const keys = [...section.matchAll(/pulumi config set catbox-gke:(\w+) (\w+)/g)].map((m) => [m[1], m[2]]);
-        assert.deepEqual(keys, [["deletionProtection", "false"], ["keepAddress", "false"]]);
+        assert.deepEqual(keys, [
+            ["deletionProtection", "false"],
+            ["keepAddress", "false"],
+        ]);
         const { resources } = await run({ deletionProtection: "false", keepAddress: "false" });
         assert.equal(one(resources, T.cluster).inputs.deletionProtection, false);
         assert.equal(one(resources, T.address).retainOnDelete, false);
-        assert.deepEqual(resources.filter((r) => r.retainOnDelete).map((r) => r.name), []);
+        assert.deepEqual(
+            resources.filter((r) => r.retainOnDelete).map((r) => r.name),
+            [],
+        );
     });
 });
 
@@ -172,7 +190,10 @@ describe("the registry and the image", () => {
     it("keeps a stack made before the component's rename: the registry's component answers to its old type", async () => {
         const { resources } = await run();
         const registry = one(resources, "catbox-gke:index:ImageRegistry");
-        assert.deepEqual(registry.aliases.map((a: any) => a.spec?.type), ["catbox-gke:index:CatboxImage"]);
+        assert.deepEqual(
+            registry.aliases.map((a: any) => a.spec?.type),
+            ["catbox-gke:index:CatboxImage"],
+        );
         assert.equal(one(resources, T.repository).parent, registry.urn);
     });
 
@@ -201,7 +222,10 @@ describe("the registry and the image", () => {
 
     it("a prebuilt image skips the catbox build", async () => {
         const { resources } = await run({ image: "ghcr.io/example/catbox@sha256:" + "a".repeat(64) });
-        assert.deepEqual(byType(resources, T.image).map((r) => r.name), ["catbox-reloader"]);
+        assert.deepEqual(
+            byType(resources, T.image).map((r) => r.name),
+            ["catbox-reloader"],
+        );
         assert.equal(containerOf(resources, "catbox").image, "ghcr.io/example/catbox@sha256:" + "a".repeat(64));
     });
 
@@ -213,8 +237,13 @@ describe("the registry and the image", () => {
         assert.match(copy.imageName, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader:/);
         const reloader = containerOf(resources, "reloader");
         assert.match(reloader.image, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader@sha256:[0-9a-f]{64}$/);
-        const dockerfile = readFileSync(copy.build.dockerfile, "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
-        assert.deepEqual(dockerfile.filter((l) => l.startsWith("FROM ")), ["FROM ${BASE}"]);
+        const dockerfile = readFileSync(copy.build.dockerfile, "utf8")
+            .split("\n")
+            .filter((l) => l.trim() && !l.startsWith("#"));
+        assert.deepEqual(
+            dockerfile.filter((l) => l.startsWith("FROM ")),
+            ["FROM ${BASE}"],
+        );
     });
 
     it("every base image is pinned by digest", () => {
@@ -241,8 +270,7 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
         const cluster = one(resources, T.cluster);
         const nodePool = one(resources, T.nodePool);
         const imageChain = [one(resources, T.repository), one(resources, T.repositoryIam), ...byType(resources, T.image)];
-        const independent = [...imageChain, one(resources, T.address),
-            one(resources, T.randomPassword), one(resources, T.selfSignedCert)];
+        const independent = [...imageChain, one(resources, T.address), one(resources, T.randomPassword), one(resources, T.selfSignedCert)];
         for (const r of independent) {
             const closure = dependencyClosure(resources, r);
             assert.ok(!closure.has(cluster.urn) && !closure.has(nodePool.urn), `${r.name} waits for the cluster`);
@@ -264,7 +292,6 @@ describe("dependencies: the first deploy's critical path is cluster -> node pool
 });
 
 describe("an alert when the network is down", () => {
-
     it("an uptime check connects to the client port on the static IP, and the policy on it emails adminEmail", async () => {
         const { resources } = await run({ adminEmail: "ops@example.org", clientPort: "6697" });
         const check = one(resources, T.uptimeCheck).inputs;
@@ -284,7 +311,8 @@ describe("an alert when the network is down", () => {
     });
 
     it("alertEmail wins over adminEmail; with neither, no channel; uptimeAlert false, none of it", async () => {
-        const email = async (v: Record<string, string>) => byType((await run(v)).resources, T.notificationChannel).map((c) => c.inputs.labels.email_address);
+        const email = async (v: Record<string, string>) =>
+            byType((await run(v)).resources, T.notificationChannel).map((c) => c.inputs.labels.email_address);
         assert.deepEqual(await email({ adminEmail: "ops@example.org", alertEmail: "pager@example.org" }), ["pager@example.org"]);
         assert.deepEqual(await email({}), []);
         assert.deepEqual(one((await run()).resources, T.alertPolicy).inputs.notificationChannels ?? [], []);

@@ -18,7 +18,10 @@ const clientService = (rs: Registered[]) => services(rs).find((s) => s.name === 
 function changed(a: Registered[], b: Registered[]): string[] {
     const index = (rs: Registered[]) => new Map(rs.map((r) => [r.urn, JSON.stringify(r.inputs)]));
     const [ia, ib] = [index(a), index(b)];
-    return [...new Set([...ia.keys(), ...ib.keys()])].filter((urn) => ia.get(urn) !== ib.get(urn)).map((urn) => urn.split("::").pop()!).sort();
+    return [...new Set([...ia.keys(), ...ib.keys()])]
+        .filter((urn) => ia.get(urn) !== ib.get(urn))
+        .map((urn) => urn.split("::").pop()!)
+        .sort();
 }
 
 describe("the network's objects", () => {
@@ -36,11 +39,18 @@ describe("the network's objects", () => {
         assert.equal(sts.spec.serviceName, headless.inputs.metadata.name);
         const catbox = containerOf(resources, "catbox");
         assert.deepEqual([...(catbox.command ?? []), ...catbox.args].slice(-2), ["-conf", "/etc/catbox/$(POD_NAME).conf"]);
-        assert.deepEqual(catbox.env.find((e: any) => e.name === "POD_NAME"), { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+        assert.deepEqual(
+            catbox.env.find((e: any) => e.name === "POD_NAME"),
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        );
         const secretName = one(resources, T.secret).inputs.metadata.name;
         const volume = podSpecOf(resources).volumes.find((v: any) => v.secret);
         assert.equal(volume.secret.secretName, secretName);
-        const fromConfig = new Set(podSpecOf(resources).volumes.filter((v: any) => v.secret || v.configMap).map((v: any) => v.name));
+        const fromConfig = new Set(
+            podSpecOf(resources)
+                .volumes.filter((v: any) => v.secret || v.configMap)
+                .map((v: any) => v.name),
+        );
         for (const c of podSpecOf(resources).containers) {
             for (const m of c.volumeMounts) {
                 assert.equal(m.subPath, undefined, "a subPath mount never sees a Secret update");
@@ -57,7 +67,10 @@ describe("the network's objects", () => {
         for (const s of links) {
             assert.equal(s.inputs.spec.type, "ClusterIP");
             assert.equal(s.inputs.spec.selector["statefulset.kubernetes.io/pod-name"], s.inputs.metadata.name);
-            assert.deepEqual(s.inputs.spec.ports.map((p: any) => [p.port, p.targetPort]), [[6668, "irc"]]);
+            assert.deepEqual(
+                s.inputs.spec.ports.map((p: any) => [p.port, p.targetPort]),
+                [[6668, "irc"]],
+            );
         }
         const servers = one(resources, T.secret).inputs.stringData["servers-0.conf"];
         assert.match(servers, /= catbox-1\.irc\.svc\.cluster\.local,6668,/);
@@ -68,9 +81,18 @@ describe("the network's objects", () => {
         assert.equal(s.type, "LoadBalancer");
         assert.equal(s.loadBalancerIP, "203.0.113.7");
         assert.equal(s.externalTrafficPolicy, "Local");
-        assert.deepEqual(s.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["ircs", 7000, "ircs"]]);
+        assert.deepEqual(
+            s.ports.map((p: any) => [p.name, p.port, p.targetPort]),
+            [["ircs", 7000, "ircs"]],
+        );
         const plain = clientService((await run({ exposePlaintext: "true" })).resources).inputs.spec;
-        assert.deepEqual(plain.ports.map((p: any) => [p.port, p.targetPort]), [[7000, "ircs"], [6667, "irc"]]);
+        assert.deepEqual(
+            plain.ports.map((p: any) => [p.port, p.targetPort]),
+            [
+                [7000, "ircs"],
+                [6667, "irc"],
+            ],
+        );
     });
 
     it("anti-affinity: required with a node per pod, preferred otherwise", async () => {
@@ -124,7 +146,11 @@ describe("the network's objects", () => {
         const size = async (clients: string) => {
             const c = containerOf((await run({ clientsPerPod: clients, machineType: "e2-standard-4" })).resources, "catbox");
             const gomemlimit = c.env.find((e: any) => e.name === "GOMEMLIMIT").value;
-            return { r: c.resources, gomemlimit: Number(/^(\d+)MiB$/.exec(gomemlimit)![1]), memory: Number(/^(\d+)Mi$/.exec(c.resources.limits.memory)![1]) };
+            return {
+                r: c.resources,
+                gomemlimit: Number(/^(\d+)MiB$/.exec(gomemlimit)![1]),
+                memory: Number(/^(\d+)Mi$/.exec(c.resources.limits.memory)![1]),
+            };
         };
         const small = await size("100");
         const big = await size("2000");
@@ -235,7 +261,12 @@ describe("the network's objects", () => {
         const annotation = podTemplateOf(resources).metadata.annotations["catbox-gke/reloader-checksum"];
         const script = one(resources, T.configMap).inputs.data["reloader.sh"];
         assert.equal(annotation, createHash("sha256").update(script).digest("hex"));
-        assert.notEqual(annotation, createHash("sha256").update(script + "\n").digest("hex"));
+        assert.notEqual(
+            annotation,
+            createHash("sha256")
+                .update(script + "\n")
+                .digest("hex"),
+        );
     });
 
     it("the Secret is a Pulumi secret by its own wrapping, whatever its inputs", async () => {
@@ -246,7 +277,8 @@ describe("the network's objects", () => {
                 const provider = new k8s.Provider("plain", { kubeconfig: "{}" });
                 new IrcNetwork("irc", {
                     config: config({ platform: "kubeconfig", image: "catbox:1" }),
-                    image: "catbox:1", reloaderImage: "busybox:1",
+                    image: "catbox:1",
+                    reloaderImage: "busybox:1",
                     credentials: { linkSecret: "plain-link-secret-0123", certificatePem: "plain certificate", keyPem: "plain key" },
                     provider,
                 });

@@ -11,7 +11,10 @@ describe("tlsMode letsEncrypt", () => {
     it("writes hostname's A record, pointing at the static IP, into the zone; ircUrl uses the name", async () => {
         const { resources, outputs } = await run(le);
         const record = one(resources, T.dnsRecord).inputs;
-        assert.deepEqual([record.managedZone, record.name, record.type, record.rrdatas], ["example-org", "irc.example.org.", "A", [outputs.clientIp]]);
+        assert.deepEqual(
+            [record.managedZone, record.name, record.type, record.rrdatas],
+            ["example-org", "irc.example.org.", "A", [outputs.clientIp]],
+        );
         assert.equal(outputs.ircUrl, "ircs://irc.example.org:7000");
         assert.equal(outputs.tlsCertificate, undefined, "the stand-in pair is not what clients will see");
     });
@@ -31,7 +34,10 @@ describe("tlsMode letsEncrypt", () => {
         // The chart's controller runs as the Kubernetes account the binding names, annotated with the Google one.
         assert.equal(release.values.serviceAccount.name, "cert-manager");
         assert.equal(release.namespace, "cert-manager");
-        assert.equal(release.values.serviceAccount.annotations["iam.gke.io/gcp-service-account"], `${dns01.inputs.accountId}@my-irc-project.iam.gserviceaccount.com`);
+        assert.equal(
+            release.values.serviceAccount.annotations["iam.gke.io/gcp-service-account"],
+            `${dns01.inputs.accountId}@my-irc-project.iam.gserviceaccount.com`,
+        );
     });
 
     it("installs a pinned cert-manager chart with its CRDs and small resources", async () => {
@@ -71,7 +77,10 @@ describe("tlsMode letsEncrypt", () => {
     });
 
     it("names outside the zone are left off the certificate (DNS-01 could never prove them)", () => {
-        assert.deepEqual(namesInZone(["irc0.example.org", "irc0.example.net", "example.org", "xexample.org"], "example.org."), ["irc0.example.org", "example.org"]);
+        assert.deepEqual(namesInZone(["irc0.example.org", "irc0.example.net", "example.org", "xexample.org"], "example.org."), [
+            "irc0.example.org",
+            "example.org",
+        ]);
     });
 
     it("the pods mount the certificate's Secret whole and read-only, catbox reads it there, and the reloader watches it", async () => {

@@ -13,7 +13,7 @@ type Model = new (data: any) => { validate(): void };
 
 async function modelFor(apiVersion: string, kind: string): Promise<Model> {
     const modules: Record<string, () => Promise<Record<string, unknown>>> = {
-        "v1": () => import("kubernetes-models/v1"),
+        v1: () => import("kubernetes-models/v1"),
         "apps/v1": () => import("kubernetes-models/apps/v1"),
         "policy/v1": () => import("kubernetes-models/policy/v1"),
         "networking.k8s.io/v1": () => import("kubernetes-models/networking.k8s.io/v1"),
@@ -49,7 +49,10 @@ describe("Kubernetes manifests against the published schemas", () => {
     }
 
     for (const [what, values] of [
-        ["plaintext published, 20 daemons, spot nodes", { exposePlaintext: "true", replicas: "20", spotNodes: "true", nodeCount: "10", machineType: "e2-standard-2" }],
+        [
+            "plaintext published, 20 daemons, spot nodes",
+            { exposePlaintext: "true", replicas: "20", spotNodes: "true", nodeCount: "10", machineType: "e2-standard-2" },
+        ],
         ["one daemon, a regional cluster", { replicas: "1", clusterLocation: "us-west1" }],
         ["platform kubeconfig with a NodePort", { platform: "kubeconfig", image: "catbox:v1.13.0", clientServiceType: "NodePort" }],
     ] as const) {

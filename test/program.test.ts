@@ -17,10 +17,21 @@ describe("the program", () => {
     it("registers the Secret holding every rendered file, as a Pulumi secret", async () => {
         const { resources } = await run({ replicas: "3" });
         const secret = one(resources, T.secret);
-        assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), [
-            "catbox-0.conf", "catbox-1.conf", "catbox-2.conf", files.certificate, files.key,
-            files.opersConf, "servers-0.conf", "servers-1.conf", "servers-2.conf", files.usersConf,
-        ].sort());
+        assert.deepEqual(
+            Object.keys(secret.inputs.stringData).sort(),
+            [
+                "catbox-0.conf",
+                "catbox-1.conf",
+                "catbox-2.conf",
+                files.certificate,
+                files.key,
+                files.opersConf,
+                "servers-0.conf",
+                "servers-1.conf",
+                "servers-2.conf",
+                files.usersConf,
+            ].sort(),
+        );
         assert.deepEqual(secret.secretInputs, ["stringData"]);
         assert.equal(secret.inputs.metadata.name, "catbox-config");
     });
@@ -30,7 +41,10 @@ describe("the program", () => {
             assert.ok(pulumi.RunError.isInstance(err), "a RunError: the CLI prints its message without a stack trace");
             assert.match(err.message, /catbox-gke:motd = "a#b": /);
             assert.match(err.message, /catbox-gke:replicas = "99": must be a whole number from 1 to 20/);
-            assert.deepEqual((err.registered ?? []).map((r) => r.type), ["pulumi:pulumi:Stack"]);
+            assert.deepEqual(
+                (err.registered ?? []).map((r) => r.type),
+                ["pulumi:pulumi:Stack"],
+            );
             return true;
         });
     });
@@ -71,7 +85,10 @@ describe("the program", () => {
     it("registers identical inputs when run twice with the same config", async () => {
         const a = await run(provided, providedSecretKeys);
         const b = await run(provided, providedSecretKeys);
-        const view = (rs: Registered[]) => rs.map((r) => ({ urn: r.urn, inputs: r.inputs, deps: [...r.dependencies].sort(), provider: r.provider })).sort((x, y) => x.urn.localeCompare(y.urn));
+        const view = (rs: Registered[]) =>
+            rs
+                .map((r) => ({ urn: r.urn, inputs: r.inputs, deps: [...r.dependencies].sort(), provider: r.provider }))
+                .sort((x, y) => x.urn.localeCompare(y.urn));
         assert.deepEqual(view(a.resources), view(b.resources));
         assert.deepEqual(a.outputs, b.outputs);
     });

@@ -9,7 +9,12 @@ import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { nameOf, namesOf, network, noDaemon, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
-for (const [block, replicas] of [[1, 1], [2, 2], [3, 3], [5, 5]]) {
+for (const [block, replicas] of [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [5, 5],
+]) {
     describe(`the real catbox: ${replicas} daemon(s) form one network`, { skip: noDaemon }, () => {
         const ctx = network(block, replicas);
 
@@ -52,7 +57,10 @@ describe("the real catbox: what a user's client meets", { skip: noDaemon }, () =
             assert.ok((c.socket as TLSSocket).authorized);
             assert.ok(servedCertificate(c).checkHost(nameOf(n)), `certificate does not name ${nameOf(n)}`);
             await c.waitFor(/ 376 /, 5000, "end of MOTD");
-            assert.ok(c.lines.some((l) => / 372 /.test(l) && l.endsWith(motd)), c.lines.join("\n"));
+            assert.ok(
+                c.lines.some((l) => / 372 /.test(l) && l.endsWith(motd)),
+                c.lines.join("\n"),
+            );
         }
     });
 
@@ -70,7 +78,10 @@ describe("the real catbox: what a user's client meets", { skip: noDaemon }, () =
 
     it("a users.conf spoof is applied to the matching user only", step, async () => {
         const spoofed = await ctx.net.client(2, "spoofme", tlsTo(2));
-        assert.ok(spoofed.lines.some((l) => l.includes(`Spoofing your hostname as ${spoof}`)), spoofed.lines.join("\n"));
+        assert.ok(
+            spoofed.lines.some((l) => l.includes(`Spoofing your hostname as ${spoof}`)),
+            spoofed.lines.join("\n"),
+        );
         const other = await ctx.net.client(0, "plainuser", tlsTo(0));
         // Seen from another daemon: the spoof travels with the user.
         assert.equal((await other.ask("WHOIS spoofme", / 311 /)).split(" ")[5], spoof);
@@ -81,4 +92,3 @@ describe("the real catbox: what a user's client meets", { skip: noDaemon }, () =
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });
-

@@ -30,107 +30,133 @@ const shells: [string, string[], boolean][] = [
     ["busybox sh", ["busybox", "sh"], busybox],
 ];
 
-for (const [shellName, shell, available] of shells) describe(`the reloader script, under ${shellName}`, { skip: available ? false : `${shellName} is not installed (apt-get install busybox)` }, () => {
-    let work: string;
-    let volume: SecretVolume;
-    let signals: string;
-    let catboxBin: string;
-    let reloader: ChildProcess;
-    let reloaderLog = "";
-    const targets: ChildProcess[] = [];
+for (const [shellName, shell, available] of shells) {
+    describe(
+        `the reloader script, under ${shellName}`,
+        { skip: available ? false : `${shellName} is not installed (apt-get install busybox)` },
+        () => {
+            let work: string;
+            let volume: SecretVolume;
+            let signals: string;
+            let catboxBin: string;
+            let reloader: ChildProcess;
+            let reloaderLog = "";
+            const targets: ChildProcess[] = [];
 
-    /** Start a process whose name (comm) is targetName and that records its SIGHUPs. */
-    async function startCatbox(): Promise<ChildProcess> {
-        const p = spawn(catboxBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), signals], { stdio: ["ignore", "ignore", "pipe"] });
-        let stderr = "";
-        p.stderr!.on("data", (d) => (stderr += d));
-        targets.push(p);
-        await waitUntil(`the stand-in ${p.pid} to record its start`, () => {
-            if (p.exitCode !== null) throw new Error(`the stand-in exited (${p.exitCode}):\n${stderr}`);
-            return readLog().includes(`START ${p.pid}`);
-        }, { timeoutMs: startMs, detail: () => `stderr: ${stderr}\nsignals log: ${readLog()}` });
-        assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), targetName);
-        return p;
-    }
-    const readLog = () => (existsSync(signals) ? readFileSync(signals, "utf8") : "");
-    const hups = (pid?: number) => readLog().split("\n").filter((l) => l.startsWith("HUP ") && (pid === undefined || l === `HUP ${pid}`)).length;
+            /** Start a process whose name (comm) is targetName and that records its SIGHUPs. */
+            async function startCatbox(): Promise<ChildProcess> {
+                const p = spawn(catboxBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), signals], {
+                    stdio: ["ignore", "ignore", "pipe"],
+                });
+                let stderr = "";
+                p.stderr!.on("data", (d) => (stderr += d));
+                targets.push(p);
+                await waitUntil(
+                    `the stand-in ${p.pid} to record its start`,
+                    () => {
+                        if (p.exitCode !== null) throw new Error(`the stand-in exited (${p.exitCode}):\n${stderr}`);
+                        return readLog().includes(`START ${p.pid}`);
+                    },
+                    { timeoutMs: startMs, detail: () => `stderr: ${stderr}\nsignals log: ${readLog()}` },
+                );
+                assert.equal(readFileSync(`/proc/${p.pid}/comm`, "utf8").trim(), targetName);
+                return p;
+            }
+            const readLog = () => (existsSync(signals) ? readFileSync(signals, "utf8") : "");
+            const hups = (pid?: number) =>
+                readLog()
+                    .split("\n")
+                    .filter((l) => l.startsWith("HUP ") && (pid === undefined || l === `HUP ${pid}`)).length;
 
-    /** Wait until `n` SIGHUPs have arrived, then watch that no extra one follows. */
-    async function settle(n: number) {
-        await waitUntil(`${n} SIGHUP(s)`, () => hups() >= n, { timeoutMs: startMs, detail: () => reloaderLog });
-        await holdsFor(`exactly ${n} SIGHUP(s)`, quietMs, () => (hups() > n ? `${hups()} arrived:\n${reloaderLog}` : undefined));
-    }
+            /** Wait until `n` SIGHUPs have arrived, then watch that no extra one follows. */
+            async function settle(n: number) {
+                await waitUntil(`${n} SIGHUP(s)`, () => hups() >= n, { timeoutMs: startMs, detail: () => reloaderLog });
+                await holdsFor(`exactly ${n} SIGHUP(s)`, quietMs, () => (hups() > n ? `${hups()} arrived:\n${reloaderLog}` : undefined));
+            }
 
-    before(async () => {
-        work = mkdtempSync(path.join(tmpdir(), "catbox-reloader-"));
-        volume = new SecretVolume(path.join(work, "etc-catbox"), { "catbox-0.conf": "motd = one\n" });
-        signals = path.join(work, "signals.log");
-        mkdirSync(path.join(work, "bin"));
-        catboxBin = path.join(work, "bin", targetName);
-        // A link to node: the kernel names the process after the link.
-        symlinkSync(process.execPath, catboxBin);
-        await startCatbox();
-        reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
-            env: { PATH: process.env.PATH, CONFIG_DIR: volume.dir, TARGET_NAME: targetName, POLL_SECONDS: String(poll),
-                // The stand-in speaks no IRC: its health is test/realCatboxPods.test.ts's business.
-                HEALTH_SECONDS: "3600", STATE_DIR: path.join(work, "state") },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        reloader.stdout!.on("data", (d) => (reloaderLog += d));
-        reloader.stderr!.on("data", (d) => (reloaderLog += d));
-        await waitUntil("the reloader to start watching", () => reloaderLog.includes("watching"), { timeoutMs: startMs, detail: () => reloaderLog });
-    });
+            before(async () => {
+                work = mkdtempSync(path.join(tmpdir(), "catbox-reloader-"));
+                volume = new SecretVolume(path.join(work, "etc-catbox"), { "catbox-0.conf": "motd = one\n" });
+                signals = path.join(work, "signals.log");
+                mkdirSync(path.join(work, "bin"));
+                catboxBin = path.join(work, "bin", targetName);
+                // A link to node: the kernel names the process after the link.
+                symlinkSync(process.execPath, catboxBin);
+                await startCatbox();
+                reloader = spawn(shell[0], [...shell.slice(1), reloaderScriptPath], {
+                    env: {
+                        PATH: process.env.PATH,
+                        CONFIG_DIR: volume.dir,
+                        TARGET_NAME: targetName,
+                        POLL_SECONDS: String(poll),
+                        // The stand-in speaks no IRC: its health is test/realCatboxPods.test.ts's business.
+                        HEALTH_SECONDS: "3600",
+                        STATE_DIR: path.join(work, "state"),
+                    },
+                    stdio: ["ignore", "pipe", "pipe"],
+                });
+                reloader.stdout!.on("data", (d) => (reloaderLog += d));
+                reloader.stderr!.on("data", (d) => (reloaderLog += d));
+                await waitUntil("the reloader to start watching", () => reloaderLog.includes("watching"), {
+                    timeoutMs: startMs,
+                    detail: () => reloaderLog,
+                });
+            });
 
-    // Whatever becomes of the test, nothing it started outlives it.
-    const killAll = () => {
-        reloader?.kill("SIGKILL");
-        for (const t of targets) t.kill("SIGKILL");
-    };
-    process.on("exit", killAll);
+            // Whatever becomes of the test, nothing it started outlives it.
+            const killAll = () => {
+                reloader?.kill("SIGKILL");
+                for (const t of targets) t.kill("SIGKILL");
+            };
+            process.on("exit", killAll);
 
-    after(() => {
-        reloader?.kill("SIGTERM");
-        for (const t of targets) t.kill("SIGKILL");
-        rmSync(work, { recursive: true, force: true });
-    });
+            after(() => {
+                reloader?.kill("SIGTERM");
+                for (const t of targets) t.kill("SIGKILL");
+                rmSync(work, { recursive: true, force: true });
+            });
 
-    it("sends nothing while the Secret does not change", async () => {
-        assert.match(reloaderLog, /watching .*\.\.data/);
-        await holdsFor("no SIGHUP without an update", quietMs, () => (hups() > 0 ? readLog() : undefined));
-    });
+            it("sends nothing while the Secret does not change", async () => {
+                assert.match(reloaderLog, /watching .*\.\.data/);
+                await holdsFor("no SIGHUP without an update", quietMs, () => (hups() > 0 ? readLog() : undefined));
+            });
 
-    it("sends exactly one SIGHUP per update", async () => {
-        volume.update({ "catbox-0.conf": "motd = two\n" });
-        await settle(1);
-        assert.equal(hups(), 1);
-        volume.update({ "catbox-0.conf": "motd = three\n" });
-        await settle(2);
-        volume.update({ "catbox-0.conf": "motd = four\n" });
-        await settle(3);
-        assert.equal(hups(), 3);
-        assert.equal((reloaderLog.match(new RegExp(`sent SIGHUP to ${targetName}`, "g")) ?? []).length, 3, reloaderLog);
-    });
+            it("sends exactly one SIGHUP per update", async () => {
+                volume.update({ "catbox-0.conf": "motd = two\n" });
+                await settle(1);
+                assert.equal(hups(), 1);
+                volume.update({ "catbox-0.conf": "motd = three\n" });
+                await settle(2);
+                volume.update({ "catbox-0.conf": "motd = four\n" });
+                await settle(3);
+                assert.equal(hups(), 3);
+                assert.equal((reloaderLog.match(new RegExp(`sent SIGHUP to ${targetName}`, "g")) ?? []).length, 3, reloaderLog);
+            });
 
-    it("keeps working when catbox restarts: signals the new process, once", async () => {
-        const [first] = targets;
-        first.kill("SIGKILL");
-        await new Promise((resolve) => first.once("exit", resolve));
-        // An update while catbox is down: the new process reads the new files at start.
-        volume.update({ "catbox-0.conf": "motd = five\n" });
-        await waitUntil("the reloader to see that its target is gone", () => reloaderLog.includes(`no ${targetName} process running`),
-            { timeoutMs: startMs, detail: () => reloaderLog });
-        const second = await startCatbox();
-        await holdsFor("nothing to reload: it started with the new files", quietMs, () => (hups(second.pid) > 0 ? readLog() : undefined));
-        volume.update({ "catbox-0.conf": "motd = six\n" });
-        await settle(4);
-        assert.equal(hups(second.pid), 1);
-        assert.equal(hups(), 4);
-    });
+            it("keeps working when catbox restarts: signals the new process, once", async () => {
+                const [first] = targets;
+                first.kill("SIGKILL");
+                await new Promise((resolve) => first.once("exit", resolve));
+                // An update while catbox is down: the new process reads the new files at start.
+                volume.update({ "catbox-0.conf": "motd = five\n" });
+                await waitUntil("the reloader to see that its target is gone", () => reloaderLog.includes(`no ${targetName} process running`), {
+                    timeoutMs: startMs,
+                    detail: () => reloaderLog,
+                });
+                const second = await startCatbox();
+                await holdsFor("nothing to reload: it started with the new files", quietMs, () => (hups(second.pid) > 0 ? readLog() : undefined));
+                volume.update({ "catbox-0.conf": "motd = six\n" });
+                await settle(4);
+                assert.equal(hups(second.pid), 1);
+                assert.equal(hups(), 4);
+            });
 
-    it("stops cleanly on SIGTERM", async () => {
-        reloader.kill("SIGTERM");
-        const code = await new Promise((resolve) => reloader.once("exit", (c) => resolve(c)));
-        assert.equal(code, 0);
-        assert.match(reloaderLog, /stopping/);
-    });
-});
+            it("stops cleanly on SIGTERM", async () => {
+                reloader.kill("SIGTERM");
+                const code = await new Promise((resolve) => reloader.once("exit", (c) => resolve(c)));
+                assert.equal(code, 0);
+                assert.match(reloaderLog, /stopping/);
+            });
+        },
+    );
+}

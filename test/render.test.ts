@@ -19,26 +19,67 @@ describe("npm run render", () => {
         assert.equal(r.code, 0, r.stderr);
         const out = path.join(root, "out", "prod");
         const table = readFileSync(path.join(out, "resources.txt"), "utf8");
-        for (const type of [T.cluster, T.nodePool, T.address, T.repository, T.image, T.serviceAccount, T.k8sProvider, T.secret, T.statefulSet,
-            T.networkPolicy, T.podDisruptionBudget, T.uptimeCheck, T.alertPolicy, T.notificationChannel,
+        for (const type of [
+            T.cluster,
+            T.nodePool,
+            T.address,
+            T.repository,
+            T.image,
+            T.serviceAccount,
+            T.k8sProvider,
+            T.secret,
+            T.statefulSet,
+            T.networkPolicy,
+            T.podDisruptionBudget,
+            T.uptimeCheck,
+            T.alertPolicy,
+            T.notificationChannel,
             // The committed prod stack is tlsMode letsEncrypt.
-            T.dnsRecord, T.zoneIam, T.helmRelease, T.clusterIssuer, T.certificate]) {
+            T.dnsRecord,
+            T.zoneIam,
+            T.helmRelease,
+            T.clusterIssuer,
+            T.certificate,
+        ]) {
             assert.match(table, new RegExp(`^${type.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"), type);
         }
         assert.match(table, /^gcp:compute\/address:Address .*kept on destroy/m);
         assert.equal((table.match(/^docker:index\/image:Image /gm) ?? []).length, 2, "catbox and the reloader's copy");
         const manifests = readdirSync(path.join(out, "manifests"));
-        assert.ok(manifests.some((f) => f.includes("statefulset-catbox")), manifests.join(", "));
+        assert.ok(
+            manifests.some((f) => f.includes("statefulset-catbox")),
+            manifests.join(", "),
+        );
         assert.ok(manifests.includes("helm-release-cert-manager.yaml"), manifests.join(", "));
         // With letsEncrypt the pair lives in a Secret of its own, not among catbox's files.
         assert.deepEqual(readdirSync(path.join(out, "catbox")).sort(), [
-            "catbox-0.conf", "catbox-1.conf", "opers.conf", "servers-0.conf", "servers-1.conf", "users.conf"]);
+            "catbox-0.conf",
+            "catbox-1.conf",
+            "opers.conf",
+            "servers-0.conf",
+            "servers-1.conf",
+            "users.conf",
+        ]);
         const servers = readFileSync(path.join(out, "catbox", "servers-0.conf"), "utf8");
         assert.match(servers, /^irc1\.example\.org = catbox-1\.irc\.svc\.cluster\.local,6667,\*{8},0$/m);
         assert.match(readFileSync(path.join(out, "catbox", "opers.conf"), "utf8"), /^placeholder-oper = \*{8}$/m);
-        const secretYaml = readFileSync(path.join(out, "manifests", manifests.find((f) => f.includes("-secret-catbox-config"))!), "utf8");
+        const secretYaml = readFileSync(
+            path.join(
+                out,
+                "manifests",
+                manifests.find((f) => f.includes("-secret-catbox-config"))!,
+            ),
+            "utf8",
+        );
         assert.ok(/catbox-0\.conf: "\*{8}"/.test(secretYaml), secretYaml);
-        const tlsYaml = readFileSync(path.join(out, "manifests", manifests.find((f) => f.includes("-secret-catbox-tls"))!), "utf8");
+        const tlsYaml = readFileSync(
+            path.join(
+                out,
+                "manifests",
+                manifests.find((f) => f.includes("-secret-catbox-tls"))!,
+            ),
+            "utf8",
+        );
         assert.ok(!tlsYaml.includes("PRIVATE KEY") && /tls\.key: "\*{8}"/.test(tlsYaml), tlsYaml);
         const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
         assert.equal(outputs.kubeconfig, "********");
@@ -53,7 +94,16 @@ describe("npm run render", () => {
         const servers = readFileSync(path.join(root, "out", "prod", "catbox", "servers-0.conf"), "utf8");
         assert.match(servers, /,6667,[0-9a-f]{40},0$/m);
         const manifests = readdirSync(path.join(root, "out", "prod", "manifests"));
-        const tlsYaml = readFileSync(path.join(root, "out", "prod", "manifests", manifests.find((f) => f.includes("-secret-catbox-tls"))!), "utf8");
+        const tlsYaml = readFileSync(
+            path.join(
+                root,
+                "out",
+                "prod",
+                "manifests",
+                manifests.find((f) => f.includes("-secret-catbox-tls"))!,
+            ),
+            "utf8",
+        );
         assert.match(tlsYaml, /BEGIN PRIVATE KEY/);
         render("prod"); // leave the masked view behind
     });

@@ -5,6 +5,7 @@
 // index.ts. This does the same in a fresh process, then runs the program.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 
@@ -44,7 +45,7 @@ describe("the Pulumi Node.js runtime", () => {
         const r = spawnSync(process.execPath, ["-e", loader], { cwd: root, encoding: "utf8", timeout: 180_000 });
         assert.equal(r.status, 0, r.stderr);
         const result = JSON.parse(r.stdout.trim().split("\n").pop()!);
-        const pinned = require(path.join(root, "package.json")).devDependencies.typescript;
+        const pinned = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies.typescript;
         assert.equal(result.typescript, pinned, "the runtime picked another TypeScript");
         assert.ok(result.typescriptPath.startsWith(path.join(root, "node_modules", "typescript")), result.typescriptPath);
         assert.ok(result.resources > 5);

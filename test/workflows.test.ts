@@ -22,16 +22,20 @@ type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
 const workflow = parse(readFileSync(workflowPath, "utf8"));
 const localActionFile = (uses: string) => path.join(root, uses, "action.yml");
 /** A job's steps, with each local composite action's steps in its place (inputs as given by the job). */
-const steps = (job: string): Step[] => (workflow.jobs[job].steps as Step[]).flatMap((s) => {
-    if (!s.uses?.startsWith("./")) return [s];
-    const action = parse(readFileSync(localActionFile(s.uses), "utf8"));
-    const inputs = (value: unknown) => typeof value === "string"
-        ? value.replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (_, name) => String(s.with?.[name] ?? ""))
-        : value;
-    return (action.runs.steps as Step[]).map((x) => ({ ...x, with: x.with && Object.fromEntries(Object.entries(x.with).map(([k, v]) => [k, inputs(v)])) }));
-});
+const steps = (job: string): Step[] =>
+    (workflow.jobs[job].steps as Step[]).flatMap((s) => {
+        if (!s.uses?.startsWith("./")) return [s];
+        const action = parse(readFileSync(localActionFile(s.uses), "utf8"));
+        const inputs = (value: unknown) =>
+            typeof value === "string" ? value.replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (_, name) => String(s.with?.[name] ?? "")) : value;
+        return (action.runs.steps as Step[]).map((x) => ({
+            ...x,
+            with: x.with && Object.fromEntries(Object.entries(x.with).map(([k, v]) => [k, inputs(v)])),
+        }));
+    });
 const indexOf = (s: Step[], pred: (x: Step) => boolean) => s.findIndex(pred);
-const localActions = () => readdirSync(path.join(root, ".github", "actions")).map((name) => path.join(root, ".github", "actions", name, "action.yml"));
+const localActions = () =>
+    readdirSync(path.join(root, ".github", "actions")).map((name) => path.join(root, ".github", "actions", name, "action.yml"));
 
 describe("the CI workflow", () => {
     it("passes actionlint", () => {
@@ -47,7 +51,9 @@ describe("the CI workflow", () => {
             const used = [...readFileSync(file, "utf8").matchAll(/\$\{\{ inputs\.([\w-]+) \}\}/g)].map((m) => m[1]);
             for (const name of used) assert.ok(declared.includes(name), `${path.relative(root, file)} uses undeclared input ${name}`);
             assert.equal(action.runs.using, "composite");
-            for (const step of action.runs.steps) if (step.run) assert.equal(step.shell, "bash", `${path.relative(root, file)}: a run step needs a shell`);
+            for (const step of action.runs.steps) {
+                if (step.run) assert.equal(step.shell, "bash", `${path.relative(root, file)}: a run step needs a shell`);
+            }
         }
         for (const [job, spec] of Object.entries<{ steps: Step[] }>(workflow.jobs)) {
             for (const s of spec.steps.filter((x) => x.uses?.startsWith("./"))) {
@@ -81,18 +87,27 @@ describe("the CI workflow", () => {
         assert.ok(workflow.jobs.preview.if.includes(same));
         assert.ok(workflow.jobs["preview-skipped"].if.includes(same.replace("==", "!=")));
         const skipped = steps("preview-skipped");
-        assert.ok(skipped.every((s) => !s.uses), "the skipped preview uses no action and no credential");
+        assert.ok(
+            skipped.every((s) => !s.uses),
+            "the skipped preview uses no action and no credential",
+        );
         assert.match(skipped[0].run!, /::notice title=pulumi preview skipped::/);
         assert.match(skipped[0].run!, /GITHUB_STEP_SUMMARY/);
     });
 
     it("pins every action to a commit SHA", () => {
-        const uses = Object.keys(workflow.jobs).flatMap((job) => steps(job).map((s) => s.uses).filter(Boolean)) as string[];
+        const uses = Object.keys(workflow.jobs).flatMap((job) =>
+            steps(job)
+                .map((s) => s.uses)
+                .filter(Boolean),
+        ) as string[];
         assert.ok(uses.length >= 8);
         for (const u of uses) assert.match(u, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, u);
         // Each pin carries its tag in a comment, for people and for update bots.
         for (const file of [workflowPath, ...localActions()]) {
-            for (const line of readFileSync(file, "utf8").split("\n").filter((l) => l.includes("uses: ") && !l.includes("uses: ./"))) {
+            for (const line of readFileSync(file, "utf8")
+                .split("\n")
+                .filter((l) => l.includes("uses: ") && !l.includes("uses: ./"))) {
                 assert.match(line, /@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, `${path.relative(root, file)}: ${line}`);
             }
         }

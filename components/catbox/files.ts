@@ -14,10 +14,26 @@ export interface CatboxSecrets {
 }
 
 /** The part of the config the files depend on (so callers can pass a narrower object). */
-export type NetworkConfig = Pick<CatboxConfig,
-    "replicas" | "networkName" | "namespace" | "clusterDomain" | "serverNamePattern" | "serverNames" |
-    "serverInfo" | "motd" | "adminEmail" | "maxNickLength" | "pingTime" | "deadTime" |
-    "connectAttemptTime" | "linkPort" | "opers" | "users" | "tlsMode">;
+export type NetworkConfig = Pick<
+    CatboxConfig,
+    | "replicas"
+    | "networkName"
+    | "namespace"
+    | "clusterDomain"
+    | "serverNamePattern"
+    | "serverNames"
+    | "serverInfo"
+    | "motd"
+    | "adminEmail"
+    | "maxNickLength"
+    | "pingTime"
+    | "deadTime"
+    | "connectAttemptTime"
+    | "linkPort"
+    | "opers"
+    | "users"
+    | "tlsMode"
+>;
 
 /** Where catbox reads its TLS pair: the issued certificate's own Secret with letsEncrypt, else the config Secret. */
 function tlsPaths(cfg: NetworkConfig): { certificate: string; key: string } {
@@ -94,7 +110,11 @@ function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): s
 
 function renderOpersConf(cfg: NetworkConfig): string {
     const opers = cfg.opers ?? {};
-    return lines(Object.keys(opers).sort().map((name) => [name, opers[name]]));
+    return lines(
+        Object.keys(opers)
+            .sort()
+            .map((name) => [name, opers[name]]),
+    );
 }
 
 function renderUsersConf(cfg: NetworkConfig): string {

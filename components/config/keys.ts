@@ -6,8 +6,24 @@
 import { z } from "zod";
 import { serverName } from "../catbox/names";
 import {
-    bool, catboxField, catboxValue, dnsLabelRe, durationAllowed, email, fromJsonObjectEntries, fromJsonString, goDuration, hostMaskRe,
-    hostnameRe, imageRefRe, int, operNameRe, operPassword, serverNameRe, spoofRe, userMaskRe,
+    bool,
+    catboxField,
+    catboxValue,
+    dnsLabelRe,
+    durationAllowed,
+    email,
+    fromJsonObjectEntries,
+    fromJsonString,
+    goDuration,
+    hostMaskRe,
+    hostnameRe,
+    imageRefRe,
+    int,
+    operNameRe,
+    operPassword,
+    serverNameRe,
+    spoofRe,
+    userMaskRe,
 } from "./values";
 
 export const project = "catbox-gke";
@@ -30,7 +46,6 @@ const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b
 
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
-
 
 /** Where a key means something; set anywhere else, it is refused with the reason. */
 export interface Applies {
@@ -56,7 +71,10 @@ export interface KeyEntry {
 }
 
 const userSchema = z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    id: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/)
+        .optional(),
     usermask: z.string().max(100).regex(userMaskRe),
     hostmask: z.string().max(100).regex(hostMaskRe),
     floodExempt: z.boolean().default(false),
@@ -75,7 +93,11 @@ export const keyTable = {
         only: onlyKubeconfig,
     },
     kubeContext: {
-        schema: z.string().max(253).regex(/^[^\s]+$/).optional(),
+        schema: z
+            .string()
+            .max(253)
+            .regex(/^[^\s]+$/)
+            .optional(),
         allowed: "must be the name of a context in your kubeconfig, such as kind-irc",
         only: onlyKubeconfig,
     },
@@ -85,22 +107,36 @@ export const keyTable = {
     },
     reloaderImage: {
         schema: z.string().regex(imageRefRe).default(defaultReloaderImage),
-        allowed: "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
+        allowed:
+            "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     catboxVersion: {
-        schema: z.string().regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/).default(defaultCatboxVersion),
+        schema: z
+            .string()
+            .regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/)
+            .default(defaultCatboxVersion),
         allowed: "must be a catbox release tag (vX.Y.Z) or a commit hash (12–40 hex digits); never a branch such as master",
     },
     region: {
-        schema: z.string().regex(/^[a-z]+-[a-z]+\d+$/).optional(),
+        schema: z
+            .string()
+            .regex(/^[a-z]+-[a-z]+\d+$/)
+            .optional(),
         allowed: "must be a GCP region such as us-west1",
     },
     clusterLocation: {
-        schema: z.string().regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/).optional(),
+        schema: z
+            .string()
+            .regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/)
+            .optional(),
         allowed: "must be a zone of the region (zonal cluster, e.g. us-west1-a) or the region itself (regional cluster)",
     },
     machineType: {
-        schema: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/).refine((m) => m !== "f1-micro" && m !== "g1-small").default("e2-small"),
+        schema: z
+            .string()
+            .regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/)
+            .refine((m) => m !== "f1-micro" && m !== "g1-small")
+            .default("e2-small"),
         allowed: "must be a GCE machine type such as e2-small; f1-micro (too small for GKE's system pods) and g1-small (legacy) are not allowed",
     },
     nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100" },
@@ -116,13 +152,19 @@ export const keyTable = {
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
     },
     serverNamePattern: {
-        schema: z.string().includes("{n}").refine((p) => serverNameRe.test(serverName(p, maxReplicas - 1))).default("irc{n}.example.org"),
-        allowed: "must contain {n} and give lower-case host names with at least one dot, at most 63 characters (e.g. irc{n}.example.org); " +
+        schema: z
+            .string()
+            .includes("{n}")
+            .refine((p) => serverNameRe.test(serverName(p, maxReplicas - 1)))
+            .default("irc{n}.example.org"),
+        allowed:
+            "must contain {n} and give lower-case host names with at least one dot, at most 63 characters (e.g. irc{n}.example.org); " +
             "catbox never links a server whose name has a capital",
     },
     serverNames: {
         schema: z.preprocess(fromJsonString, z.array(z.string().regex(serverNameRe)).min(1)).optional(),
-        allowed: "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
+        allowed:
+            "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
             "catbox never links a server whose name has a capital",
     },
     serverInfo: {
@@ -134,7 +176,10 @@ export const keyTable = {
         allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
     },
     ciServiceAccount: {
-        schema: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/).optional(),
+        schema: z
+            .string()
+            .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/)
+            .optional(),
         allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
@@ -173,12 +218,16 @@ export const keyTable = {
         allowed: "must be LoadBalancer or NodePort",
     },
     clusterDomain: {
-        schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/).default("cluster.local"),
+        schema: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/)
+            .default("cluster.local"),
         allowed: "must be the cluster's DNS domain, such as cluster.local",
     },
     tlsMode: {
         schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
-        allowed: "must be selfSigned (generate a certificate), provided (use tlsCertificate and tlsKey) " +
+        allowed:
+            "must be selfSigned (generate a certificate), provided (use tlsCertificate and tlsKey) " +
             "or letsEncrypt (issued and renewed in the cluster for hostname; needs dnsZone)",
     },
     hostname: {
@@ -201,28 +250,45 @@ export const keyTable = {
     },
     tlsCertificate: {
         // Exported in plain text (the tlsCertificate output): a key pasted with it would leak.
-        schema: z.string().max(100_000).regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/)
-            .refine((s) => !/PRIVATE KEY/.test(s)).optional(),
-        allowed: "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …, at most 100,000 characters, and no private key " +
+        schema: z
+            .string()
+            .max(100_000)
+            .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/)
+            .refine((s) => !/PRIVATE KEY/.test(s))
+            .optional(),
+        allowed:
+            "must be a PEM certificate (chain), -----BEGIN CERTIFICATE----- …, at most 100,000 characters, and no private key " +
             "(it is stored and exported in plain text: the key goes in tlsKey, as a secret)",
         only: onlyProvided,
     },
     tlsKey: {
-        schema: z.string().max(20_000).regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/).optional(),
+        schema: z
+            .string()
+            .max(20_000)
+            .regex(/-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/)
+            .optional(),
         allowed: "must be a PEM private key, -----BEGIN PRIVATE KEY----- …, at most 20,000 characters",
         secret: true,
         only: onlyProvided,
     },
     opers: {
-        schema: z.preprocess(fromJsonObjectEntries, z.array(z.tuple([z.string().regex(operNameRe), operPassword()]))
-            .transform((entries): Record<string, string> => Object.fromEntries(entries))).optional(),
-        allowed: "must be a JSON object of oper name (1 to 32 lower-case letters, digits, '_', '-': catbox never matches a capital) " +
+        schema: z
+            .preprocess(
+                fromJsonObjectEntries,
+                z
+                    .array(z.tuple([z.string().regex(operNameRe), operPassword()]))
+                    .transform((entries): Record<string, string> => Object.fromEntries(entries)),
+            )
+            .optional(),
+        allowed:
+            "must be a JSON object of oper name (1 to 32 lower-case letters, digits, '_', '-': catbox never matches a capital) " +
             "to password (1 to 128 characters, no space, ',', '#', '=' or control character, not starting with ':', which /oper cannot send)",
         secret: true,
     },
     users: {
         schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
-        allowed: "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
+        allowed:
+            "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
             "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty",
     },
     linkSecret: {

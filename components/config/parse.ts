@@ -19,8 +19,7 @@ export interface RawConfig {
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
-        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map((p) => `  ${p}`).join("\n"));
+        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  ${p}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -33,9 +32,11 @@ function shown(key: string, raw: RawConfig): string {
     if (key === "tlsCertificate") return "[not shown]";
     const value = raw.values[key];
     // JSON escapes C0 controls; show the invisible rest (C1, Unicode spaces, BOM) as escapes too.
-    const oneLine = JSON.stringify(value).replace(/[\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g,
-        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
-    return oneLine.length > 80 ? oneLine.slice(0, 77) + "…\"" : oneLine;
+    const oneLine = JSON.stringify(value).replace(
+        /[\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g,
+        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    return oneLine.length > 80 ? oneLine.slice(0, 77) + '…"' : oneLine;
 }
 
 /**
@@ -73,7 +74,12 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const region = parsed.region ?? gcp.region ?? "us-west1";
     const clusterLocation = parsed.clusterLocation ?? gcp.zone ?? `${region}-a`;
     const context: RuleContext = {
-        parsed, gcp, region, clusterLocation, isSet, problem,
+        parsed,
+        gcp,
+        region,
+        clusterLocation,
+        isSet,
+        problem,
         valid: (...keys: ConfigKey[]) => keys.every((k) => !invalid.has(k)),
         foreignProblem: (line) => problems.push(line),
     };
@@ -84,9 +90,10 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     // The rules above hold what the types below say: this is the one place that decides.
     const all = parsed as Parsed;
     const common = { ...all, users: (all.users ?? []).map((u, i) => ({ ...u, id: u.id ?? `user${i}` })), region, clusterLocation };
-    const platform: GkePlatform | ExistingPlatform = all.platform === "gke"
-        ? { platform: "gke", gcpProject: gcp.project!, image: all.image, dnsZone: all.dnsZone }
-        : { platform: "kubeconfig", image: all.image!, kubeconfig: all.kubeconfig, cluster: existingCluster(all) };
+    const platform: GkePlatform | ExistingPlatform =
+        all.platform === "gke"
+            ? { platform: "gke", gcpProject: gcp.project!, image: all.image, dnsZone: all.dnsZone }
+            : { platform: "kubeconfig", image: all.image!, kubeconfig: all.kubeconfig, cluster: existingCluster(all) };
     return { ...common, ...platform } as CatboxConfig;
 }
 

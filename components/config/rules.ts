@@ -32,7 +32,7 @@ export const appliesWhereItMeansSomething: Rule = (c) => {
     for (const key of configKeys) {
         const only: Applies | undefined = entryOf(key).only;
         if (!only || !c.isSet(key)) continue;
-        const [dimension, wanted] = only.platform ? ["platform", only.platform] as const : ["tlsMode", only.tlsMode!] as const;
+        const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
         if (c.valid(dimension, key) && c.parsed[dimension] !== wanted) {
             c.problem(key, `applies only to ${dimension} ${wanted} (${dimension} is ${c.parsed[dimension]}): ${only.because}`);
         }
@@ -47,9 +47,15 @@ export const platformRules: Rule = (c) => {
     }
     // The committed Pulumi.prod.yaml's placeholder is a valid id in form: refuse it by name.
     const gcpProject = c.gcp.project;
-    if (c.valid("platform") && parsed.platform === "gke" && !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject) && gcpProject !== placeholderProject)) {
-        c.foreignProblem(`gcp:project = ${gcpProject === undefined ? "(unset)" : JSON.stringify(gcpProject)}: ` +
-            "must be your GCP project id with platform gke: `pulumi config set gcp:project <project-id>`");
+    if (
+        c.valid("platform") &&
+        parsed.platform === "gke" &&
+        !(gcpProject && /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(gcpProject) && gcpProject !== placeholderProject)
+    ) {
+        c.foreignProblem(
+            `gcp:project = ${gcpProject === undefined ? "(unset)" : JSON.stringify(gcpProject)}: ` +
+                "must be your GCP project id with platform gke: `pulumi config set gcp:project <project-id>`",
+        );
     }
     if (c.valid("kubeconfig", "kubeContext") && c.isSet("kubeconfig") && c.isSet("kubeContext")) {
         c.problem("kubeContext", "cannot be set with kubeconfig: give the kubeconfig's contents, or a context of your own kubeconfig");
@@ -89,8 +95,12 @@ export const tlsRules: Rule = (c) => {
     if (c.valid("tlsMode", "platform") && parsed.tlsMode === "letsEncrypt") {
         // Issued by cert-manager with a DNS-01 challenge on Cloud DNS, through Workload Identity.
         if (parsed.platform !== "gke") c.problem("tlsMode", "letsEncrypt needs platform gke (cert-manager answers Let's Encrypt through Cloud DNS)");
-        if (c.valid("hostname") && parsed.hostname === undefined) c.problem("hostname", "is required with tlsMode letsEncrypt: the name the certificate is for");
-        if (c.valid("dnsZone") && parsed.dnsZone === undefined) c.problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
+        if (c.valid("hostname") && parsed.hostname === undefined) {
+            c.problem("hostname", "is required with tlsMode letsEncrypt: the name the certificate is for");
+        }
+        if (c.valid("dnsZone") && parsed.dnsZone === undefined) {
+            c.problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
+        }
     }
     if (c.valid("dnsZone", "hostname") && parsed.dnsZone !== undefined && parsed.hostname === undefined) {
         c.problem("dnsZone", "needs hostname: the name whose record goes into the zone");
@@ -108,8 +118,10 @@ export const nameRules: Rule = (c) => {
             const names = Array.from({ length: replicas }, (_, n) => serverName(parsed.serverNamePattern!, n, parsed.serverNames).toLowerCase());
             const dup = firstDuplicate(names);
             if (dup !== undefined) {
-                c.problem(parsed.serverNames ? "serverNames" : "serverNamePattern",
-                    `gives daemons ${names.indexOf(dup)} and ${names.indexOf(dup, names.indexOf(dup) + 1)} the same server name ${dup}; IRC server names must be unique (case-insensitively)`);
+                c.problem(
+                    parsed.serverNames ? "serverNames" : "serverNamePattern",
+                    `gives daemons ${names.indexOf(dup)} and ${names.indexOf(dup, names.indexOf(dup) + 1)} the same server name ${dup}; IRC server names must be unique (case-insensitively)`,
+                );
             }
         }
     }
@@ -127,15 +139,24 @@ export const nameRules: Rule = (c) => {
 export const sizingRules: Rule = (c) => {
     const { parsed } = c;
     const room = nodeRoom[parsed.machineType ?? ""];
-    if (!room || parsed.platform !== "gke" || !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation")) return;
+    if (
+        !room ||
+        parsed.platform !== "gke" ||
+        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation")
+    ) {
+        return;
+    }
     const size = podSize(parsed.clientsPerPod!);
     const perNode = Math.ceil(parsed.replicas! / nodesTotal(parsed.nodeCount!, c.clusterLocation));
     const podMemory = size.memoryMiB + reloaderSize.memoryMiB;
     const podCpu = size.cpuRequestMilli + reloaderSize.cpuRequestMilli;
     if (perNode * podMemory > room.memoryMiB || perNode * podCpu > room.cpuMilli) {
-        c.problem("clientsPerPod", `needs ${perNode * podMemory} MiB and ${perNode * podCpu}m CPU on each node (${perNode} pod(s) of ${podMemory} MiB ` +
-            `and ${podCpu}m), but a ${parsed.machineType} node has about ${room.memoryMiB} MiB and ` +
-            `${room.cpuMilli}m left after GKE's own pods: lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`);
+        c.problem(
+            "clientsPerPod",
+            `needs ${perNode * podMemory} MiB and ${perNode * podCpu}m CPU on each node (${perNode} pod(s) of ${podMemory} MiB ` +
+                `and ${podCpu}m), but a ${parsed.machineType} node has about ${room.memoryMiB} MiB and ` +
+                `${room.cpuMilli}m left after GKE's own pods: lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`,
+        );
     }
 };
 

@@ -10,7 +10,10 @@ import type { Parsed, User } from "./keys";
 export type ExistingClusterSource = { kind: "current" } | { kind: "context"; name: string } | { kind: "contents" };
 
 /** What every platform and TLS mode shares: every key with its default applied. */
-export type Common = Omit<Parsed, "platform" | "image" | "kubeconfig" | "kubeContext" | "tlsMode" | "tlsCertificate" | "tlsKey" | "dnsZone" | "users" | "region" | "clusterLocation"> & {
+export type Common = Omit<
+    Parsed,
+    "platform" | "image" | "kubeconfig" | "kubeContext" | "tlsMode" | "tlsCertificate" | "tlsKey" | "dnsZone" | "users" | "region" | "clusterLocation"
+> & {
     users: User[];
     /** GCP region of the static IP and the registry (platform gke). */
     region: string;

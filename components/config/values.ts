@@ -27,14 +27,19 @@ const goSpace = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2
 const goEdgeSpaceRe = new RegExp(`^[${goSpace}]|[${goSpace}]$`);
 const goSpaceRe = new RegExp(`[${goSpace}]`);
 /** C0 and C1 controls (NUL, newlines, tabs, DEL, U+0085 …): never in a catbox file. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlRe = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * One value of a catbox file: one line of at most `max` characters, no
  * control character, no edge space (as Go trims it), none of `reserved`.
  */
-export const catboxValue = (max: number, reserved = "#=") => z.string().min(1).max(max)
-    .refine((s) => !controlRe.test(s) && !goEdgeSpaceRe.test(s) && ![...reserved].some((c) => s.includes(c)));
+export const catboxValue = (max: number, reserved = "#=") =>
+    z
+        .string()
+        .min(1)
+        .max(max)
+        .refine((s) => !controlRe.test(s) && !goEdgeSpaceRe.test(s) && ![...reserved].some((c) => s.includes(c)));
 /** A field of a comma-separated catbox line (servers.conf, users.conf). */
 export const catboxField = (max: number) => catboxValue(max, "#=,");
 /**
@@ -60,9 +65,10 @@ export const operNameRe = /^[a-z0-9_-]{1,32}$/;
 export const userMaskRe = /^[a-zA-Z0-9*?~]+$/;
 export const hostMaskRe = /^[a-zA-Z0-9.*?-]+$/;
 export const spoofRe = /^[A-Za-z0-9.-]*$/;
-export const imageRefRe = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const imageRefRe =
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const durationNs: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const durationNs: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 /** Go's time.ParseDuration for the unsigned forms catbox accepts, in nanoseconds. */
 export function parseGoDuration(s: string): number {
     let total = 0;
@@ -73,7 +79,12 @@ export function parseGoDuration(s: string): number {
 }
 
 /** Go durations catbox reads: 1s to 24h (Go refuses ~2562047h and more, and reads sub-nanosecond ones as 0). */
-export const goDuration = () => z.string().max(32).regex(goDurationRe).refine((s) => parseGoDuration(s) >= 1e9 && parseGoDuration(s) <= 24 * 3600e9);
+export const goDuration = () =>
+    z
+        .string()
+        .max(32)
+        .regex(goDurationRe)
+        .refine((s) => parseGoDuration(s) >= 1e9 && parseGoDuration(s) <= 24 * 3600e9);
 export const durationAllowed = (example: string) => `must be a Go duration from 1s to 24h, such as ${example}`;
 
 /**

@@ -38,14 +38,18 @@ export class Credentials extends pulumi.ComponentResource {
             this.keyPem = pulumi.secret(args.provided.keyPem);
         } else {
             const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-            const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
-                privateKeyPem: key.privateKeyPem,
-                subject: { commonName: args.dnsNames[0], organization: "catbox-gke" },
-                dnsNames: args.dnsNames,
-                validityPeriodHours: validityHours,
-                earlyRenewalHours: renewalHours,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-            }, parent);
+            const cert = new tls.SelfSignedCert(
+                `${name}-tls-cert`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName: args.dnsNames[0], organization: "catbox-gke" },
+                    dnsNames: args.dnsNames,
+                    validityPeriodHours: validityHours,
+                    earlyRenewalHours: renewalHours,
+                    allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                },
+                parent,
+            );
             this.certificatePem = cert.certPem;
             this.keyPem = pulumi.secret(key.privateKeyPem);
         }

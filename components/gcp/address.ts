@@ -20,18 +20,22 @@ export class ClientAddress extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClientAddressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:ClientAddress", name, {}, opts);
-        this.address = new gcp.compute.Address(`${name}-ip`, {
-            project: args.project,
-            region: args.region,
-            addressType: "EXTERNAL",
-            networkTier: "PREMIUM",
-            description: `Clients of the ${args.networkName} IRC network`,
-        }, {
-            parent: this,
-            // Losing the address breaks every client's DNS: unless told otherwise, a destroy (or a
-            // replacement) leaves it in the project, for the next stack or `gcloud` to take up.
-            retainOnDelete: args.keep,
-        });
+        this.address = new gcp.compute.Address(
+            `${name}-ip`,
+            {
+                project: args.project,
+                region: args.region,
+                addressType: "EXTERNAL",
+                networkTier: "PREMIUM",
+                description: `Clients of the ${args.networkName} IRC network`,
+            },
+            {
+                parent: this,
+                // Losing the address breaks every client's DNS: unless told otherwise, a destroy (or a
+                // replacement) leaves it in the project, for the next stack or `gcloud` to take up.
+                retainOnDelete: args.keep,
+            },
+        );
         this.ip = this.address.address;
         this.url = pulumi.interpolate`ircs://${this.ip}:${args.clientPort}`;
         this.registerOutputs({ ip: this.ip, url: this.url });
@@ -59,14 +63,18 @@ export class ClientName extends pulumi.ComponentResource {
         super("catbox-gke:index:ClientName", name, {}, opts);
         const ttl = 300;
         if (args.dnsZone) {
-            this.record = new gcp.dns.RecordSet(`${name}-a`, {
-                project: args.project,
-                managedZone: args.dnsZone,
-                name: `${args.hostname}.`,
-                type: "A",
-                ttl,
-                rrdatas: [args.ip],
-            }, { parent: this });
+            this.record = new gcp.dns.RecordSet(
+                `${name}-a`,
+                {
+                    project: args.project,
+                    managedZone: args.dnsZone,
+                    name: `${args.hostname}.`,
+                    type: "A",
+                    ttl,
+                    rrdatas: [args.ip],
+                },
+                { parent: this },
+            );
         }
         this.recordToCreate = pulumi.interpolate`${args.hostname}. ${ttl} IN A ${args.ip}`;
         this.url = `ircs://${args.hostname}:${args.clientPort}`;

@@ -34,18 +34,21 @@ function gkeKubeconfig(clusterName: string, endpoint: string, caCertificate: str
         clusters: [{ name: context, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificate } }],
         contexts: [{ name: context, context: { cluster: context, user: context } }],
         "current-context": context,
-        users: [{
-            name: context,
-            user: {
-                exec: {
-                    apiVersion: "client.authentication.k8s.io/v1beta1",
-                    command: "gke-gcloud-auth-plugin",
-                    installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin (or the google-cloud-cli-gke-gcloud-auth-plugin package)",
-                    provideClusterInfo: true,
-                    interactiveMode: "IfAvailable",
+        users: [
+            {
+                name: context,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "gke-gcloud-auth-plugin",
+                        installHint:
+                            "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin (or the google-cloud-cli-gke-gcloud-auth-plugin package)",
+                        provideClusterInfo: true,
+                        interactiveMode: "IfAvailable",
+                    },
                 },
             },
-        }],
+        ],
     });
 }
 
@@ -65,88 +68,117 @@ export class GkeCluster extends pulumi.ComponentResource {
         const parent = { parent: this };
 
         // A service account of its own: the default compute one is project Editor.
-        this.nodeServiceAccount = new gcp.serviceaccount.Account(`${name}-nodes`, {
-            project: args.project,
-            accountId: serviceAccountId(args.networkName, "nodes"),
-            displayName: `GKE nodes of the ${args.networkName} IRC network`,
-        }, parent);
-        this.nodeRoleBindings = nodeRoles.map((role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, {
-            project: args.project,
-            role,
-            member: this.nodeServiceAccount.member,
-        }, parent));
+        this.nodeServiceAccount = new gcp.serviceaccount.Account(
+            `${name}-nodes`,
+            {
+                project: args.project,
+                accountId: serviceAccountId(args.networkName, "nodes"),
+                displayName: `GKE nodes of the ${args.networkName} IRC network`,
+            },
+            parent,
+        );
+        this.nodeRoleBindings = nodeRoles.map(
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-nodes-${role.split("/")[1]}`,
+                    {
+                        project: args.project,
+                        role,
+                        member: this.nodeServiceAccount.member,
+                    },
+                    parent,
+                ),
+        );
 
         if (args.ciServiceAccount) {
-            this.ciActAs = new gcp.serviceaccount.IAMMember(`${name}-ci-act-as-nodes`, {
-                serviceAccountId: this.nodeServiceAccount.name,
-                role: "roles/iam.serviceAccountUser",
-                member: `serviceAccount:${args.ciServiceAccount}`,
-            }, parent);
+            this.ciActAs = new gcp.serviceaccount.IAMMember(
+                `${name}-ci-act-as-nodes`,
+                {
+                    serviceAccountId: this.nodeServiceAccount.name,
+                    role: "roles/iam.serviceAccountUser",
+                    member: `serviceAccount:${args.ciServiceAccount}`,
+                },
+                parent,
+            );
         }
         const nodeConfig = {
             serviceAccount: this.nodeServiceAccount.email,
             oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
         };
 
-        this.cluster = new gcp.container.Cluster(`${name}-cluster`, {
-            project: args.project,
-            name: args.networkName,
-            location: args.location,
-            // The pool is managed on its own below, so that resizing it never touches the cluster.
-            removeDefaultNodePool: true,
-            initialNodeCount: 1,
-            // The temporary default pool runs as the nodes' account too, never as the
-            // default compute account (project Editor).
-            nodeConfig,
-            releaseChannel: { channel: "REGULAR" },
-            workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
-            // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
-            datapathProvider: "ADVANCED_DATAPATH",
-            networkingMode: "VPC_NATIVE",
-            ipAllocationPolicy: {},
-            deletionProtection: args.deletionProtection,
-        }, {
-            ...parent,
-            dependsOn: this.nodeRoleBindings,
-            // Read only when the cluster is created (it shapes the default pool, removed at once):
-            // a change must never replace a running cluster.
-            ignoreChanges: ["nodeConfig"],
-        });
-
-        this.nodePool = new gcp.container.NodePool(`${name}-nodes`, {
-            project: args.project,
-            cluster: this.cluster.name,
-            location: this.cluster.location,
-            nodeCount: args.nodeCount,
-            management: { autoRepair: true, autoUpgrade: true },
-            // One node at a time, added before one is removed: the PDB keeps the network up.
-            upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
-            nodeConfig: {
-                machineType: args.machineType,
-                spot: args.spotNodes,
-                // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
-                diskSizeGb: 20,
-                diskType: "pd-standard",
-                ...nodeConfig,
-                workloadMetadataConfig: { mode: "GKE_METADATA" },
-                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                labels: { "irc-network": args.networkName },
+        this.cluster = new gcp.container.Cluster(
+            `${name}-cluster`,
+            {
+                project: args.project,
+                name: args.networkName,
+                location: args.location,
+                // The pool is managed on its own below, so that resizing it never touches the cluster.
+                removeDefaultNodePool: true,
+                initialNodeCount: 1,
+                // The temporary default pool runs as the nodes' account too, never as the
+                // default compute account (project Editor).
+                nodeConfig,
+                releaseChannel: { channel: "REGULAR" },
+                workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
+                // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
+                datapathProvider: "ADVANCED_DATAPATH",
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: {},
+                deletionProtection: args.deletionProtection,
             },
-        }, { ...parent, dependsOn: [...this.nodeRoleBindings, ...(this.ciActAs ? [this.ciActAs] : [])] });
+            {
+                ...parent,
+                dependsOn: this.nodeRoleBindings,
+                // Read only when the cluster is created (it shapes the default pool, removed at once):
+                // a change must never replace a running cluster.
+                ignoreChanges: ["nodeConfig"],
+            },
+        );
+
+        this.nodePool = new gcp.container.NodePool(
+            `${name}-nodes`,
+            {
+                project: args.project,
+                cluster: this.cluster.name,
+                location: this.cluster.location,
+                nodeCount: args.nodeCount,
+                management: { autoRepair: true, autoUpgrade: true },
+                // One node at a time, added before one is removed: the PDB keeps the network up.
+                upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+                nodeConfig: {
+                    machineType: args.machineType,
+                    spot: args.spotNodes,
+                    // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
+                    diskSizeGb: 20,
+                    diskType: "pd-standard",
+                    ...nodeConfig,
+                    workloadMetadataConfig: { mode: "GKE_METADATA" },
+                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                    labels: { "irc-network": args.networkName },
+                },
+            },
+            { ...parent, dependsOn: [...this.nodeRoleBindings, ...(this.ciActAs ? [this.ciActAs] : [])] },
+        );
 
         this.nodesTotal = nodesTotal(args.nodeCount, args.location);
 
-        this.kubeconfig = pulumi.secret(pulumi
-            .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
-            .apply(([clusterName, endpoint, ca]) => gkeKubeconfig(clusterName, endpoint, ca ?? "")));
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
+                .apply(([clusterName, endpoint, ca]) => gkeKubeconfig(clusterName, endpoint, ca ?? "")),
+        );
 
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: this.kubeconfig,
-            // Only a new cluster replaces the provider (and so every workload).
-            clusterIdentifier: this.cluster.id,
-            // Update the config Secret in place instead of replacing it under a new name.
-            enableSecretMutable: true,
-        }, { ...parent, dependsOn: [this.nodePool] });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: this.kubeconfig,
+                // Only a new cluster replaces the provider (and so every workload).
+                clusterIdentifier: this.cluster.id,
+                // Update the config Secret in place instead of replacing it under a new name.
+                enableSecretMutable: true,
+            },
+            { ...parent, dependsOn: [this.nodePool] },
+        );
 
         this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
     }

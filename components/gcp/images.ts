@@ -37,38 +37,53 @@ export class ImageRegistry extends pulumi.ComponentResource {
         super("catbox-gke:index:ImageRegistry", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "catbox-gke:index:CatboxImage" }] });
         const parent = { parent: this };
 
-        this.repository = new gcp.artifactregistry.Repository(`${name}-registry`, {
-            project: args.project,
-            location: args.region,
-            repositoryId: args.networkName,
-            format: "DOCKER",
-            description: `Images of the ${args.networkName} IRC network`,
-        }, parent);
+        this.repository = new gcp.artifactregistry.Repository(
+            `${name}-registry`,
+            {
+                project: args.project,
+                location: args.region,
+                repositoryId: args.networkName,
+                format: "DOCKER",
+                description: `Images of the ${args.networkName} IRC network`,
+            },
+            parent,
+        );
 
-        this.readerBindings = args.readers.map((member, i) => new gcp.artifactregistry.RepositoryIamMember(`${name}-reader-${i}`, {
-            project: this.repository.project,
-            location: this.repository.location,
-            repository: this.repository.repositoryId,
-            role: "roles/artifactregistry.reader",
-            member,
-        }, parent));
+        this.readerBindings = args.readers.map(
+            (member, i) =>
+                new gcp.artifactregistry.RepositoryIamMember(
+                    `${name}-reader-${i}`,
+                    {
+                        project: this.repository.project,
+                        location: this.repository.location,
+                        repository: this.repository.repositoryId,
+                        role: "roles/artifactregistry.reader",
+                        member,
+                    },
+                    parent,
+                ),
+        );
 
         const repo = pulumi.interpolate`${args.region}-docker.pkg.dev/${this.repository.project}/${this.repository.repositoryId}`;
-        const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>) => new docker.Image(`${name}-${image === "catbox" ? "image" : image}`, {
-            imageName: pulumi.interpolate`${repo}/${image}:${tag}`,
-            build: {
-                context: dockerContext,
-                dockerfile: path.join(dockerContext, dockerfile),
-                platform: "linux/amd64",
-                args: buildArgs,
-            },
-            // A preview (as in a pull request) needs no Docker engine.
-            buildOnPreview: false,
-        }, parent);
+        const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>) =>
+            new docker.Image(
+                `${name}-${image === "catbox" ? "image" : image}`,
+                {
+                    imageName: pulumi.interpolate`${repo}/${image}:${tag}`,
+                    build: {
+                        context: dockerContext,
+                        dockerfile: path.join(dockerContext, dockerfile),
+                        platform: "linux/amd64",
+                        args: buildArgs,
+                    },
+                    // A preview (as in a pull request) needs no Docker engine.
+                    buildOnPreview: false,
+                },
+                parent,
+            );
         // By digest: a new build rolls the pods, an unchanged one does not; and only once the nodes may pull it.
-        const pullable = (image: docker.Image) => pulumi
-            .all([image.repoDigest, ...this.readerBindings.map((b) => b.etag)])
-            .apply(([digest]) => digest);
+        const pullable = (image: docker.Image) =>
+            pulumi.all([image.repoDigest, ...this.readerBindings.map((b) => b.etag)]).apply(([digest]) => digest);
 
         if ("version" in args.catbox) {
             this.image = build("catbox", args.catbox.version, "Dockerfile", { CATBOX_VERSION: args.catbox.version });

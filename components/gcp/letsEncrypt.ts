@@ -59,74 +59,97 @@ export class LetsEncrypt extends pulumi.ComponentResource {
         const parent = { parent: this };
         const k8sOpts = { parent: this, provider: args.provider };
 
-        this.dnsServiceAccount = new gcp.serviceaccount.Account(`${name}-dns01`, {
-            project: args.project,
-            accountId: serviceAccountId(args.networkName, "dns01"),
-            displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
-        }, parent);
-        // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.
-        this.zoneAdmin = new gcp.dns.DnsManagedZoneIamMember(`${name}-zone-admin`, {
-            project: args.project,
-            managedZone: args.dnsZone,
-            role: "roles/dns.admin",
-            member: this.dnsServiceAccount.member,
-        }, parent);
-        this.workloadIdentity = new gcp.serviceaccount.IAMMember(`${name}-workload-identity`, {
-            serviceAccountId: this.dnsServiceAccount.name,
-            role: "roles/iam.workloadIdentityUser",
-            member: `serviceAccount:${args.project}.svc.id.goog[${certManagerNamespace}/${certManagerServiceAccount}]`,
-        }, parent);
-
-        this.certManager = new k8s.helm.v3.Release(`${name}-cert-manager`, {
-            name: "cert-manager",
-            chart: certManagerChart.name,
-            version: certManagerChart.version,
-            repositoryOpts: { repo: certManagerChart.repo },
-            namespace: certManagerNamespace,
-            createNamespace: true,
-            values: {
-                crds: { enabled: true, keep: true },
-                serviceAccount: {
-                    name: certManagerServiceAccount,
-                    annotations: { "iam.gke.io/gcp-service-account": this.dnsServiceAccount.email },
-                },
-                resources: smallPod,
-                webhook: { resources: smallPod },
-                cainjector: { resources: smallPod },
-                startupapicheck: { resources: smallPod },
-                // The chart's defaults already run every container non-root, read-only, with no capability.
+        this.dnsServiceAccount = new gcp.serviceaccount.Account(
+            `${name}-dns01`,
+            {
+                project: args.project,
+                accountId: serviceAccountId(args.networkName, "dns01"),
+                displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
             },
-        }, { ...k8sOpts, dependsOn: [this.workloadIdentity, this.zoneAdmin] });
+            parent,
+        );
+        // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.
+        this.zoneAdmin = new gcp.dns.DnsManagedZoneIamMember(
+            `${name}-zone-admin`,
+            {
+                project: args.project,
+                managedZone: args.dnsZone,
+                role: "roles/dns.admin",
+                member: this.dnsServiceAccount.member,
+            },
+            parent,
+        );
+        this.workloadIdentity = new gcp.serviceaccount.IAMMember(
+            `${name}-workload-identity`,
+            {
+                serviceAccountId: this.dnsServiceAccount.name,
+                role: "roles/iam.workloadIdentityUser",
+                member: `serviceAccount:${args.project}.svc.id.goog[${certManagerNamespace}/${certManagerServiceAccount}]`,
+            },
+            parent,
+        );
+
+        this.certManager = new k8s.helm.v3.Release(
+            `${name}-cert-manager`,
+            {
+                name: "cert-manager",
+                chart: certManagerChart.name,
+                version: certManagerChart.version,
+                repositoryOpts: { repo: certManagerChart.repo },
+                namespace: certManagerNamespace,
+                createNamespace: true,
+                values: {
+                    crds: { enabled: true, keep: true },
+                    serviceAccount: {
+                        name: certManagerServiceAccount,
+                        annotations: { "iam.gke.io/gcp-service-account": this.dnsServiceAccount.email },
+                    },
+                    resources: smallPod,
+                    webhook: { resources: smallPod },
+                    cainjector: { resources: smallPod },
+                    startupapicheck: { resources: smallPod },
+                    // The chart's defaults already run every container non-root, read-only, with no capability.
+                },
+            },
+            { ...k8sOpts, dependsOn: [this.workloadIdentity, this.zoneAdmin] },
+        );
 
         // A ClusterIssuer: cert-manager lets only cluster issuers use ambient credentials (Workload Identity).
-        this.issuer = new k8s.apiextensions.CustomResource(`${name}-issuer`, {
-            apiVersion: "cert-manager.io/v1",
-            kind: "ClusterIssuer",
-            metadata: { name: `${args.networkName}-letsencrypt-${args.acmeServer}` },
-            spec: {
-                acme: {
-                    server: acmeServers[args.acmeServer],
-                    ...(args.email ? { email: args.email } : {}),
-                    privateKeySecretRef: { name: `${args.networkName}-letsencrypt-${args.acmeServer}-account` },
-                    solvers: [{ dns01: { cloudDNS: { project: args.project, hostedZoneName: args.dnsZone } } }],
+        this.issuer = new k8s.apiextensions.CustomResource(
+            `${name}-issuer`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "ClusterIssuer",
+                metadata: { name: `${args.networkName}-letsencrypt-${args.acmeServer}` },
+                spec: {
+                    acme: {
+                        server: acmeServers[args.acmeServer],
+                        ...(args.email ? { email: args.email } : {}),
+                        privateKeySecretRef: { name: `${args.networkName}-letsencrypt-${args.acmeServer}-account` },
+                        solvers: [{ dns01: { cloudDNS: { project: args.project, hostedZoneName: args.dnsZone } } }],
+                    },
                 },
             },
-        }, { ...k8sOpts, dependsOn: [this.certManager] });
+            { ...k8sOpts, dependsOn: [this.certManager] },
+        );
 
         const zone = gcp.dns.getManagedZoneOutput({ name: args.dnsZone, project: args.project }, { parent: this });
-        const dnsNames = zone.dnsName.apply((zoneDnsName) =>
-            [...new Set([args.hostname, ...namesInZone(args.serverNames, zoneDnsName)])]);
-        this.certificate = new k8s.apiextensions.CustomResource(`${name}-certificate`, {
-            apiVersion: "cert-manager.io/v1",
-            kind: "Certificate",
-            metadata: { name: args.networkName, namespace: args.namespace },
-            spec: {
-                secretName: args.secretName,
-                dnsNames,
-                issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: this.issuer.metadata.name },
-                privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+        const dnsNames = zone.dnsName.apply((zoneDnsName) => [...new Set([args.hostname, ...namesInZone(args.serverNames, zoneDnsName)])]);
+        this.certificate = new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: args.networkName, namespace: args.namespace },
+                spec: {
+                    secretName: args.secretName,
+                    dnsNames,
+                    issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: this.issuer.metadata.name },
+                    privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                },
             },
-        }, { ...k8sOpts, dependsOn: [this.issuer] });
+            { ...k8sOpts, dependsOn: [this.issuer] },
+        );
 
         this.registerOutputs({ certificate: this.certificate.metadata.name });
     }

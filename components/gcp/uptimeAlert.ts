@@ -28,52 +28,69 @@ export class UptimeAlert extends pulumi.ComponentResource {
         super("catbox-gke:index:UptimeAlert", name, {}, opts);
         const parent = { parent: this };
 
-        this.uptimeCheck = new gcp.monitoring.UptimeCheckConfig(`${name}-check`, {
-            project: args.project,
-            displayName: `${args.networkName} IRC client port`,
-            period: checkPeriod,
-            timeout: checkTimeout,
-            tcpCheck: { port: args.clientPort },
-            monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host: args.ip } },
-        }, parent);
+        this.uptimeCheck = new gcp.monitoring.UptimeCheckConfig(
+            `${name}-check`,
+            {
+                project: args.project,
+                displayName: `${args.networkName} IRC client port`,
+                period: checkPeriod,
+                timeout: checkTimeout,
+                tcpCheck: { port: args.clientPort },
+                monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host: args.ip } },
+            },
+            parent,
+        );
 
         if (args.email) {
-            this.channel = new gcp.monitoring.NotificationChannel(`${name}-email`, {
-                project: args.project,
-                displayName: `${args.networkName} IRC operators`,
-                type: "email",
-                labels: { email_address: args.email },
-            }, parent);
+            this.channel = new gcp.monitoring.NotificationChannel(
+                `${name}-email`,
+                {
+                    project: args.project,
+                    displayName: `${args.networkName} IRC operators`,
+                    type: "email",
+                    labels: { email_address: args.email },
+                },
+                parent,
+            );
         }
 
         // Google's own uptime alert: fires when more than one checker location fails.
-        this.policy = new gcp.monitoring.AlertPolicy(`${name}-policy`, {
-            project: args.project,
-            displayName: `${args.networkName} IRC network is down`,
-            combiner: "OR",
-            conditions: [{
-                displayName: "client port unreachable",
-                conditionThreshold: {
-                    filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="${this.uptimeCheck.uptimeCheckId}" AND resource.type="uptime_url"`,
-                    comparison: "COMPARISON_GT",
-                    thresholdValue: 1,
-                    duration: "60s",
-                    aggregations: [{
-                        alignmentPeriod: "1200s",
-                        perSeriesAligner: "ALIGN_NEXT_OLDER",
-                        crossSeriesReducer: "REDUCE_COUNT_FALSE",
-                        groupByFields: ["resource.label.*"],
-                    }],
-                    trigger: { count: 1 },
+        this.policy = new gcp.monitoring.AlertPolicy(
+            `${name}-policy`,
+            {
+                project: args.project,
+                displayName: `${args.networkName} IRC network is down`,
+                combiner: "OR",
+                conditions: [
+                    {
+                        displayName: "client port unreachable",
+                        conditionThreshold: {
+                            filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="${this.uptimeCheck.uptimeCheckId}" AND resource.type="uptime_url"`,
+                            comparison: "COMPARISON_GT",
+                            thresholdValue: 1,
+                            duration: "60s",
+                            aggregations: [
+                                {
+                                    alignmentPeriod: "1200s",
+                                    perSeriesAligner: "ALIGN_NEXT_OLDER",
+                                    crossSeriesReducer: "REDUCE_COUNT_FALSE",
+                                    groupByFields: ["resource.label.*"],
+                                },
+                            ],
+                            trigger: { count: 1 },
+                        },
+                    },
+                ],
+                notificationChannels: this.channel ? [this.channel.name] : [],
+                documentation: {
+                    mimeType: "text/markdown",
+                    content:
+                        `Clients cannot connect to the ${args.networkName} IRC network on port ${args.clientPort}. ` +
+                        "See `kubectl -n <namespace> get pods` and the README's troubleshooting table.",
                 },
-            }],
-            notificationChannels: this.channel ? [this.channel.name] : [],
-            documentation: {
-                mimeType: "text/markdown",
-                content: `Clients cannot connect to the ${args.networkName} IRC network on port ${args.clientPort}. ` +
-                    "See `kubectl -n <namespace> get pods` and the README's troubleshooting table.",
             },
-        }, parent);
+            parent,
+        );
 
         this.registerOutputs({ uptimeCheckId: this.uptimeCheck.uptimeCheckId });
     }

@@ -18,11 +18,15 @@ export class ExistingCluster extends pulumi.ComponentResource {
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:ExistingCluster", name, {}, opts);
         const source = args.source;
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            ...(source.kind === "context" ? { context: source.name } : {}),
-            ...(source.kind === "contents" ? { kubeconfig: args.kubeconfig } : {}),
-            enableSecretMutable: true,
-        }, { parent: this });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                ...(source.kind === "context" ? { context: source.name } : {}),
+                ...(source.kind === "contents" ? { kubeconfig: args.kubeconfig } : {}),
+                enableSecretMutable: true,
+            },
+            { parent: this },
+        );
         this.registerOutputs({});
     }
 }

@@ -48,18 +48,22 @@ export class IrcNetwork extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net, "app.kubernetes.io/managed-by": "pulumi" };
         const selector = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net };
 
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: cfg.namespace,
-                labels: {
-                    ...labels,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: cfg.namespace,
+                    labels: {
+                        ...labels,
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                    },
                 },
             },
-        }, childOpts);
+            childOpts,
+        );
         const namespace = this.namespace.metadata.name;
         const meta = (objName: string) => ({ name: objName, namespace, labels });
 
@@ -69,11 +73,15 @@ export class IrcNetwork extends pulumi.ComponentResource {
         const stringData = pulumi
             .all([args.credentials.linkSecret, args.credentials.certificatePem, args.credentials.keyPem])
             .apply(([linkSecret, certificatePem, keyPem]) => renderNetworkFiles(cfg, { linkSecret, certificatePem, keyPem }));
-        this.secret = new k8s.core.v1.Secret(`${name}-config`, {
-            metadata: meta(`${net}-config`),
-            type: "Opaque",
-            stringData: pulumi.secret(stringData),
-        }, childOpts);
+        this.secret = new k8s.core.v1.Secret(
+            `${name}-config`,
+            {
+                metadata: meta(`${net}-config`),
+                type: "Opaque",
+                stringData: pulumi.secret(stringData),
+            },
+            childOpts,
+        );
 
         const reloaderScript = readFileSync(reloaderScriptPath, "utf8");
         // With letsEncrypt, catbox serves the pair cert-manager keeps in a Secret of its own.
@@ -83,82 +91,126 @@ export class IrcNetwork extends pulumi.ComponentResource {
         // swap of it gets catbox a SIGHUP like any config change. From then on the data is
         // cert-manager's: the stack never writes it again.
         if (cfg.tlsMode === "letsEncrypt") {
-            this.tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
-                metadata: meta(issuedTlsSecretName(net)),
-                type: "kubernetes.io/tls",
-                stringData: pulumi.secret(pulumi.all([args.credentials.certificatePem, args.credentials.keyPem]).apply(([crt, key]) => ({
-                    [issuedTlsFiles.certificate]: crt,
-                    [issuedTlsFiles.key]: key,
-                }))),
-            }, { ...childOpts, ignoreChanges: ["stringData", "data"] });
+            this.tlsSecret = new k8s.core.v1.Secret(
+                `${name}-tls`,
+                {
+                    metadata: meta(issuedTlsSecretName(net)),
+                    type: "kubernetes.io/tls",
+                    stringData: pulumi.secret(
+                        pulumi.all([args.credentials.certificatePem, args.credentials.keyPem]).apply(([crt, key]) => ({
+                            [issuedTlsFiles.certificate]: crt,
+                            [issuedTlsFiles.key]: key,
+                        })),
+                    ),
+                },
+                { ...childOpts, ignoreChanges: ["stringData", "data"] },
+            );
         }
 
-        this.reloaderScript = new k8s.core.v1.ConfigMap(`${name}-reloader`, {
-            metadata: meta(`${net}-reloader`),
-            data: { [reloaderScriptFile]: reloaderScript },
-        }, childOpts);
+        this.reloaderScript = new k8s.core.v1.ConfigMap(
+            `${name}-reloader`,
+            {
+                metadata: meta(`${net}-reloader`),
+                data: { [reloaderScriptFile]: reloaderScript },
+            },
+            childOpts,
+        );
 
         const servicePorts = [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }];
-        this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
-            metadata: meta(`${net}-headless`),
-            spec: { clusterIP: "None", selector, ports: servicePorts },
-        }, childOpts);
+        this.headlessService = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: meta(`${net}-headless`),
+                spec: { clusterIP: "None", selector, ports: servicePorts },
+            },
+            childOpts,
+        );
 
         // One Service per pod, so that daemon m is always `<net>-m.<ns>.svc…` in
         // every servers file, whatever its pod IP.
-        this.linkServices = Array.from({ length: cfg.replicas }, (_, n) => new k8s.core.v1.Service(`${name}-link-${n}`, {
-            metadata: meta(podName(net, n)),
-            spec: {
-                type: "ClusterIP",
-                selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
-                ports: servicePorts,
-            },
-        }, childOpts));
-
-        this.clientService = new k8s.core.v1.Service(`${name}-client`, {
-            metadata: meta(net),
-            spec: {
-                type: cfg.clientServiceType,
-                loadBalancerIP: args.loadBalancerIP,
-                // Keep clients' source addresses: IRC bans and host masks match on them.
-                externalTrafficPolicy: "Local",
-                selector,
-                ports: [
-                    { name: "ircs", port: cfg.clientPort, targetPort: "ircs", protocol: "TCP" },
-                    ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
-                ],
-            },
-        }, childOpts);
-
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-            metadata: meta(net),
-            spec: {
-                serviceName: this.headlessService.metadata.name,
-                replicas: cfg.replicas,
-                // The daemons link to each other: start them together, not one by one.
-                podManagementPolicy: "Parallel",
-                updateStrategy: { type: "RollingUpdate" },
-                selector: { matchLabels: selector },
-                template: podTemplate({
-                    cfg, labels, selector, image: args.image, reloaderImage: args.reloaderImage, nodesTotal: args.nodesTotal, reloaderScript,
-                    volumes: {
-                        config: this.secret.metadata.name,
-                        issuedTls: this.tlsSecret?.metadata.name,
-                        reloader: this.reloaderScript.metadata.name,
+        this.linkServices = Array.from(
+            { length: cfg.replicas },
+            (_, n) =>
+                new k8s.core.v1.Service(
+                    `${name}-link-${n}`,
+                    {
+                        metadata: meta(podName(net, n)),
+                        spec: {
+                            type: "ClusterIP",
+                            selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
+                            ports: servicePorts,
+                        },
                     },
-                }),
+                    childOpts,
+                ),
+        );
+
+        this.clientService = new k8s.core.v1.Service(
+            `${name}-client`,
+            {
+                metadata: meta(net),
+                spec: {
+                    type: cfg.clientServiceType,
+                    loadBalancerIP: args.loadBalancerIP,
+                    // Keep clients' source addresses: IRC bans and host masks match on them.
+                    externalTrafficPolicy: "Local",
+                    selector,
+                    ports: [
+                        { name: "ircs", port: cfg.clientPort, targetPort: "ircs", protocol: "TCP" },
+                        ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
+                    ],
+                },
             },
-        }, childOpts);
+            childOpts,
+        );
 
-        this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-            metadata: meta(net),
-            spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-        }, childOpts);
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: meta(net),
+                spec: {
+                    serviceName: this.headlessService.metadata.name,
+                    replicas: cfg.replicas,
+                    // The daemons link to each other: start them together, not one by one.
+                    podManagementPolicy: "Parallel",
+                    updateStrategy: { type: "RollingUpdate" },
+                    selector: { matchLabels: selector },
+                    template: podTemplate({
+                        cfg,
+                        labels,
+                        selector,
+                        image: args.image,
+                        reloaderImage: args.reloaderImage,
+                        nodesTotal: args.nodesTotal,
+                        reloaderScript,
+                        volumes: {
+                            config: this.secret.metadata.name,
+                            issuedTls: this.tlsSecret?.metadata.name,
+                            reloader: this.reloaderScript.metadata.name,
+                        },
+                    }),
+                },
+            },
+            childOpts,
+        );
 
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, {
-            metadata: meta(net),
-            spec: networkPolicySpec(cfg.exposePlaintext, selector),
-        }, childOpts);
+        this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: meta(net),
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+            },
+            childOpts,
+        );
+
+        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: meta(net),
+                spec: networkPolicySpec(cfg.exposePlaintext, selector),
+            },
+            childOpts,
+        );
 
         this.registerOutputs({
             namespace,

@@ -3,9 +3,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { restartChecksum } from "../catbox/files";
-import {
-    catboxProcessName, configDir, containerLinkPort, containerTlsPort, issuedTlsDir, reloaderDir, reloaderScriptFile,
-} from "../catbox/names";
+import { catboxProcessName, configDir, containerLinkPort, containerTlsPort, issuedTlsDir, reloaderDir, reloaderScriptFile } from "../catbox/names";
 import { podSize, reloaderSize } from "../catbox/sizing";
 import type { IrcNetworkArgs } from "./ircNetwork";
 
@@ -50,9 +48,10 @@ export interface PodTemplateArgs {
 export function podTemplate(a: PodTemplateArgs) {
     const { cfg, selector } = a;
     const antiAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
-    const antiAffinity = a.nodesTotal !== undefined && a.nodesTotal >= cfg.replicas
-        ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
-        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
+    const antiAffinity =
+        a.nodesTotal !== undefined && a.nodesTotal >= cfg.replicas
+            ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
+            : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
     const size = podSize(cfg.clientsPerPod);
     const containerSecurity = {
         runAsNonRoot: true,

@@ -67,4 +67,3 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
         secretOutputs: Object.keys(stackOutputs).filter((k) => containsSecret(stackOutputs[k])),
     };
 }
-

@@ -64,9 +64,13 @@ export const mocks: pulumi.runtime.Mocks = {
     call(args) {
         // Offline, every Cloud DNS zone is example.org. (the committed stacks' domain).
         if (args.token === invokeTokens.managedZone) {
-            return { name: args.inputs.name, project: args.inputs.project, dnsName: "example.org.", id: `projects/${args.inputs.project}/managedZones/${args.inputs.name}` };
+            return {
+                name: args.inputs.name,
+                project: args.inputs.project,
+                dnsName: "example.org.",
+                id: `projects/${args.inputs.project}/managedZones/${args.inputs.name}`,
+            };
         }
         throw new Error(`unexpected invoke ${args.token} in an offline run`);
     },
 };
-

@@ -33,7 +33,6 @@ export interface Registered {
     aliases: unknown[];
 }
 
-
 /** The request and response objects the monitor passes (gRPC messages): what the recorder reads of them. */
 type Req = { [getter: string]: () => any };
 type Callback = (err: unknown, res: Req) => void;
@@ -81,4 +80,3 @@ export function record(monitor: Monitor): { records: Registered[]; stackOutputs:
     };
     return { records, stackOutputs: () => stackOutputs };
 }
-

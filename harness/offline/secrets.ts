@@ -22,4 +22,3 @@ export function unwrap(v: any): any {
     }
     return v;
 }
-

@@ -16,11 +16,16 @@ const root = path.join(__dirname, "..", "..");
 /** A value that stands for a `secure:` one: valid for its key, and says what it is. */
 function placeholderFor(key: string): string {
     switch (key) {
-        case `${project}:tlsCertificate`: return placeholderTls.certificatePem;
-        case `${project}:tlsKey`: return placeholderTls.keyPem;
-        case `${project}:opers`: return JSON.stringify({ "placeholder-oper": "placeholderSecureValueNotDecrypted" });
-        case `${project}:kubeconfig`: return "apiVersion: v1\nkind: Config\n# placeholder: secure value not decrypted\n";
-        default: return `placeholder-secure-value-not-decrypted-${key.replace(/\W/g, "-")}`;
+        case `${project}:tlsCertificate`:
+            return placeholderTls.certificatePem;
+        case `${project}:tlsKey`:
+            return placeholderTls.keyPem;
+        case `${project}:opers`:
+            return JSON.stringify({ "placeholder-oper": "placeholderSecureValueNotDecrypted" });
+        case `${project}:kubeconfig`:
+            return "apiVersion: v1\nkind: Config\n# placeholder: secure value not decrypted\n";
+        default:
+            return `placeholder-secure-value-not-decrypted-${key.replace(/\W/g, "-")}`;
     }
 }
 
@@ -63,7 +68,6 @@ export function readStackFile(stack: string, dir = root): { config: Record<strin
     return { config, secretKeys, placeholders };
 }
 
-
 /** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
 export function configSecret(run: OfflineRun): Registered | undefined {
     return run.resources.find((r) => r.type === resourceTypes.secret && r.name.endsWith("-config"));
@@ -73,7 +77,11 @@ export function configSecret(run: OfflineRun): Registered | undefined {
  * The Secret's files of a stack as `pulumi up` would deploy them, with some
  * `catbox-gke:` keys set over the stack file's (secret ones named in `secretKeys`).
  */
-export async function renderCatboxFiles(stack: string, values: Record<string, string> = {}, secretKeys: string[] = []): Promise<Record<string, string>> {
+export async function renderCatboxFiles(
+    stack: string,
+    values: Record<string, string> = {},
+    secretKeys: string[] = [],
+): Promise<Record<string, string>> {
     const file = readStackFile(stack);
     const config = { ...file.config };
     for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
@@ -83,4 +91,3 @@ export async function renderCatboxFiles(stack: string, values: Record<string, st
     if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
     return secret.inputs.stringData;
 }
-

@@ -15,7 +15,8 @@ const root = path.join(__dirname, "..", "..");
 const cacheDir = path.join(root, "node_modules", ".cache", "catbox-gke");
 const buildTimeoutMs = 10 * 60_000;
 
-export const howToEnable = "set CATBOX_BIN to a catbox binary, or CATBOX_SRC to catbox's sources with build.sh " +
+export const howToEnable =
+    "set CATBOX_BIN to a catbox binary, or CATBOX_SRC to catbox's sources with build.sh " +
     "(.ci/run uses ../shared/catbox), or install Go with its module proxy reachable";
 
 /** The catboxVersion a stack builds its image from (its file, else Pulumi.yaml's default). */
@@ -60,13 +61,17 @@ function build(version: string, out: string): string | undefined {
         const script = path.join(path.resolve(src), "build.sh");
         if (!existsSync(script)) return `CATBOX_SRC=${src} has no build.sh`;
         r = spawnSync("bash", [script, version, tmp], {
-            encoding: "utf8", timeout: buildTimeoutMs, env: { ...process.env, WORK_DIR: path.join(cacheDir, "work") },
+            encoding: "utf8",
+            timeout: buildTimeoutMs,
+            env: { ...process.env, WORK_DIR: path.join(cacheDir, "work") },
         });
     } else {
         if (spawnSync("go", ["version"]).status !== 0) return "no CATBOX_BIN, no CATBOX_SRC and no go on PATH";
         const gobin = `${tmp}.d`;
         r = spawnSync("go", ["install", "-trimpath", `github.com/horgh/catbox@${version}`], {
-            encoding: "utf8", timeout: buildTimeoutMs, env: { ...process.env, CGO_ENABLED: "0", GOBIN: gobin },
+            encoding: "utf8",
+            timeout: buildTimeoutMs,
+            env: { ...process.env, CGO_ENABLED: "0", GOBIN: gobin },
         });
         if (r.status === 0) renameSync(path.join(gobin, "catbox"), tmp);
         rmSync(gobin, { recursive: true, force: true });

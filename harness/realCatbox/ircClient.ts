@@ -21,7 +21,10 @@ export class IrcClient {
     private waiters: (() => void)[] = [];
     private closedFlag = false;
 
-    private constructor(readonly socket: net.Socket, readonly nick: string) {
+    private constructor(
+        readonly socket: net.Socket,
+        readonly nick: string,
+    ) {
         let buffer = "";
         socket.setEncoding("utf8");
         socket.on("data", (chunk: string) => {
@@ -56,9 +59,7 @@ export class IrcClient {
 
     /** Connect and register; resolves once the server sent 001 (RPL_WELCOME). */
     static async connect(o: ConnectOptions): Promise<IrcClient> {
-        const socket = o.tls
-            ? tls.connect({ host: o.host, port: o.port, ...o.tls })
-            : net.connect({ host: o.host, port: o.port });
+        const socket = o.tls ? tls.connect({ host: o.host, port: o.port, ...o.tls }) : net.connect({ host: o.host, port: o.port });
         const client = new IrcClient(socket, o.nick);
         try {
             await new Promise<void>((resolve, reject) => {
@@ -86,7 +87,9 @@ export class IrcClient {
         for (;;) {
             const found = this.lines.slice(from).find(test);
             if (found !== undefined) return found;
-            if (this.closedFlag) throw new Error(`${this.nick}: connection closed while waiting for ${what}; got:\n${this.lines.slice(-10).join("\n")}`);
+            if (this.closedFlag) {
+                throw new Error(`${this.nick}: connection closed while waiting for ${what}; got:\n${this.lines.slice(-10).join("\n")}`);
+            }
             const left = deadline - Date.now();
             if (left <= 0) throw new Error(`${this.nick}: no ${what} within ${timeoutMs} ms; got:\n${this.lines.slice(-10).join("\n")}`);
             await new Promise<void>((resolve) => {
@@ -111,7 +114,11 @@ export class IrcClient {
         const from = this.lines.length;
         this.send("LINKS");
         await this.waitFor(/ 365 /, timeoutMs, "365 (end of LINKS)", from);
-        return this.lines.slice(from).filter((l) => / 364 /.test(l)).map((l) => l.split(" ")[4]).sort();
+        return this.lines
+            .slice(from)
+            .filter((l) => / 364 /.test(l))
+            .map((l) => l.split(" ")[4])
+            .sort();
     }
 
     /** Whether the server still answers on this connection. */

@@ -13,7 +13,14 @@ import * as path from "node:path";
 import type * as tls from "node:tls";
 import { reloaderScriptPath } from "../../components/k8s/ircNetwork";
 import {
-    catboxProcessName, configDir, containerLinkPort, containerTlsPort, files as fileNames, issuedTlsDir, issuedTlsFiles, linkHost,
+    catboxProcessName,
+    configDir,
+    containerLinkPort,
+    containerTlsPort,
+    files as fileNames,
+    issuedTlsDir,
+    issuedTlsFiles,
+    linkHost,
 } from "../../components/catbox/names";
 import { waitUntil } from "../waitUntil";
 import { IrcClient } from "./ircClient";
@@ -117,11 +124,16 @@ export class LocalNetwork {
         for (const [name, text] of Object.entries(files)) {
             let t = text.split(`${configDir}/`).join(`${this.volume}/`);
             if (this.tlsVolume) t = t.split(`${issuedTlsDir}/`).join(`${this.tlsVolume.dir}/`);
-            t = t.replace(new RegExp(`^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`, "gm"),
+            t = t.replace(
+                new RegExp(
+                    `^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`,
+                    "gm",
+                ),
                 (whole, key: string, host: string, m: string) => {
                     if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
                     return `${key}${this.address(Number(m))},${containerLinkPort},`;
-                });
+                },
+            );
             const pod = /^(.+)-(\d+)\.conf$/.exec(name);
             if (pod && pod[1] === s.networkName) t = t.replace(/^listen-host = 0\.0\.0\.0$/m, `listen-host = ${this.address(Number(pod[2]))}`);
             out[name] = t;
@@ -147,10 +159,15 @@ export class LocalNetwork {
         const reloaderLog = path.join(this.work, `reloader-${n}.log`);
         const env: Record<string, string> = {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
-            CATBOX: this.opts.binary, CONF: conf, LOG: log, RLOG: reloaderLog,
-            CONFIG_DIR: [this.volume, ...(this.tlsVolume ? [this.tlsVolume.dir] : [])].join(" "), TARGET_NAME: catboxProcessName,
+            CATBOX: this.opts.binary,
+            CONF: conf,
+            LOG: log,
+            RLOG: reloaderLog,
+            CONFIG_DIR: [this.volume, ...(this.tlsVolume ? [this.tlsVolume.dir] : [])].join(" "),
+            TARGET_NAME: catboxProcessName,
             // The pod's own address, and a state directory of its own (an emptyDir in the pod).
-            HEALTH_HOST: this.address(n), STATE_DIR: path.join(this.work, `state-${n}`),
+            HEALTH_HOST: this.address(n),
+            STATE_DIR: path.join(this.work, `state-${n}`),
         };
         Object.assign(env, this.opts.reloaderEnv, this.opts.catboxEnv);
         const shell = this.opts.reloaderShell ?? ["sh"];
@@ -169,10 +186,14 @@ export class LocalNetwork {
         p.once("exit", () => live.delete(p));
         this.pods.set(n, { process: p, log, reloaderLog });
         for (const port of [containerLinkPort, containerTlsPort]) {
-            await waitUntil(`catbox ${n} to listen on ${this.address(n)}:${port}`, async () => {
-                if (p.exitCode !== null) throw new Error(`pod ${n} exited (${p.exitCode}) before catbox listened on ${port}:\n${this.log(n)}`);
-                return canConnect(this.address(n), port);
-            }, { timeoutMs, everyMs: 50, detail: () => this.log(n) });
+            await waitUntil(
+                `catbox ${n} to listen on ${this.address(n)}:${port}`,
+                async () => {
+                    if (p.exitCode !== null) throw new Error(`pod ${n} exited (${p.exitCode}) before catbox listened on ${port}:\n${this.log(n)}`);
+                    return canConnect(this.address(n), port);
+                },
+                { timeoutMs, everyMs: 50, detail: () => this.log(n) },
+            );
         }
     }
 
@@ -228,7 +249,12 @@ export class LocalNetwork {
 
     /** Lines of any daemon's log that say a config was refused. */
     configErrors(): string[] {
-        return [...this.pods.keys()].flatMap((n) => this.log(n).split("\n").filter((l) => configErrorRe.test(l)).map((l) => `catbox ${n}: ${l}`));
+        return [...this.pods.keys()].flatMap((n) =>
+            this.log(n)
+                .split("\n")
+                .filter((l) => configErrorRe.test(l))
+                .map((l) => `catbox ${n}: ${l}`),
+        );
     }
 
     /** A client of daemon n: plain on the link port, or TLS on the client port. */
@@ -249,7 +275,8 @@ export class LocalNetwork {
         let seen: string[] = [];
         await waitUntil(`LINKS to list ${expected} servers`, async () => (seen = await via.links()).length >= expected, {
             timeoutMs,
-            detail: () => `LINKS listed ${seen.length}: ${seen.join(", ")}\n` + [...this.pods.keys()].map((n) => `--- catbox ${n}\n${this.log(n)}`).join("\n"),
+            detail: () =>
+                `LINKS listed ${seen.length}: ${seen.join(", ")}\n` + [...this.pods.keys()].map((n) => `--- catbox ${n}\n${this.log(n)}`).join("\n"),
         });
         return Date.now() - start;
     }
@@ -311,9 +338,11 @@ function descendants(pid: number): number[] {
     const todo = [pid];
     while (todo.length) {
         const p = todo.pop()!;
-        for (const [child, pp] of parent) if (pp === p) {
-            out.push(child);
-            todo.push(child);
+        for (const [child, pp] of parent) {
+            if (pp === p) {
+                out.push(child);
+                todo.push(child);
+            }
         }
     }
     return out;

@@ -8,7 +8,10 @@ import * as path from "node:path";
 export class SecretVolume {
     private generation = 0;
 
-    constructor(readonly dir: string, files: Record<string, string>) {
+    constructor(
+        readonly dir: string,
+        files: Record<string, string>,
+    ) {
         mkdirSync(dir, { recursive: true });
         this.update(files);
     }

@@ -40,9 +40,25 @@ export interface CatboxConf {
 /** checkAndParseConfig's reading of catbox.conf (the include files are read separately). */
 export function parseCatboxConf(text: string): CatboxConf {
     const m = readStringMap(text);
-    const known = new Set(["listen-host", "listen-port", "listen-port-tls", "certificate-file", "key-file", "server-name",
-        "server-info", "motd", "max-nick-length", "ping-time", "dead-time", "connect-attempt-time", "ts6-sid",
-        "admin-email", "opers-config", "servers-config", "users-config"]);
+    const known = new Set([
+        "listen-host",
+        "listen-port",
+        "listen-port-tls",
+        "certificate-file",
+        "key-file",
+        "server-name",
+        "server-info",
+        "motd",
+        "max-nick-length",
+        "ping-time",
+        "dead-time",
+        "connect-attempt-time",
+        "ts6-sid",
+        "admin-email",
+        "opers-config",
+        "servers-config",
+        "users-config",
+    ]);
     for (const k of m.keys()) if (!known.has(k)) throw new Error(`unknown catbox.conf key ${k}`);
     const nick = m.get("max-nick-length");
     if (nick && (!/^[+-]?\d+$/.test(nick) || Number(nick) > 127 || Number(nick) < -128)) throw new Error("max nick length is not valid");
@@ -67,7 +83,13 @@ export function parseCatboxConf(text: string): CatboxConf {
     };
 }
 
-export interface ServerDefinition { name: string; hostname: string; port: number; pass: string; tls: boolean }
+export interface ServerDefinition {
+    name: string;
+    hostname: string;
+    port: number;
+    pass: string;
+    tls: boolean;
+}
 
 /** servers.conf: name = hostname,port,password,tls. */
 export function parseServersConf(text: string): Map<string, ServerDefinition> {
@@ -86,7 +108,12 @@ export function parseServersConf(text: string): Map<string, ServerDefinition> {
     return out;
 }
 
-export interface UserConfig { userMask: string; hostMask: string; floodExempt: boolean; spoof: string }
+export interface UserConfig {
+    userMask: string;
+    hostMask: string;
+    floodExempt: boolean;
+    spoof: string;
+}
 
 /** users.conf: id = usermask,hostmask,floodexempt,spoof. */
 export function parseUsersConf(text: string): Map<string, UserConfig> {

@@ -22,12 +22,19 @@ export function config(values: Record<string, string> = {}, secretKeys: string[]
 export const otherKeyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 
 /** Full-key stack config for an offline run of the program. */
-export function stackConfig(values: Record<string, string>, extra: Record<string, string> = { "gcp:project": "my-irc-project" }): Record<string, string> {
+export function stackConfig(
+    values: Record<string, string>,
+    extra: Record<string, string> = { "gcp:project": "my-irc-project" },
+): Record<string, string> {
     return { ...extra, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`catbox-gke:${k}`, v])) };
 }
 
 /** Run the program offline with these `catbox-gke:` values (secret keys without prefix). */
-export function run(values: Record<string, string> = {}, secretKeys: string[] = [], opts: Partial<OfflineOptions> & { extra?: Record<string, string> } = {}) {
+export function run(
+    values: Record<string, string> = {},
+    secretKeys: string[] = [],
+    opts: Partial<OfflineOptions> & { extra?: Record<string, string> } = {},
+) {
     return runOffline({
         ...opts,
         config: stackConfig(values, opts.extra),

@@ -17,7 +17,11 @@ if (noDaemon) console.log(`# real-daemon tests skipped: ${noDaemon}`);
 export const daemon = "path" in binary ? binary.path : "";
 
 const busybox = spawnSync("busybox", ["true"]).status === 0;
-export const noPods = !podLauncher() ? "no PID namespaces here (unshare)" : !busybox ? "no busybox (apt-get install busybox), the reloader image's shell" : undefined;
+export const noPods = !podLauncher()
+    ? "no PID namespaces here (unshare)"
+    : !busybox
+      ? "no busybox (apt-get install busybox), the reloader image's shell"
+      : undefined;
 if (noPods && process.env.CI === "true") throw new Error(`the reload tests need ${noPods}; under CI=true they never skip`);
 
 const stack = "dev";
@@ -56,17 +60,22 @@ export function servedCertificate(c: IrcClient): X509Certificate {
 /** A network of `replicas` pods, started together, fully linked before the tests run. */
 export function network(block: number, replicas: number, reloader = false, reloaderEnv: Record<string, string> = {}) {
     const ctx = {} as { net: LocalNetwork };
-    before(async () => {
-        ctx.net = new LocalNetwork({
-            binary: daemon, shape, files: await files(replicas), block,
-            ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
-        });
-        await Promise.all(namesOf(replicas).map((_, n) => ctx.net.start(n)));
-        const probe = await ctx.net.client(0, "probe");
-        await ctx.net.waitForLinks(probe, replicas, linkTimeoutMs);
-        probe.close();
-    }, { timeout: 60_000 });
+    before(
+        async () => {
+            ctx.net = new LocalNetwork({
+                binary: daemon,
+                shape,
+                files: await files(replicas),
+                block,
+                ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
+            });
+            await Promise.all(namesOf(replicas).map((_, n) => ctx.net.start(n)));
+            const probe = await ctx.net.client(0, "probe");
+            await ctx.net.waitForLinks(probe, replicas, linkTimeoutMs);
+            probe.close();
+        },
+        { timeout: 60_000 },
+    );
     after(() => ctx.net?.stop());
     return ctx;
 }
-
