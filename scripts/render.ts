@@ -1,5 +1,5 @@
-// `npm run render -- <stack> [--show-secrets]`: what `pulumi up` of that stack
-// would create, offline, written to out/<stack>/ for reviewers:
+// `npm run render -- <stack> [--show-secrets] [--out <dir>]`: what `pulumi up` of
+// that stack would create, offline, written to out/<stack>/ (or <dir>) for reviewers:
 //   resources.txt      every resource: type, name, and what is notable about it
 //   manifests/*.yaml   every Kubernetes object, as the provider would apply it
 //   catbox/*           every file of every daemon (the Secret's contents)
@@ -116,12 +116,14 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
 
 if (require.main === module) {
     const args = process.argv.slice(2);
-    const stack = args.find((a) => !a.startsWith("--"));
-    if (!stack) {
-        console.error("usage: npm run render -- <stack> [--show-secrets]");
+    const outAt = args.indexOf("--out");
+    const outDir = outAt >= 0 ? args[outAt + 1] : undefined;
+    const stack = args.find((a, i) => !a.startsWith("--") && i !== outAt + 1);
+    if (!stack || (outAt >= 0 && !outDir)) {
+        console.error("usage: npm run render -- <stack> [--show-secrets] [--out <dir>]");
         process.exit(2);
     }
-    render(stack, { showSecrets: args.includes("--show-secrets") }).then(
+    render(stack, { showSecrets: args.includes("--show-secrets"), outDir: outDir && path.resolve(outDir) }).then(
         (summary) => console.log(summary),
         (err) => {
             // Bad config is a RunError: its message, no stack trace.

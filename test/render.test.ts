@@ -1,15 +1,23 @@
 // `npm run render -- <stack>` as an operator runs it: a separate process.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { T } from "./support/helpers";
 
 const root = path.join(__dirname, "..");
+/** This run's own output folder: two runs of the tests never write over each other's. */
+const outRoot = mkdtempSync(path.join(tmpdir(), "catbox-render-"));
+after(() => rmSync(outRoot, { recursive: true, force: true }));
 
-function render(...args: string[]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", ...args], { cwd: root, encoding: "utf8", timeout: 120_000 });
+function render(stack: string, ...args: string[]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", stack, ...args, "--out", path.join(outRoot, stack)], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -17,7 +25,7 @@ describe("npm run render", () => {
     it("prod: writes every resource, every manifest and every daemon's files, secrets masked", () => {
         const r = render("prod");
         assert.equal(r.code, 0, r.stderr);
-        const out = path.join(root, "out", "prod");
+        const out = path.join(outRoot, "prod");
         const table = readFileSync(path.join(out, "resources.txt"), "utf8");
         for (const type of [
             T.cluster,
@@ -91,13 +99,12 @@ describe("npm run render", () => {
     it("--show-secrets shows them", () => {
         const r = render("prod", "--show-secrets");
         assert.equal(r.code, 0, r.stderr);
-        const servers = readFileSync(path.join(root, "out", "prod", "catbox", "servers-0.conf"), "utf8");
+        const servers = readFileSync(path.join(outRoot, "prod", "catbox", "servers-0.conf"), "utf8");
         assert.match(servers, /,6667,[0-9a-f]{40},0$/m);
-        const manifests = readdirSync(path.join(root, "out", "prod", "manifests"));
+        const manifests = readdirSync(path.join(outRoot, "prod", "manifests"));
         const tlsYaml = readFileSync(
             path.join(
-                root,
-                "out",
+                outRoot,
                 "prod",
                 "manifests",
                 manifests.find((f) => f.includes("-secret-catbox-tls"))!,
@@ -105,7 +112,6 @@ describe("npm run render", () => {
             "utf8",
         );
         assert.match(tlsYaml, /BEGIN PRIVATE KEY/);
-        render("prod"); // leave the masked view behind
     });
 
     it("bad config: exit code 1, the config error, no stack trace, nothing written", () => {
@@ -118,7 +124,7 @@ describe("npm run render", () => {
             assert.match(r.stderr, /catbox-gke:replicas = "50": must be a whole number from 1 to 20/);
             assert.match(r.stderr, /catbox-gke:serverNamePattern = "irc.example.org": must contain \{n\}/);
             assert.ok(!/\n\s+at /.test(r.stderr), `a stack trace:\n${r.stderr}`);
-            assert.ok(!existsSync(path.join(root, "out", stack)));
+            assert.ok(!existsSync(path.join(outRoot, stack)));
         } finally {
             rmSync(file, { force: true });
         }
@@ -139,7 +145,7 @@ describe("npm run render", () => {
             assert.match(empty.stderr, /catbox-gke:image = \(unset\): is required with platform kubeconfig/);
         } finally {
             rmSync(file, { force: true });
-            rmSync(path.join(root, "out", stack), { recursive: true, force: true });
+            rmSync(path.join(outRoot, stack), { recursive: true, force: true });
         }
     });
 

@@ -27,6 +27,9 @@ import { IrcClient } from "./ircClient";
 import { SecretVolume } from "./secretVolume";
 import type { TlsPair } from "./tlsPair";
 
+/** 20 to 219: a loopback /16 of this process's own (see LocalNetwork's address). */
+const runOctet = 20 + (process.pid % 200);
+
 /** A kubernetes.io/tls Secret's files. */
 function tlsFiles(pair: TlsPair): Record<string, string> {
     return { [issuedTlsFiles.certificate]: pair.certificatePem, [issuedTlsFiles.key]: pair.keyPem };
@@ -55,7 +58,11 @@ export interface LocalNetworkOptions {
     shape: NetworkShape;
     /** The Secret's data, as rendered. */
     files: Record<string, string>;
-    /** Daemon n listens on 127.77.<block>.<n+1>: one block per network, so networks never meet. */
+    /**
+     * Daemon n listens on 127.<run>.<block>.<n+1>: one block per network, so networks
+     * never meet, and <run> from this process's PID, so that two runs of the tests
+     * on one machine do not either.
+     */
     block: number;
     /** Run configs/reloader.sh in each pod, under this shell (the pod's is busybox sh). */
     reloaderShell?: string[];
@@ -114,7 +121,7 @@ export class LocalNetwork {
     }
 
     address(n: number): string {
-        return `127.77.${this.opts.block}.${n + 1}`;
+        return `127.${runOctet}.${this.opts.block}.${n + 1}`;
     }
 
     /** The rendered files, with what Kubernetes would give a pod put in by hand. */
