@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
-import { nameOf, namesOf, network, noDaemon, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
+import { nameOf, namesOf, network, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
 for (const [block, replicas] of [
     [1, 1],
@@ -15,7 +15,7 @@ for (const [block, replicas] of [
     [3, 3],
     [5, 5],
 ]) {
-    describe(`the real catbox: ${replicas} daemon(s) form one network`, { skip: noDaemon }, () => {
+    describe(`the real catbox: ${replicas} daemon(s) form one network`, () => {
         const ctx = network(block, replicas);
 
         it("LINKS on daemon 0 lists every server", step, async () => {
@@ -38,13 +38,13 @@ for (const [block, replicas] of [
             await to.waitFor(/^:sender!\S+ PRIVMSG #catbox :hello channel$/, 5000, "the channel message");
         });
 
-        it("catbox logged no config error", () => {
+        it("catbox logged no config error", step, () => {
             assert.deepEqual(ctx.net.configErrors(), []);
         });
     });
 }
 
-describe("the real catbox: what a user's client meets", { skip: noDaemon }, () => {
+describe("the real catbox: what a user's client meets", () => {
     const replicas = 3;
     const ctx = network(4, replicas);
 
@@ -88,7 +88,7 @@ describe("the real catbox: what a user's client meets", { skip: noDaemon }, () =
         assert.notEqual((await other.ask("WHOIS plainuser", / 311 /)).split(" ")[5], spoof);
     });
 
-    it("catbox logged no config error", () => {
+    it("catbox logged no config error", step, () => {
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });

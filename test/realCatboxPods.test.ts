@@ -11,16 +11,16 @@ import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
 import { waitUntil } from "../harness/waitUntil";
-import { daemon, files, linkTimeoutMs, nameOf, namesOf, network, noDaemon, noPods, opersJson, servedCertificate, tlsTo } from "./support/realCatbox";
+import { daemon, files, inPods, linkTimeoutMs, nameOf, namesOf, network, opersJson, servedCertificate, skipPods, tlsTo } from "./support/realCatbox";
 
-describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", { skip: noDaemon ?? noPods }, () => {
+describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", () => {
     const ctx = network(6, 2, true);
     const newPair = selfSignedPair(namesOf(5));
     const newMotd = "Reloaded without a restart";
 
     it(
         "a kubelet-style swap with a new MOTD and TLS pair is served to a new client within 5 s; old clients, links and PIDs stay",
-        { timeout: 60_000 },
+        inPods(),
         async () => {
             const net = ctx.net;
             const before = await net.client(0, "stayer", tlsTo(0));
@@ -50,7 +50,7 @@ describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", 
         },
     );
 
-    it("scaling 2 -> 3 by a swap: the new daemon links to both", { timeout: 60_000 }, async () => {
+    it("scaling 2 -> 3 by a swap: the new daemon links to both", inPods(), async () => {
         const net = ctx.net;
         const watcher = await net.client(1, "watcher", tlsTo(1, newPair.certificatePem));
         // The Secret grows first; the new pod starts with it, the old ones reload it.
@@ -61,16 +61,16 @@ describe("the real catbox: hot reload by configs/reloader.sh under busybox sh", 
         assert.ok(await watcher.alive());
     });
 
-    it("catbox logged no config error", () => {
+    it("catbox logged no config error", inPods(), () => {
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });
 
-describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods }, () => {
+describe("the real catbox: the reloader's watchdog", () => {
     // Faster than the pod's defaults (every 15 s, 5 s to answer, 3 failures), same logic.
     const ctx = network(7, 2, true, { HEALTH_SECONDS: "1", HEALTH_TIMEOUT: "3", HEALTH_FAILURES: "3" });
 
-    it("a frozen daemon (SIGSTOP) is no longer ready, is killed, restarts and links again", { timeout: 60_000 }, async () => {
+    it("a frozen daemon (SIGSTOP) is no longer ready, is killed, restarts and links again", inPods(), async () => {
         const net = ctx.net;
         await waitUntil("pod 1 ready while catbox answers", () => net.ready(1), { timeoutMs: 10_000, detail: () => net.reloaderLog(1) });
         const frozen = net.catboxPid(1);
@@ -95,7 +95,7 @@ describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods 
         await waitUntil("pod 1 ready again once the new catbox answers", () => net.ready(1), { timeoutMs: 10_000, detail: () => net.reloaderLog(1) });
     });
 
-    it("a busy daemon is left alone: 200 clients in one channel, 10 talking", { timeout: 60_000 }, async () => {
+    it("a busy daemon is left alone: 200 clients in one channel, 10 talking", inPods(), async () => {
         const net = ctx.net;
         const pids = [net.catboxPid(0), net.catboxPid(1)];
         const logBefore = [net.reloaderLog(0).length, net.reloaderLog(1).length];
@@ -127,12 +127,12 @@ describe("the real catbox: the reloader's watchdog", { skip: noDaemon ?? noPods 
         assert.equal(crowd.filter((c) => c.closed).length, 0, "clients were dropped");
     });
 
-    it("catbox logged no config error", () => {
+    it("catbox logged no config error", inPods(), () => {
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });
 
-describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a mount of its own", { skip: noDaemon ?? noPods }, () => {
+describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a mount of its own", () => {
     // The prod stack's files (letsEncrypt), with the stand-in pair the stack creates in the
     // certificate's Secret; then cert-manager's issue (or renewal) swaps that Secret alone.
     const prodConfig = readStackFile("prod").config;
@@ -142,6 +142,7 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
     const ctx = {} as { net: LocalNetwork };
     before(
         async () => {
+            if (skipPods) return;
             const prodFiles = await renderCatboxFiles("prod", { replicas: "2", opers: opersJson }, ["opers"]);
             assert.ok(!("key.pem" in prodFiles), "letsEncrypt keeps the pair out of the config Secret");
             ctx.net = new LocalNetwork({
@@ -163,7 +164,7 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
 
     it(
         "starts on the stand-in pair, and serves the issued one within 5 s of its Secret's swap, clients and links kept",
-        { timeout: 60_000 },
+        inPods(),
         async () => {
             const net = ctx.net;
             const tlsTo0 = (ca: string) => ({ servername: prodNames[0], ca });
@@ -201,7 +202,7 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
         },
     );
 
-    it("catbox logged no config error", () => {
+    it("catbox logged no config error", inPods(), () => {
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });

@@ -51,7 +51,17 @@ export const files = (replicas: number, tls?: TlsPair, extra?: Record<string, st
 /** A TLS client of daemon n as a user's client: Node's defaults, the server name checked against `ca`. */
 export const tlsTo = (n: number, ca = pair.certificatePem) => ({ servername: nameOf(n), ca });
 export const linkTimeoutMs = 15_000;
-export const step = { timeout: 30_000 };
+/**
+ * Why the tests of the real daemon, and of its pods (with their reloader), cannot
+ * run here; undefined where they can. Each such test is skipped on its own, so
+ * that `npm test`'s summary counts them as skipped.
+ */
+export const skipDaemon = noDaemon;
+export const skipPods = noDaemon ?? noPods;
+/** A test's options on the real daemon: its time, and skipped where it cannot run. */
+export const onDaemon = (timeout = 30_000) => ({ timeout, skip: skipDaemon });
+export const inPods = (timeout = 60_000) => ({ timeout, skip: skipPods });
+export const step = onDaemon();
 
 export function servedCertificate(c: IrcClient): X509Certificate {
     return new X509Certificate((c.socket as TLSSocket).getPeerCertificate().raw);
@@ -60,6 +70,7 @@ export function servedCertificate(c: IrcClient): X509Certificate {
 /** A network of `replicas` pods, started together, fully linked before the tests run. */
 export function network(block: number, replicas: number, reloader = false, reloaderEnv: Record<string, string> = {}) {
     const ctx = {} as { net: LocalNetwork };
+    if (reloader ? skipPods : skipDaemon) return ctx;
     before(
         async () => {
             ctx.net = new LocalNetwork({
