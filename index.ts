@@ -134,6 +134,7 @@ function onGke(cfg: GkeConfig): Site {
                     namespace: network.namespace.metadata.name,
                     secretName: issuedTlsSecretName(cfg.networkName),
                     provider: cluster.provider,
+                    workloadPool: cluster.workloadPool,
                 });
             }
             return {

@@ -9,6 +9,7 @@ import { nodeRoom, podSize, reloaderSize } from "../components/catbox/sizing";
 import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
 const pem = placeholderTls;
+const letsEncrypt = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" };
 
 /** Every bad config: [what, values, secret keys, the key the message must name]. */
 const badConfigs: [string, Record<string, string>, string[], string][] = [
@@ -131,6 +132,15 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["a zone given as a DNS name", { hostname: "irc.example.org", dnsZone: "example.org." }, [], "dnsZone"],
     ["a zone without a hostname", { dnsZone: "example-org" }, [], "dnsZone"],
     ["acmeEmail without letsEncrypt", { acmeEmail: "le@example.org" }, [], "acmeEmail"],
+    // Let's Encrypt refuses these contacts, and the issuer then never becomes Ready.
+    ["letsEncrypt with adminEmail at example.org as the contact", { ...letsEncrypt, adminEmail: "irc-admin@example.org" }, [], "adminEmail"],
+    ["letsEncrypt with acmeEmail at EXAMPLE.com", { ...letsEncrypt, acmeEmail: "le@EXAMPLE.com" }, [], "acmeEmail"],
+    [
+        "letsEncrypt with acmeEmail at example.net, adminEmail fine",
+        { ...letsEncrypt, acmeEmail: "le@example.net", adminEmail: "ops@irc-operators.net" },
+        [],
+        "acmeEmail",
+    ],
     ["an unknown ACME server", { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", acmeServer: "test" }, [], "acmeServer"],
     [
         "tlsCertificate with letsEncrypt",
@@ -307,6 +317,14 @@ describe("stack config: good configs", () => {
         assert.deepEqual(c.opers, { alice: "s3cret-Pass" });
         assert.deepEqual(c.users, [{ id: "user0", usermask: "*", hostmask: "*.example.org", floodExempt: true, spoof: "staff.example.org" }]);
         assert.equal(c.clusterLocation, "europe-west4");
+    });
+
+    it("letsEncrypt: a contact Let's Encrypt takes, wherever it comes from; none at all is allowed too", () => {
+        assert.equal(config({ ...letsEncrypt, acmeEmail: "le@irc-operators.net", adminEmail: "admin@example.org" }).adminEmail, "admin@example.org");
+        assert.equal(config({ ...letsEncrypt, adminEmail: "admin@mail.example.org" }).tlsMode, "letsEncrypt");
+        assert.equal(config(letsEncrypt).adminEmail, undefined);
+        // Outside letsEncrypt, adminEmail is only what catbox shows.
+        assert.equal(config({ adminEmail: "admin@example.org" }).adminEmail, "admin@example.org");
     });
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {

@@ -1,6 +1,6 @@
 // The GCP resources (cluster, address, registry, images) under Pulumi's mock engine.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { runAsUser } from "../components/k8s/podTemplate";
@@ -205,8 +205,9 @@ describe("the registry and the image", () => {
         const image = one(resources, T.image, "catbox-image").inputs;
         assert.equal(image.imageName, "us-west1-docker.pkg.dev/my-irc-project/catbox/catbox:v1.12.0");
         assert.equal(image.build.platform, "linux/amd64");
-        assert.equal(path.basename(image.build.dockerfile), "Dockerfile");
-        assert.equal(path.basename(image.build.context), "configs");
+        // Relative to the project (pulumi-docker reads them so): no checkout's own path in an input.
+        assert.deepEqual([image.build.context, image.build.dockerfile], ["configs", "configs/Dockerfile"]);
+        assert.ok(existsSync(path.join(__dirname, "..", image.build.dockerfile)));
         assert.deepEqual(image.build.args, { CATBOX_VERSION: "v1.12.0" });
         assert.equal(image.buildOnPreview, false);
     });
@@ -237,7 +238,7 @@ describe("the registry and the image", () => {
         assert.match(copy.imageName, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader:/);
         const reloader = containerOf(resources, "reloader");
         assert.match(reloader.image, /^us-west1-docker\.pkg\.dev\/my-irc-project\/catbox\/reloader@sha256:[0-9a-f]{64}$/);
-        const dockerfile = readFileSync(copy.build.dockerfile, "utf8")
+        const dockerfile = readFileSync(path.join(__dirname, "..", copy.build.dockerfile), "utf8")
             .split("\n")
             .filter((l) => l.trim() && !l.startsWith("#"));
         assert.deepEqual(

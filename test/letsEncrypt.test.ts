@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { acmeServers, certManagerChart, namesInZone } from "../components/gcp/letsEncrypt";
 import { dependencyClosure, one, podSpecOf, run, T } from "./support/helpers";
 
-const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@example.org" };
+const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@irc-operators.net" };
 
 describe("tlsMode letsEncrypt", () => {
     it("writes hostname's A record, pointing at the static IP, into the zone; ircUrl uses the name", async () => {
@@ -30,6 +30,9 @@ describe("tlsMode letsEncrypt", () => {
         const wi = resources.find((r) => r.type === T.serviceAccountIam && r.inputs.role === "roles/iam.workloadIdentityUser")!.inputs;
         assert.equal(wi.member, "serviceAccount:my-irc-project.svc.id.goog[cert-manager/cert-manager]");
         assert.match(wi.serviceAccountId, new RegExp(`/serviceAccounts/${dns01.inputs.accountId}@`));
+        // GKE makes the pool with the project's first Workload Identity cluster: the binding waits for this one.
+        const binding = resources.find((r) => r.type === T.serviceAccountIam && r.inputs.role === "roles/iam.workloadIdentityUser")!;
+        assert.ok(dependencyClosure(resources, binding).has(one(resources, T.cluster).urn), "the Workload Identity binding can run before the cluster");
         const release = one(resources, T.helmRelease).inputs;
         // The chart's controller runs as the Kubernetes account the binding names, annotated with the Google one.
         assert.equal(release.values.serviceAccount.name, "cert-manager");
@@ -56,11 +59,11 @@ describe("tlsMode letsEncrypt", () => {
     it("a ClusterIssuer solves DNS-01 in the project's zone, on the chosen ACME server", async () => {
         const issuer = one((await run(le)).resources, T.clusterIssuer).inputs;
         assert.equal(issuer.spec.acme.server, acmeServers.production);
-        assert.equal(issuer.spec.acme.email, "ops@example.org");
+        assert.equal(issuer.spec.acme.email, "ops@irc-operators.net");
         assert.deepEqual(issuer.spec.acme.solvers, [{ dns01: { cloudDNS: { project: "my-irc-project", hostedZoneName: "example-org" } } }]);
-        const staging = one((await run({ ...le, acmeServer: "staging", acmeEmail: "le@example.org" })).resources, T.clusterIssuer).inputs;
+        const staging = one((await run({ ...le, acmeServer: "staging", acmeEmail: "le@irc-operators.net" })).resources, T.clusterIssuer).inputs;
         assert.equal(staging.spec.acme.server, acmeServers.staging);
-        assert.equal(staging.spec.acme.email, "le@example.org");
+        assert.equal(staging.spec.acme.email, "le@irc-operators.net");
     });
 
     it("the Certificate covers hostname and the server names in the zone, into the Secret the pods mount", async () => {

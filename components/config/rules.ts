@@ -101,6 +101,18 @@ export const tlsRules: Rule = (c) => {
         if (c.valid("dnsZone") && parsed.dnsZone === undefined) {
             c.problem("dnsZone", "is required with tlsMode letsEncrypt: the Cloud DNS zone that proves the name is yours");
         }
+        // The account contact: Let's Encrypt refuses the documentation domains (its server's
+        // forbidden mail domains), and the ClusterIssuer then never becomes Ready.
+        const contactKey = c.isSet("acmeEmail") ? "acmeEmail" : "adminEmail";
+        const contact = parsed[contactKey];
+        const domain = contact?.split("@").pop()?.toLowerCase();
+        if (c.valid(contactKey) && domain !== undefined && letsEncryptRefusedMailDomains.includes(domain)) {
+            c.problem(
+                contactKey,
+                `becomes the Let's Encrypt account contact, and Let's Encrypt refuses addresses at ${letsEncryptRefusedMailDomains.join(", ")} ` +
+                    "(no certificate would ever be issued): set acmeEmail or adminEmail to an address of yours",
+            );
+        }
     }
     if (c.valid("dnsZone", "hostname") && parsed.dnsZone !== undefined && parsed.hostname === undefined) {
         c.problem("dnsZone", "needs hostname: the name whose record goes into the zone");
@@ -159,6 +171,9 @@ export const sizingRules: Rule = (c) => {
         );
     }
 };
+
+/** Mail domains Let's Encrypt refuses in an account's contact (RFC 2606's examples). */
+export const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
 /** Every cross-key rule, in the order their problems are reported. */
 export const rules: Rule[] = [appliesWhereItMeansSomething, platformRules, portAndTimingRules, tlsRules, nameRules, sizingRules];

@@ -60,6 +60,12 @@ export class GkeCluster extends pulumi.ComponentResource {
     readonly nodePool: gcp.container.NodePool;
     readonly provider: k8s.Provider;
     readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * The project's Workload Identity pool, `<project>.svc.id.goog`, as the cluster
+     * reports it: GKE creates the pool with the project's first such cluster, so an
+     * IAM binding that names it must wait for the cluster.
+     */
+    readonly workloadPool: pulumi.Output<string>;
     /** Nodes in the pool across all its zones. */
     readonly nodesTotal: number;
 
@@ -161,6 +167,10 @@ export class GkeCluster extends pulumi.ComponentResource {
         );
 
         this.nodesTotal = nodesTotal(args.nodeCount, args.location);
+        this.workloadPool = this.cluster.workloadIdentityConfig.apply((c) => {
+            if (!c?.workloadPool) throw new Error(`cluster ${args.networkName} reports no Workload Identity pool`);
+            return c.workloadPool;
+        });
 
         this.kubeconfig = pulumi.secret(
             pulumi

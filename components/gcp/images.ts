@@ -6,7 +6,13 @@ import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-const dockerContext = path.join(__dirname, "..", "..", "configs");
+/**
+ * The build context and Dockerfiles, relative to the project (where Pulumi.yaml is,
+ * and where Pulumi runs the program): pulumi-docker diffs every input, so an
+ * absolute path would rebuild both images, and restart every daemon, whenever
+ * the stack is updated from another checkout (a laptop, then CI).
+ */
+const dockerContext = "configs";
 
 export interface ImageRegistryArgs {
     project: string;
@@ -72,7 +78,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
                     imageName: pulumi.interpolate`${repo}/${image}:${tag}`,
                     build: {
                         context: dockerContext,
-                        dockerfile: path.join(dockerContext, dockerfile),
+                        dockerfile: path.posix.join(dockerContext, dockerfile),
                         platform: "linux/amd64",
                         args: buildArgs,
                     },

@@ -35,6 +35,8 @@ export interface LetsEncryptArgs {
     namespace: pulumi.Input<string>;
     secretName: pulumi.Input<string>;
     provider: k8s.Provider;
+    /** The cluster's Workload Identity pool (`<project>.svc.id.goog`), from the cluster itself. */
+    workloadPool: pulumi.Input<string>;
 }
 
 /** Names in `zone` (a DNS name with or without its final dot): the zone's own name or below it. */
@@ -84,7 +86,9 @@ export class LetsEncrypt extends pulumi.ComponentResource {
             {
                 serviceAccountId: this.dnsServiceAccount.name,
                 role: "roles/iam.workloadIdentityUser",
-                member: `serviceAccount:${args.project}.svc.id.goog[${certManagerNamespace}/${certManagerServiceAccount}]`,
+                // From the cluster's own output: the pool exists only once GKE has made the project's
+            // first Workload Identity cluster, and IAM refuses a member in a pool that does not.
+            member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${certManagerNamespace}/${certManagerServiceAccount}]`,
             },
             parent,
         );

@@ -9,6 +9,7 @@ import { invokeTokens, resourceTypes } from "./resourceTypes";
 import { unwrap } from "./secrets";
 
 const fixtureDir = path.join(__dirname, "fixtures");
+const projectRoot = path.join(__dirname, "..", "..");
 /** A throwaway self-signed pair, committed on purpose: what the mock TLS provider "generates". */
 export const placeholderTls = {
     certificatePem: readFileSync(path.join(fixtureDir, "placeholder-tls.crt"), "utf8"),
@@ -39,7 +40,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>
         case resourceTypes.projectIam:
             return { etag: "BwMockEtag=" };
         case resourceTypes.image: {
-            const dockerfile = readFileSync(i.build.dockerfile, "utf8");
+            // Relative to the project, as pulumi-docker reads it.
+            const dockerfile = readFileSync(path.resolve(projectRoot, i.build.dockerfile), "utf8");
             const repo = String(i.imageName).replace(/:[^/:]+$/, "");
             return { repoDigest: `${repo}@sha256:${digestOf(i.imageName, dockerfile, JSON.stringify(i.build.args ?? {}))}` };
         }
