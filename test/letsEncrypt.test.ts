@@ -32,7 +32,10 @@ describe("tlsMode letsEncrypt", () => {
         assert.match(wi.serviceAccountId, new RegExp(`/serviceAccounts/${dns01.inputs.accountId}@`));
         // GKE makes the pool with the project's first Workload Identity cluster: the binding waits for this one.
         const binding = resources.find((r) => r.type === T.serviceAccountIam && r.inputs.role === "roles/iam.workloadIdentityUser")!;
-        assert.ok(dependencyClosure(resources, binding).has(one(resources, T.cluster).urn), "the Workload Identity binding can run before the cluster");
+        assert.ok(
+            dependencyClosure(resources, binding).has(one(resources, T.cluster).urn),
+            "the Workload Identity binding can run before the cluster",
+        );
         const release = one(resources, T.helmRelease).inputs;
         // The chart's controller runs as the Kubernetes account the binding names, annotated with the Google one.
         assert.equal(release.values.serviceAccount.name, "cert-manager");

@@ -162,45 +162,41 @@ describe("the real catbox: tlsMode letsEncrypt, the issued certificate in a moun
     );
     after(() => ctx.net?.stop());
 
-    it(
-        "starts on the stand-in pair, and serves the issued one within 5 s of its Secret's swap, clients and links kept",
-        inPods(),
-        async () => {
-            const net = ctx.net;
-            const tlsTo0 = (ca: string) => ({ servername: prodNames[0], ca });
-            const before = await net.client(0, "early", tlsTo0(standIn.certificatePem));
-            const pids = [net.catboxPid(0), net.catboxPid(1)];
-            await waitUntil("the reloader to start watching", () => net.reloaderLog(0).includes("watching"), {
-                timeoutMs: 10_000,
-                detail: () => net.reloaderLog(0),
-            });
-            assert.match(net.reloaderLog(0), /etc-catbox-tls/, "the reloader does not watch the certificate's mount");
-            net.swapIssuedTls(issued);
-            let look = 0;
-            await waitUntil(
-                "the issued certificate on a new client",
-                async () => {
-                    const c = await net.client(0, `late${look++}`, { servername: prodNames[0], rejectUnauthorized: false });
-                    const served = servedCertificate(c).fingerprint256 === new X509Certificate(issued.certificatePem).fingerprint256;
-                    c.close();
-                    return served;
-                },
-                { timeoutMs: 5000, everyMs: 200, detail: () => net.reloaderLog(0) },
-            );
-            // It verifies for the network's own name, as a client with Node's defaults checks it.
-            const trusting = await IrcClient.connect({
-                host: net.address(0),
-                port: containerTlsPort,
-                nick: "named",
-                tls: { servername: prodConfig["catbox-gke:hostname"], ca: issued.certificatePem },
-            });
-            trusting.close();
-            assert.ok(await before.alive(), "a client connected before the swap was dropped");
-            assert.deepEqual(await before.links(), [...prodNames].sort());
-            assert.deepEqual([net.catboxPid(0), net.catboxPid(1)], pids);
-            for (const n of [0, 1]) assert.equal(await net.sighups(n, 1), 1, net.reloaderLog(n));
-        },
-    );
+    it("starts on the stand-in pair, and serves the issued one within 5 s of its Secret's swap, clients and links kept", inPods(), async () => {
+        const net = ctx.net;
+        const tlsTo0 = (ca: string) => ({ servername: prodNames[0], ca });
+        const before = await net.client(0, "early", tlsTo0(standIn.certificatePem));
+        const pids = [net.catboxPid(0), net.catboxPid(1)];
+        await waitUntil("the reloader to start watching", () => net.reloaderLog(0).includes("watching"), {
+            timeoutMs: 10_000,
+            detail: () => net.reloaderLog(0),
+        });
+        assert.match(net.reloaderLog(0), /etc-catbox-tls/, "the reloader does not watch the certificate's mount");
+        net.swapIssuedTls(issued);
+        let look = 0;
+        await waitUntil(
+            "the issued certificate on a new client",
+            async () => {
+                const c = await net.client(0, `late${look++}`, { servername: prodNames[0], rejectUnauthorized: false });
+                const served = servedCertificate(c).fingerprint256 === new X509Certificate(issued.certificatePem).fingerprint256;
+                c.close();
+                return served;
+            },
+            { timeoutMs: 5000, everyMs: 200, detail: () => net.reloaderLog(0) },
+        );
+        // It verifies for the network's own name, as a client with Node's defaults checks it.
+        const trusting = await IrcClient.connect({
+            host: net.address(0),
+            port: containerTlsPort,
+            nick: "named",
+            tls: { servername: prodConfig["catbox-gke:hostname"], ca: issued.certificatePem },
+        });
+        trusting.close();
+        assert.ok(await before.alive(), "a client connected before the swap was dropped");
+        assert.deepEqual(await before.links(), [...prodNames].sort());
+        assert.deepEqual([net.catboxPid(0), net.catboxPid(1)], pids);
+        for (const n of [0, 1]) assert.equal(await net.sighups(n, 1), 1, net.reloaderLog(n));
+    });
 
     it("catbox logged no config error", inPods(), () => {
         assert.deepEqual(ctx.net.configErrors(), []);

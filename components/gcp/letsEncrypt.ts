@@ -87,8 +87,8 @@ export class LetsEncrypt extends pulumi.ComponentResource {
                 serviceAccountId: this.dnsServiceAccount.name,
                 role: "roles/iam.workloadIdentityUser",
                 // From the cluster's own output: the pool exists only once GKE has made the project's
-            // first Workload Identity cluster, and IAM refuses a member in a pool that does not.
-            member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${certManagerNamespace}/${certManagerServiceAccount}]`,
+                // first Workload Identity cluster, and IAM refuses a member in a pool that does not.
+                member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${certManagerNamespace}/${certManagerServiceAccount}]`,
             },
             parent,
         );
