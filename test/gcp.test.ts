@@ -1,9 +1,13 @@
 // The GCP resources (cluster, address, registry, images) under Pulumi's mock engine.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { runAsUser } from "../components/k8s/podTemplate";
+import { runOffline } from "../harness/offline/engine";
+import { readStackFile } from "../harness/offline/stack";
+import { stackRegistryHost } from "../scripts/registry-host";
 import { byType, config, containerOf, dependencyClosure, one, Registered, run, T } from "./support/helpers";
 
 describe("GKE cluster and node pool", () => {
@@ -319,5 +323,29 @@ describe("an alert when the network is down", () => {
         assert.deepEqual(one((await run()).resources, T.alertPolicy).inputs.notificationChannels ?? [], []);
         const off = (await run({ uptimeAlert: "false", adminEmail: "ops@example.org" })).resources;
         assert.equal(off.filter((r) => r.type.startsWith("gcp:monitoring/")).length, 0);
+    });
+});
+
+describe("npm run registry-host", () => {
+    it("names the host the stack's images are pushed to, for every region the stack may take", async () => {
+        for (const region of [undefined, "europe-west4"]) {
+            const dir = mkdtempSync(path.join(tmpdir(), "catbox-registry-"));
+            try {
+                copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+                const prod = readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
+                writeFileSync(
+                    path.join(dir, "Pulumi.prod.yaml"),
+                    region ? prod.replace(/gcp:region: .*/, `gcp:region: ${region}`).replace(/(clusterLocation: )[a-z0-9-]+/, `$1${region}-a`) : prod,
+                );
+                const host = stackRegistryHost("prod", dir);
+                const { config, secretKeys } = readStackFile("prod", dir);
+                const { resources } = await runOffline({ config, secretKeys, stack: "prod" });
+                for (const image of byType(resources, T.image))
+                    assert.ok(String(image.inputs.imageName).startsWith(`${host}/`), `${image.inputs.imageName} vs ${host}`);
+                assert.equal(host, `${region ?? "us-west1"}-docker.pkg.dev`);
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        }
     });
 });

@@ -142,6 +142,25 @@ describe("the CI workflow", () => {
         });
     }
 
+    it("pins the Pulumi CLI to the SDK version package-lock.json installs", () => {
+        const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8"));
+        const sdk = lock.packages["node_modules/@pulumi/pulumi"].version;
+        const pulumiSteps = Object.keys(workflow.jobs).flatMap((job) => steps(job).filter((s) => s.uses?.startsWith("pulumi/actions@")));
+        assert.ok(pulumiSteps.length >= 2);
+        for (const s of pulumiSteps) assert.equal(String(s.with!["pulumi-version"]), sdk);
+    });
+
+    it("logs Docker in to the registry of the stack's own region, read from the stack file as the program reads it", () => {
+        const login = steps("up").find((s) => s.run?.includes("gcloud auth configure-docker"))!;
+        assert.equal(login.run, 'gcloud auth configure-docker "$(npm run --silent registry-host -- "$PULUMI_STACK")" --quiet');
+        const pulumi = indexOf(steps("up"), (x) => !!x.uses?.startsWith("pulumi/actions@"));
+        assert.ok(indexOf(steps("up"), (x) => x === login) < pulumi);
+        for (const job of Object.keys(workflow.jobs)) {
+            for (const s of steps(job).filter((x) => x.run))
+                assert.ok(!s.run!.includes("${{"), `${job}: an expression in a run step (pass it through env)`);
+        }
+    });
+
     it("may mint Google credentials (id-token) and nothing more than it needs", () => {
         assert.deepEqual(workflow.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
     });

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { registryHost } from "./names";
 
 /**
  * The build context and Dockerfiles, relative to the project (where Pulumi.yaml is,
@@ -70,7 +71,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
                 ),
         );
 
-        const repo = pulumi.interpolate`${args.region}-docker.pkg.dev/${this.repository.project}/${this.repository.repositoryId}`;
+        const repo = pulumi.interpolate`${registryHost(args.region)}/${this.repository.project}/${this.repository.repositoryId}`;
         const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>) =>
             new docker.Image(
                 `${name}-${image === "catbox" ? "image" : image}`,

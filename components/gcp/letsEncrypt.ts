@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountId } from "./names";
 
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
-export const certManagerChart = { name: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" };
+export const certManagerChart = { name: "cert-manager", version: "v1.21.2", repo: "https://charts.jetstack.io" };
 /** cert-manager's namespace and its controller's Kubernetes service account (the chart's name for it). */
 const certManagerNamespace = "cert-manager";
 const certManagerServiceAccount = "cert-manager";

@@ -1,5 +1,10 @@
 // Names of GCP resources that more than one component makes. Pure: no Pulumi import.
 
+/** The Artifact Registry host of a region, which Docker pushes to. */
+export function registryHost(region: string): string {
+    return `${region}-docker.pkg.dev`;
+}
+
 /** GCP's limit on a service account's id (the part before the @). */
 const accountIdMax = 30;
 
