@@ -40,7 +40,7 @@ export = async () => {
         image: site.image,
         reloaderImage: site.reloaderImage,
         credentials,
-        loadBalancerIP: site.loadBalancerIP,
+        clientAddressName: site.clientAddressName,
         nodesTotal: site.nodesTotal,
         provider: site.provider,
     });
@@ -60,7 +60,8 @@ interface Site {
     provider: k8s.Provider;
     image: pulumi.Input<string>;
     reloaderImage: pulumi.Input<string>;
-    loadBalancerIP?: pulumi.Input<string>;
+    /** The static IP's name, for the client Service. */
+    clientAddressName?: pulumi.Input<string>;
     /** Nodes the pods spread over, where the stack knows them. */
     nodesTotal?: number;
     /** Creates what needs the network, and returns this platform's stack outputs. */
@@ -85,6 +86,7 @@ function onGke(cfg: GkeConfig): Site {
         networkName: cfg.networkName,
         clientPort: cfg.clientPort,
         keep: cfg.keepAddress,
+        existing: cfg.existingAddress,
     });
     const images = new ImageRegistry("catbox", {
         project: cfg.gcpProject,
@@ -118,7 +120,7 @@ function onGke(cfg: GkeConfig): Site {
         provider: cluster.provider,
         image: images.ref,
         reloaderImage: images.reloaderRef,
-        loadBalancerIP: address.ip,
+        clientAddressName: address.name,
         nodesTotal: cluster.nodesTotal,
         finish: (network) => {
             // A certificate every client trusts, on the network's own name.

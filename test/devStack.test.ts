@@ -60,6 +60,7 @@ describe("platform kubeconfig", () => {
         const client = resources.find((r) => r.name === "irc-client")!.inputs.spec;
         assert.equal(client.type, "NodePort");
         assert.equal(client.loadBalancerIP, undefined);
+        assert.equal(resources.find((r) => r.name === "irc-client")!.inputs.metadata.annotations, undefined, "GKE's annotations on another cluster");
         const affinity = podSpecOf(resources).affinity.podAntiAffinity;
         assert.equal(affinity.requiredDuringSchedulingIgnoredDuringExecution, undefined, "one node must be able to hold every pod");
         assert.ok(affinity.preferredDuringSchedulingIgnoredDuringExecution);

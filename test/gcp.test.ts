@@ -151,7 +151,16 @@ describe("the static IP", () => {
         assert.equal(outputs.clientIp, "203.0.113.7");
         assert.equal(outputs.ircUrl, "ircs://203.0.113.7:6697");
         const client = resources.find((r) => r.type === T.service && r.inputs.spec.type === "LoadBalancer")!;
-        assert.equal(client.inputs.spec.loadBalancerIP, "203.0.113.7");
+        assert.match(client.inputs.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], /^client-ip-[0-9a-f]{7}$/);
+    });
+
+    it("existingAddress takes up an address already in the project, by name, and never makes or releases one", async () => {
+        const { resources, outputs } = await run({ existingAddress: "catbox-kept-ip", uptimeAlert: "true", adminEmail: "ops@irc-operators.net" });
+        assert.deepEqual(byType(resources, T.address), []);
+        const client = resources.find((r) => r.type === T.service && r.inputs.spec.type === "LoadBalancer")!;
+        assert.equal(client.inputs.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], "catbox-kept-ip");
+        assert.equal(outputs.clientIp, "203.0.113.8", "the looked-up address");
+        assert.equal(one(resources, T.uptimeCheck).inputs.monitoredResource.labels.host, "203.0.113.8");
     });
 });
 
@@ -340,8 +349,9 @@ describe("npm run registry-host", () => {
                 const host = stackRegistryHost("prod", dir);
                 const { config, secretKeys } = readStackFile("prod", dir);
                 const { resources } = await runOffline({ config, secretKeys, stack: "prod" });
-                for (const image of byType(resources, T.image))
+                for (const image of byType(resources, T.image)) {
                     assert.ok(String(image.inputs.imageName).startsWith(`${host}/`), `${image.inputs.imageName} vs ${host}`);
+                }
                 assert.equal(host, `${region ?? "us-west1"}-docker.pkg.dev`);
             } finally {
                 rmSync(dir, { recursive: true, force: true });

@@ -76,10 +76,19 @@ describe("the network's objects", () => {
         assert.match(servers, /= catbox-1\.irc\.svc\.cluster\.local,6668,/);
     });
 
-    it("the client Service: LoadBalancer on the static IP, Local traffic policy, the TLS port only", async () => {
-        const s = clientService((await run()).resources).inputs.spec;
+    it("the client Service: GKE's backend service-based LoadBalancer on the static IP by name, Local traffic policy, the TLS port only", async () => {
+        const { resources } = await run();
+        const service = clientService(resources).inputs;
+        const s = service.spec;
         assert.equal(s.type, "LoadBalancer");
-        assert.equal(s.loadBalancerIP, "203.0.113.7");
+        // Not the deprecated spec.loadBalancerIP: GKE's annotations.
+        assert.equal(s.loadBalancerIP, undefined);
+        assert.deepEqual(service.metadata.annotations, {
+            "cloud.google.com/l4-rbs": "enabled",
+            "networking.gke.io/load-balancer-ip-addresses": service.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"],
+        });
+        // The address the stack made, by the name Pulumi gave it.
+        assert.match(service.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], /^client-ip-[0-9a-f]{7}$/);
         assert.equal(s.externalTrafficPolicy, "Local");
         assert.deepEqual(
             s.ports.map((p: any) => [p.name, p.port, p.targetPort]),

@@ -41,7 +41,6 @@ describe("npm run render", () => {
             T.podDisruptionBudget,
             T.uptimeCheck,
             T.alertPolicy,
-            T.notificationChannel,
             // The committed prod stack is tlsMode letsEncrypt.
             T.dnsRecord,
             T.zoneIam,

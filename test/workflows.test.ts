@@ -156,8 +156,9 @@ describe("the CI workflow", () => {
         const pulumi = indexOf(steps("up"), (x) => !!x.uses?.startsWith("pulumi/actions@"));
         assert.ok(indexOf(steps("up"), (x) => x === login) < pulumi);
         for (const job of Object.keys(workflow.jobs)) {
-            for (const s of steps(job).filter((x) => x.run))
+            for (const s of steps(job).filter((x) => x.run)) {
                 assert.ok(!s.run!.includes("${{"), `${job}: an expression in a run step (pass it through env)`);
+            }
         }
     });
 

@@ -187,6 +187,15 @@ export const keyTable = {
         schema: bool().default(true),
         allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",
     },
+    existingAddress: {
+        // A Compute Engine resource name.
+        schema: z
+            .string()
+            .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/)
+            .optional(),
+        allowed: "must be the name of a regional static address in the stack's project and region (gcloud compute addresses list)",
+        only: onlyGke,
+    },
     uptimeAlert: {
         schema: bool().default(true),
         allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",

@@ -63,6 +63,9 @@ export const platformRules: Rule = (c) => {
     if (c.valid("platform", "clientServiceType") && parsed.platform === "gke" && parsed.clientServiceType !== "LoadBalancer") {
         c.problem("clientServiceType", "must be LoadBalancer with platform gke (clients reach the network on its static IP)");
     }
+    if (c.valid("existingAddress", "keepAddress") && c.isSet("existingAddress") && parsed.keepAddress === false) {
+        c.problem("keepAddress", "cannot be false with existingAddress: the stack never releases an address it did not make");
+    }
     if (c.valid("region", "clusterLocation") && c.clusterLocation !== c.region && !c.clusterLocation.startsWith(`${c.region}-`)) {
         c.problem("clusterLocation", `must be in region ${c.region} (the static IP and the registry are regional)`);
     }

@@ -10,17 +10,39 @@ export interface ClientAddressArgs {
     clientPort: number;
     /** `pulumi destroy` leaves the address in the project (clients' DNS points at it). */
     keep: boolean;
+    /**
+     * An address already in the project, by name (one an earlier stack left behind):
+     * the stack takes it up, and never changes or releases it.
+     */
+    existing?: string;
 }
 
 export class ClientAddress extends pulumi.ComponentResource {
-    readonly address: gcp.compute.Address;
+    /** The address the stack made; none when it took up an existing one. */
+    readonly address?: gcp.compute.Address;
     readonly ip: pulumi.Output<string>;
+    /** Its name: GKE's load balancer takes the address by name. */
+    readonly name: pulumi.Output<string>;
     /** What to paste into an IRC client. */
     readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: ClientAddressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:ClientAddress", name, {}, opts);
-        this.address = new gcp.compute.Address(
+        if (args.existing !== undefined) {
+            const existing = gcp.compute.getAddressOutput({ project: args.project, region: args.region, name: args.existing }, { parent: this });
+            this.ip = existing.address;
+            this.name = existing.name;
+        } else {
+            this.address = this.newAddress(name, args);
+            this.ip = this.address.address;
+            this.name = this.address.name;
+        }
+        this.url = pulumi.interpolate`ircs://${this.ip}:${args.clientPort}`;
+        this.registerOutputs({ ip: this.ip, url: this.url });
+    }
+
+    private newAddress(name: string, args: ClientAddressArgs): gcp.compute.Address {
+        return new gcp.compute.Address(
             `${name}-ip`,
             {
                 project: args.project,
@@ -32,13 +54,10 @@ export class ClientAddress extends pulumi.ComponentResource {
             {
                 parent: this,
                 // Losing the address breaks every client's DNS: unless told otherwise, a destroy (or a
-                // replacement) leaves it in the project, for the next stack or `gcloud` to take up.
+                // replacement) leaves it in the project, for the next stack to take up (existingAddress).
                 retainOnDelete: args.keep,
             },
         );
-        this.ip = this.address.address;
-        this.url = pulumi.interpolate`ircs://${this.ip}:${args.clientPort}`;
-        this.registerOutputs({ ip: this.ip, url: this.url });
     }
 }
 

@@ -10,6 +10,12 @@ import type { CatboxConfig } from "../config/types";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
 import { podTemplate } from "./podTemplate";
 
+/** GKE's annotations for a LoadBalancer Service. */
+export const gkeLoadBalancer = {
+    backendService: "cloud.google.com/l4-rbs",
+    addressNames: "networking.gke.io/load-balancer-ip-addresses",
+} as const;
+
 export const reloaderScriptPath = path.join(__dirname, "..", "..", "configs", reloaderScriptFile);
 
 export interface IrcNetworkArgs {
@@ -20,7 +26,8 @@ export interface IrcNetworkArgs {
     reloaderImage: pulumi.Input<string>;
     credentials: { [K in keyof CatboxSecrets]: pulumi.Input<CatboxSecrets[K]> };
     /** The static IP of the client Service (platform gke). */
-    loadBalancerIP?: pulumi.Input<string>;
+    /** The name of the static IP address the client Service takes (platform gke). */
+    clientAddressName?: pulumi.Input<string>;
     /** Nodes the pods can spread over, where known: with at least one per pod, anti-affinity is required. */
     nodesTotal?: number;
     provider: k8s.Provider;
@@ -148,10 +155,20 @@ export class IrcNetwork extends pulumi.ComponentResource {
         this.clientService = new k8s.core.v1.Service(
             `${name}-client`,
             {
-                metadata: meta(net),
+                metadata: {
+                    ...meta(net),
+                    ...(args.clientAddressName !== undefined && {
+                        annotations: {
+                            // GKE's backend service-based external passthrough load balancer (its
+                            // recommended kind; the target-pool one is not), on the reserved address
+                            // by name: spec.loadBalancerIP is deprecated.
+                            [gkeLoadBalancer.backendService]: "enabled",
+                            [gkeLoadBalancer.addressNames]: args.clientAddressName,
+                        },
+                    }),
+                },
                 spec: {
                     type: cfg.clientServiceType,
-                    loadBalancerIP: args.loadBalancerIP,
                     // Keep clients' source addresses: IRC bans and host masks match on them.
                     externalTrafficPolicy: "Local",
                     selector,

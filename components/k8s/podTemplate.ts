@@ -16,9 +16,10 @@ const watchdogStateDir = "/run/catbox-gke";
 /**
  * Seconds a deleted pod keeps serving before catbox gets SIGTERM: time for its
  * endpoint to leave the client Service and for the load balancer's health check
- * of the node to fail (GKE's target-pool check for externalTrafficPolicy Local:
- * every 8 s, unhealthy after 3 failures, so about 24 s), so that no new client is
- * sent to a daemon that is about to exit. catbox exits at once on SIGTERM.
+ * of the node to fail, so that no new client is sent to a daemon that is about
+ * to exit. GKE's backend service-based load balancer checks a Local-policy node
+ * every 3 s and gives up after 2 failures (6 s); a Service still on a target pool
+ * is checked every 8 s, 3 failures (24 s). catbox exits at once on SIGTERM.
  */
 const drainSeconds = 30;
 

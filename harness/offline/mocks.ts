@@ -27,7 +27,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>
                 masterAuth: { clusterCaCertificate: Buffer.from("mock cluster CA").toString("base64") },
             };
         case resourceTypes.address:
-            return { address: "203.0.113.7" };
+            // The engine names it as Pulumi autonames: the resource's name and a random suffix.
+            return { address: "203.0.113.7", name: i.name ?? `${args.name}-${digestOf(args.name).slice(0, 7)}` };
         case resourceTypes.serviceAccount: {
             const email = `${i.accountId}@${i.project}.iam.gserviceaccount.com`;
             return { email, member: `serviceAccount:${email}`, name: `projects/${i.project}/serviceAccounts/${email}` };
@@ -65,6 +66,10 @@ export const mocks: pulumi.runtime.Mocks = {
     },
     call(args) {
         // Offline, every Cloud DNS zone is example.org. (the committed stacks' domain).
+        // Offline, an existing address is always there, at 203.0.113.8.
+        if (args.token === invokeTokens.address) {
+            return { name: args.inputs.name, project: args.inputs.project, region: args.inputs.region, address: "203.0.113.8", status: "RESERVED" };
+        }
         if (args.token === invokeTokens.managedZone) {
             return {
                 name: args.inputs.name,

@@ -36,4 +36,5 @@ export const resourceTypes = {
 /** Invokes (data sources) the program calls. */
 export const invokeTokens = {
     managedZone: "gcp:dns/getManagedZone:getManagedZone",
+    address: "gcp:compute/getAddress:getAddress",
 } as const;
