@@ -79,6 +79,12 @@ function onGke(cfg: GkeConfig): Site {
         spotNodes: cfg.spotNodes,
         deletionProtection: cfg.deletionProtection,
         ciServiceAccount: cfg.ciServiceAccount,
+        maintenance: {
+            days: cfg.maintenanceDays,
+            start: cfg.maintenanceStart,
+            hours: cfg.maintenanceHours,
+            exclusions: cfg.maintenanceExclusions ?? [],
+        },
     });
     const address = new ClientAddress("client", {
         project: cfg.gcpProject,

@@ -10,6 +10,9 @@ import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
 const pem = placeholderTls;
 const letsEncrypt = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" };
+/** A maintenance exclusion that passes, with some fields changed. */
+const exclusions = (change: Record<string, string> = {}) =>
+    JSON.stringify([{ name: "holidays", start: "2026-12-23T00:00:00Z", end: "2026-12-27T00:00:00Z", ...change }]);
 
 /** Every bad config: [what, values, secret keys, the key the message must name]. */
 const badConfigs: [string, Record<string, string>, string[], string][] = [
@@ -158,6 +161,61 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["existingAddress not a resource name", { existingAddress: "My_IP" }, [], "existingAddress"],
     ["existingAddress with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", existingAddress: "catbox-ip" }, [], "existingAddress"],
     ["existingAddress with keepAddress false", { existingAddress: "catbox-ip", keepAddress: "false" }, [], "keepAddress"],
+    // Keys that mean something on one platform only: set elsewhere (to other than their default), refused.
+    ...[
+        "keepAddress=false",
+        "uptimeAlert=false",
+        "spotNodes=true",
+        "nodeCount=3",
+        "machineType=e2-medium",
+        "deletionProtection=false",
+        "region=europe-west4",
+        "clusterLocation=europe-west4-b",
+        "maintenanceDays=SA,SU",
+        "maintenanceHours=8",
+        "maintenanceStart=22:00",
+    ].map((kv): [string, Record<string, string>, string[], string] => {
+        const [key, value] = kv.split("=");
+        return [`${key} with platform kubeconfig`, { platform: "kubeconfig", image: "catbox:1", [key]: value }, [], key];
+    }),
+    // GKE's maintenance window: 4 hours or more at a time, 48 hours in any 32 days.
+    ["maintenanceDays not RFC 5545 days", { maintenanceDays: "MON,TUE" }, [], "maintenanceDays"],
+    ["maintenanceDays with a day twice", { maintenanceDays: "TU,TU,WE" }, [], "maintenanceDays"],
+    ["maintenanceStart without its leading zero", { maintenanceStart: "3:00" }, [], "maintenanceStart"],
+    ["maintenanceStart at 24:00", { maintenanceStart: "24:00" }, [], "maintenanceStart"],
+    ["maintenanceHours under 4", { maintenanceHours: "3" }, [], "maintenanceHours"],
+    ["maintenanceHours over 24", { maintenanceHours: "25" }, [], "maintenanceHours"],
+    ["one day of 6 hours: 24 hours in 32 days", { maintenanceDays: "SU" }, [], "maintenanceDays"],
+    ["three days of 4 hours exactly reach 48: two do not", { maintenanceDays: "SA,SU", maintenanceHours: "4" }, [], "maintenanceDays"],
+    ["two days of 5 hours: 40 hours in 32 days", { maintenanceDays: "MO,TU", maintenanceHours: "5" }, [], "maintenanceDays"],
+    ["maintenanceExclusions not JSON", { maintenanceExclusions: "christmas" }, [], "maintenanceExclusions"],
+    [
+        "an exclusion ending before it starts",
+        { maintenanceExclusions: exclusions({ start: "2026-12-26T00:00:00Z", end: "2026-12-24T00:00:00Z" }) },
+        [],
+        "maintenanceExclusions",
+    ],
+    [
+        "a NO_UPGRADES exclusion over 30 days",
+        { maintenanceExclusions: exclusions({ start: "2026-12-01T00:00:00Z", end: "2027-01-01T00:00:01Z" }) },
+        [],
+        "maintenanceExclusions",
+    ],
+    ["an exclusion time not in GKE's UTC form", { maintenanceExclusions: exclusions({ start: "2026-12-24 00:00" }) }, [], "maintenanceExclusions"],
+    [
+        "an exclusion on a day that does not exist",
+        { maintenanceExclusions: exclusions({ start: "2026-02-30T00:00:00Z" }) },
+        [],
+        "maintenanceExclusions",
+    ],
+    ["an exclusion with an unknown scope", { maintenanceExclusions: exclusions({ scope: "NO_PATCHES" }) }, [], "maintenanceExclusions"],
+    ["an exclusion with an unknown field", { maintenanceExclusions: exclusions({ reason: "holidays" }) }, [], "maintenanceExclusions"],
+    [
+        "21 exclusions (GKE keeps 20)",
+        { maintenanceExclusions: JSON.stringify(Array.from({ length: 21 }, (_, i) => ({ ...JSON.parse(exclusions())[0], name: `e${i}` }))) },
+        [],
+        "maintenanceExclusions",
+    ],
     ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
     ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
@@ -328,6 +386,26 @@ describe("stack config: good configs", () => {
         assert.equal(config(letsEncrypt).adminEmail, undefined);
         // Outside letsEncrypt, adminEmail is only what catbox shows.
         assert.equal(config({ adminEmail: "admin@example.org" }).adminEmail, "admin@example.org");
+    });
+
+    it("GKE's maintenance window at its bounds, exclusions of every scope, and gke-only keys at their defaults on kubeconfig", () => {
+        const c = config({ maintenanceDays: "TU,WE,TH", maintenanceHours: "4", maintenanceStart: "23:59" });
+        assert.deepEqual([c.maintenanceDays, c.maintenanceHours, c.maintenanceStart], ["TU,WE,TH", 4, "23:59"]);
+        const long = config({
+            maintenanceExclusions: JSON.stringify([
+                { name: "event", start: "2026-12-01T00:00:00Z", end: "2026-12-31T00:00:00Z" },
+                { name: "freeze", start: "2026-12-01T00:00:00Z", end: "2027-06-01T00:00:00Z", scope: "NO_MINOR_OR_NODE_UPGRADES" },
+            ]),
+        });
+        assert.deepEqual(
+            long.maintenanceExclusions?.map((e) => e.scope),
+            ["NO_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"],
+        );
+        // Pulumi passes Pulumi.yaml's defaults as values: at their defaults, gke-only keys are nobody's choice.
+        const onKind = parseConfig(
+            raw({ platform: "kubeconfig", image: "catbox:1", keepAddress: "true", nodeCount: "2", maintenanceDays: "TU,WE,TH" }, [], {}),
+        );
+        assert.equal(onKind.platform, "kubeconfig");
     });
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {

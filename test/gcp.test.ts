@@ -115,6 +115,44 @@ describe("service accounts", () => {
     });
 });
 
+describe("node upgrades only in the operator's window", () => {
+    it("a weekly window, by default Tuesday to Thursday 03:00-09:00 UTC, in the UTC form GKE returns, the same on every run", async () => {
+        const policy = one((await run()).resources, T.cluster).inputs.maintenancePolicy;
+        assert.deepEqual(policy.recurringWindow, {
+            startTime: "2025-01-06T03:00:00Z",
+            endTime: "2025-01-06T09:00:00Z",
+            recurrence: "FREQ=WEEKLY;BYDAY=TU,WE,TH",
+        });
+        assert.deepEqual(policy.maintenanceExclusions, []);
+        const again = one((await run()).resources, T.cluster).inputs.maintenancePolicy;
+        assert.deepEqual(again, policy);
+    });
+
+    it("follows config: days, a start late in the day (the window runs past midnight), hours, and exclusions", async () => {
+        const exclusions = [{ name: "holidays", start: "2026-12-23T00:00:00Z", end: "2026-12-27T00:00:00Z" }];
+        const { resources } = await run({
+            maintenanceDays: "SA,SU",
+            maintenanceStart: "22:30",
+            maintenanceHours: "12",
+            maintenanceExclusions: JSON.stringify(exclusions),
+        });
+        const policy = one(resources, T.cluster).inputs.maintenancePolicy;
+        assert.deepEqual(policy.recurringWindow, {
+            startTime: "2025-01-06T22:30:00Z",
+            endTime: "2025-01-07T10:30:00Z",
+            recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+        });
+        assert.deepEqual(policy.maintenanceExclusions, [
+            {
+                exclusionName: "holidays",
+                startTime: "2026-12-23T00:00:00Z",
+                endTime: "2026-12-27T00:00:00Z",
+                exclusionOptions: { scope: "NO_UPGRADES" },
+            },
+        ]);
+    });
+});
+
 describe("the Kubernetes provider", () => {
     it("uses gke-gcloud-auth-plugin, holds no credential, and is the same on every run", async () => {
         const [a, b] = [await run(), await run()];

@@ -70,6 +70,23 @@ export interface KeyEntry {
     only?: Applies;
 }
 
+/** A UTC time as GKE returns it (any other form makes a permanent diff). */
+const utcTime = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
+    .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().replace(".000Z", "Z") === s);
+/** GKE's longest NO_UPGRADES exclusion. */
+export const noUpgradesMaxDays = 30;
+const exclusionSchema = z
+    .strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+        start: utcTime,
+        end: utcTime,
+        scope: z.enum(["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"]).default("NO_UPGRADES"),
+    })
+    .refine((e) => Date.parse(e.end) > Date.parse(e.start))
+    .refine((e) => e.scope !== "NO_UPGRADES" || Date.parse(e.end) - Date.parse(e.start) <= noUpgradesMaxDays * 24 * 3600e3);
+
 const userSchema = z.strictObject({
     id: z
         .string()
@@ -123,6 +140,7 @@ export const keyTable = {
             .regex(/^[a-z]+-[a-z]+\d+$/)
             .optional(),
         allowed: "must be a GCP region such as us-west1",
+        only: onlyGke,
     },
     clusterLocation: {
         schema: z
@@ -130,6 +148,7 @@ export const keyTable = {
             .regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/)
             .optional(),
         allowed: "must be a zone of the region (zonal cluster, e.g. us-west1-a) or the region itself (regional cluster)",
+        only: onlyGke,
     },
     machineType: {
         schema: z
@@ -138,10 +157,11 @@ export const keyTable = {
             .refine((m) => m !== "f1-micro" && m !== "g1-small")
             .default("e2-small"),
         allowed: "must be a GCE machine type such as e2-small; f1-micro (too small for GKE's system pods) and g1-small (legacy) are not allowed",
+        only: onlyGke,
     },
-    nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100" },
-    spotNodes: { schema: bool().default(false), allowed: "must be true or false" },
-    deletionProtection: { schema: bool().default(true), allowed: "must be true or false" },
+    nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100", only: onlyGke },
+    spotNodes: { schema: bool().default(false), allowed: "must be true or false", only: onlyGke },
+    deletionProtection: { schema: bool().default(true), allowed: "must be true or false", only: onlyGke },
     namespace: {
         schema: z.string().max(63).regex(dnsLabelRe).default("irc"),
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
@@ -186,6 +206,37 @@ export const keyTable = {
     keepAddress: {
         schema: bool().default(true),
         allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",
+        only: onlyGke,
+    },
+    // GKE upgrades nodes (restarting their daemons) only inside this weekly window, in UTC.
+    maintenanceDays: {
+        schema: z
+            .string()
+            .regex(/^(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*$/)
+            .refine((days) => new Set(days.split(",")).size === days.split(",").length)
+            .default("TU,WE,TH"),
+        allowed: "must be days of the week, comma-separated, each once, as RFC 5545 writes them: MO,TU,WE,TH,FR,SA,SU (UTC)",
+        only: onlyGke,
+    },
+    maintenanceStart: {
+        schema: z
+            .string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+            .default("03:00"),
+        allowed: "must be a time of day in UTC, HH:MM, such as 03:00",
+        only: onlyGke,
+    },
+    maintenanceHours: {
+        schema: int(4, 24).default(6),
+        allowed: "must be a whole number of hours from 4 to 24 (GKE counts only windows of 4 hours or more)",
+        only: onlyGke,
+    },
+    maintenanceExclusions: {
+        schema: z.preprocess(fromJsonString, z.array(exclusionSchema).max(20)).optional(),
+        allowed:
+            'must be a JSON list of at most 20 {"name", "start", "end", "scope"?}: name of letters, digits, "-" and "_"; start and end as ' +
+            "YYYY-MM-DDTHH:MM:SSZ, end after start; scope NO_UPGRADES (the default, at most 30 days), NO_MINOR_UPGRADES or NO_MINOR_OR_NODE_UPGRADES",
+        only: onlyGke,
     },
     existingAddress: {
         // A Compute Engine resource name.
@@ -199,6 +250,7 @@ export const keyTable = {
     uptimeAlert: {
         schema: bool().default(true),
         allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",
+        only: onlyGke,
     },
     alertEmail: {
         schema: email().optional(),

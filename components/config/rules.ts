@@ -31,7 +31,8 @@ export type Rule = (c: RuleContext) => void;
 export const appliesWhereItMeansSomething: Rule = (c) => {
     for (const key of configKeys) {
         const only: Applies | undefined = entryOf(key).only;
-        if (!only || !c.isSet(key)) continue;
+        // A key at its default is not set by anyone (Pulumi passes Pulumi.yaml's defaults as values).
+        if (!only || !c.isSet(key) || isDefault(key, c.parsed[key])) continue;
         const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
         if (c.valid(dimension, key) && c.parsed[dimension] !== wanted) {
             c.problem(key, `applies only to ${dimension} ${wanted} (${dimension} is ${c.parsed[dimension]}): ${only.because}`);
@@ -150,6 +151,23 @@ export const nameRules: Rule = (c) => {
     }
 };
 
+/**
+ * GKE refuses a maintenance window with less than 48 hours of availability in any
+ * 32 days; every 32 days hold each weekday at least 4 times.
+ */
+export const maintenanceRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("maintenanceDays", "maintenanceHours") || parsed.platform !== "gke") return;
+    const days = parsed.maintenanceDays!.split(",").length;
+    if (days * 4 * parsed.maintenanceHours! < 48) {
+        c.problem(
+            c.isSet("maintenanceHours") && !c.isSet("maintenanceDays") ? "maintenanceHours" : "maintenanceDays",
+            `gives GKE ${days * 4 * parsed.maintenanceHours!} hours of maintenance in the worst 32 days (${days} day(s) × ${parsed.maintenanceHours} h × 4 weeks), ` +
+                "and GKE needs at least 48: add days or hours",
+        );
+    }
+};
+
 /** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
 export const sizingRules: Rule = (c) => {
     const { parsed } = c;
@@ -179,7 +197,12 @@ export const sizingRules: Rule = (c) => {
 export const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
 /** Every cross-key rule, in the order their problems are reported. */
-export const rules: Rule[] = [appliesWhereItMeansSomething, platformRules, portAndTimingRules, tlsRules, nameRules, sizingRules];
+export const rules: Rule[] = [appliesWhereItMeansSomething, platformRules, portAndTimingRules, tlsRules, nameRules, maintenanceRules, sizingRules];
+
+function isDefault(key: ConfigKey, value: unknown): boolean {
+    const fallback = entryOf(key).schema.safeParse(undefined).data;
+    return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
+}
 
 /** The first name that appears twice, compared case-insensitively (lower-cased). */
 function firstDuplicate(names: string[]): string | undefined {

@@ -20,6 +20,40 @@ export interface GkeClusterArgs {
      * (which GKE requires of whoever changes a node pool), and as no other.
      */
     ciServiceAccount?: string;
+    /** When GKE may upgrade nodes (restarting their daemons), and when it must not. */
+    maintenance: Maintenance;
+}
+
+export interface Maintenance {
+    /** RFC 5545 day codes, UTC: MO,TU,… */
+    days: string;
+    /** HH:MM, UTC. */
+    start: string;
+    hours: number;
+    exclusions: { name: string; start: string; end: string; scope: string }[];
+}
+
+/**
+ * A fixed first day for the weekly window: GKE takes the time of day and the
+ * length from it, and the days from the recurrence. A date from the clock would
+ * change the cluster's inputs on every run.
+ */
+const windowAnchorDay = "2025-01-06";
+
+/** GKE's maintenance policy for a weekly window and its exclusions, in the UTC form GKE returns. */
+export function maintenancePolicy(m: Maintenance) {
+    const start = new Date(`${windowAnchorDay}T${m.start}:00Z`);
+    const end = new Date(start.getTime() + m.hours * 3600e3);
+    const utc = (d: Date) => d.toISOString().replace(".000Z", "Z");
+    return {
+        recurringWindow: { startTime: utc(start), endTime: utc(end), recurrence: `FREQ=WEEKLY;BYDAY=${m.days}` },
+        maintenanceExclusions: m.exclusions.map((e) => ({
+            exclusionName: e.name,
+            startTime: e.start,
+            endTime: e.end,
+            exclusionOptions: { scope: e.scope },
+        })),
+    };
 }
 
 /** What GKE nodes need and nothing more: GKE's one role for node service accounts. */
@@ -125,6 +159,8 @@ export class GkeCluster extends pulumi.ComponentResource {
                 // default compute account (project Editor).
                 nodeConfig,
                 releaseChannel: { channel: "REGULAR" },
+                // Node upgrades restart daemons and drop their users: only in the operator's window.
+                maintenancePolicy: maintenancePolicy(args.maintenance),
                 workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
                 // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
                 datapathProvider: "ADVANCED_DATAPATH",
