@@ -6,6 +6,7 @@ import { ClientAddress, ClientName } from "./components/gcp/address";
 import { serverNames } from "./components/catbox/files";
 import { GkeCluster } from "./components/gcp/cluster";
 import { ExistingCluster } from "./components/k8s/existingCluster";
+import { PreviewAccess } from "./components/k8s/previewAccess";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
 import { ConfigError, parseConfig } from "./components/config/parse";
 import type { CatboxConfig, ExistingClusterConfig, GkeConfig } from "./components/config/types";
@@ -130,19 +131,31 @@ function onGke(cfg: GkeConfig): Site {
         nodesTotal: cluster.nodesTotal,
         finish: (network) => {
             // A certificate every client trusts, on the network's own name.
-            if (cfg.tlsMode === "letsEncrypt") {
-                new LetsEncrypt("letsencrypt", {
-                    project: cfg.gcpProject,
+            const letsEncrypt =
+                cfg.tlsMode === "letsEncrypt"
+                    ? new LetsEncrypt("letsencrypt", {
+                          project: cfg.gcpProject,
+                          networkName: cfg.networkName,
+                          dnsZone: cfg.dnsZone,
+                          hostname: cfg.hostname,
+                          serverNames: serverNames(cfg),
+                          acmeServer: cfg.acmeServer,
+                          email: cfg.acmeEmail ?? cfg.adminEmail,
+                          namespace: network.namespace.metadata.name,
+                          secretName: issuedTlsSecretName(cfg.networkName),
+                          provider: cluster.provider,
+                          workloadPool: cluster.workloadPool,
+                      })
+                    : undefined;
+            // Pull requests preview with an account that may not deploy.
+            if (cfg.previewServiceAccount) {
+                const namespaces = [network.namespace.metadata.name, ...(letsEncrypt ? [letsEncrypt.namespace] : [])];
+                new PreviewAccess("preview", {
+                    serviceAccount: cfg.previewServiceAccount,
                     networkName: cfg.networkName,
-                    dnsZone: cfg.dnsZone,
-                    hostname: cfg.hostname,
-                    serverNames: serverNames(cfg),
-                    acmeServer: cfg.acmeServer,
-                    email: cfg.acmeEmail ?? cfg.adminEmail,
-                    namespace: network.namespace.metadata.name,
-                    secretName: issuedTlsSecretName(cfg.networkName),
+                    namespaces,
+                    clusterScoped: { namespaces, clusterIssuers: letsEncrypt ? [letsEncrypt.issuer.metadata.name] : [] },
                     provider: cluster.provider,
-                    workloadPool: cluster.workloadPool,
                 });
             }
             return {

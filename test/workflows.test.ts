@@ -162,8 +162,21 @@ describe("the CI workflow", () => {
         }
     });
 
-    it("may mint Google credentials (id-token) and nothing more than it needs", () => {
-        assert.deepEqual(workflow.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+    it("each job may do only what it needs: credentials for preview and up, the PR comment for preview alone", () => {
+        assert.deepEqual(workflow.permissions, { contents: "read" });
+        assert.deepEqual(workflow.jobs.preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+        assert.deepEqual(workflow.jobs.up.permissions, { contents: "read", "id-token": "write" });
+        for (const [job, spec] of Object.entries<{ permissions?: unknown }>(workflow.jobs)) {
+            if (!["preview", "up"].includes(job)) assert.equal(spec.permissions, undefined, `${job} asks for more than contents: read`);
+        }
+    });
+
+    it("previews as the preview account; only up, in the production environment, as the deployer", () => {
+        const account = (job: string) => steps(job).find((s) => s.uses?.startsWith("google-github-actions/auth@"))!.with!.service_account;
+        assert.equal(account("preview"), "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+        assert.equal(account("up"), "${{ vars.GCP_SERVICE_ACCOUNT }}");
+        assert.equal(workflow.jobs.up.environment, "production");
+        assert.equal(workflow.jobs.preview.environment, undefined);
     });
 
     it("never runs two ups at once, and never cancels a running one", () => {

@@ -203,6 +203,14 @@ export const keyTable = {
         allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
+    previewServiceAccount: {
+        schema: z
+            .string()
+            .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/)
+            .optional(),
+        allowed: "must be the email of the service account pull requests preview with, such as pulumi-preview@my-project.iam.gserviceaccount.com",
+        only: onlyGke,
+    },
     keepAddress: {
         schema: bool().default(true),
         allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",

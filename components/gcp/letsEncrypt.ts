@@ -55,6 +55,8 @@ export class LetsEncrypt extends pulumi.ComponentResource {
     readonly certManager: k8s.helm.v3.Release;
     readonly issuer: k8s.apiextensions.CustomResource;
     readonly certificate: k8s.apiextensions.CustomResource;
+    /** cert-manager's namespace. */
+    readonly namespace = certManagerNamespace;
 
     constructor(name: string, args: LetsEncryptArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:LetsEncrypt", name, {}, opts);

@@ -1,0 +1,67 @@
+// CI's preview account in the cluster: the writes a server-side dry run of the
+// network's own objects needs, where they are, and nothing more.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { byType, run, T } from "./support/helpers";
+
+const preview = "pulumi-preview@my-irc-project.iam.gserviceaccount.com";
+const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" };
+const rbac = {
+    clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+};
+
+describe("previewServiceAccount", () => {
+    it("dry-run writes in the network's namespace and cert-manager's, and on its own cluster-scoped objects by name, for that account only", async () => {
+        const { resources } = await run({ ...le, namespace: "chat", previewServiceAccount: preview });
+        const bindings = [...byType(resources, rbac.roleBinding), ...byType(resources, rbac.clusterRoleBinding)];
+        assert.ok(bindings.length >= 3);
+        for (const b of bindings) assert.deepEqual(b.inputs.subjects, [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: preview }]);
+        // Namespaced writes are bound per namespace, never cluster-wide.
+        assert.deepEqual(
+            byType(resources, rbac.roleBinding)
+                .map((b) => b.inputs.metadata.namespace)
+                .sort(),
+            ["cert-manager", "chat"],
+        );
+        const roles = byType(resources, rbac.clusterRole);
+        const clusterWide = roles.find((r) => r.inputs.metadata.name.endsWith("-cluster-dry-run"))!;
+        for (const rule of clusterWide.inputs.rules) {
+            assert.ok(rule.resourceNames?.length > 0, `a cluster-scoped write without names: ${JSON.stringify(rule)}`);
+        }
+        const names = Object.fromEntries(clusterWide.inputs.rules.map((r: any) => [r.resources[0], r.resourceNames]));
+        assert.deepEqual(names.namespaces, ["chat", "cert-manager"]);
+        assert.deepEqual(names.clusterissuers, ["catbox-letsencrypt-production"]);
+        const issuer = resources.find((r) => r.type === T.clusterIssuer)!;
+        assert.equal(issuer.inputs.metadata.name, names.clusterissuers[0]);
+    });
+
+    it("nothing that grants, impersonates, deletes or reaches RBAC, and no wildcard", async () => {
+        const { resources } = await run({ ...le, previewServiceAccount: preview });
+        for (const role of byType(resources, rbac.clusterRole)) {
+            for (const rule of role.inputs.rules) {
+                assert.ok(
+                    !rule.verbs.some((v: string) => ["*", "delete", "deletecollection", "update", "escalate", "bind", "impersonate"].includes(v)),
+                    JSON.stringify(rule),
+                );
+                assert.ok(!rule.apiGroups.includes("*") && !rule.resources.includes("*"), JSON.stringify(rule));
+                assert.ok(!rule.apiGroups.includes("rbac.authorization.k8s.io"), JSON.stringify(rule));
+            }
+        }
+    });
+
+    it("without the key, or on selfSigned, no cert-manager namespace or issuer is named; without it, no RBAC at all", async () => {
+        const plain = await run({ previewServiceAccount: preview });
+        assert.deepEqual(
+            byType(plain.resources, rbac.roleBinding).map((b) => b.inputs.metadata.namespace),
+            ["irc"],
+        );
+        assert.equal(
+            byType(plain.resources, rbac.clusterRole).find((r) => r.inputs.metadata.name.endsWith("-cluster-dry-run"))!.inputs.rules.length,
+            1,
+        );
+        const none = await run(le);
+        assert.deepEqual([...byType(none.resources, rbac.clusterRole), ...byType(none.resources, rbac.roleBinding)], []);
+    });
+});
