@@ -1,5 +1,6 @@
 // Platform kubeconfig and the dev stack: the network only, on a cluster the stack does not own.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -17,12 +18,24 @@ describe("platform kubeconfig", () => {
         const root = path.join(__dirname, "..");
         for (const file of ["Pulumi.dev.yaml", "README.md"]) {
             const text = readFileSync(path.join(root, file), "utf8");
-            const builds = [...text.matchAll(/docker build --build-arg CATBOX_VERSION=(\S+) -t (\S+) configs\//g)];
+            const builds = [
+                ...text.matchAll(/docker build --build-arg CATBOX_VERSION=("\$\(npm run --silent catbox-version\)"|\S+) -t (\S+) configs\//g),
+            ];
             assert.ok(builds.length > 0, `${file}: no build command`);
-            for (const [, built, builtTag] of builds) assert.deepEqual([built, builtTag], [version, tag], file);
-            for (const [, loaded] of text.matchAll(/kind load docker-image ([a-z][^\s…]*) /g)) assert.equal(loaded, tag, file);
+            // A literal version is the default's, tagged with its short form; otherwise it is read from the schema.
+            for (const [, built, builtTag] of builds) {
+                if (built === '"$(npm run --silent catbox-version)"') continue;
+                assert.deepEqual([built, builtTag], [version, tag], file);
+            }
+            const tags = builds.map((b) => b[2]);
+            for (const [, loaded] of text.matchAll(/kind load docker-image ([a-z][^\s…]*) /g)) {
+                assert.ok(tags.includes(loaded), `${file}: loads ${loaded}, builds ${tags}`);
+            }
         }
         assert.equal(readStackFile("dev").config["catbox-gke:image"], tag);
+        // What the README's and the e2e job's builds read instead of a literal.
+        const printed = spawnSync("npm", ["run", "--silent", "catbox-version"], { cwd: root, encoding: "utf8" });
+        assert.equal(printed.stdout.trim(), version, printed.stderr);
     });
 
     it("the dev stack registers no GCP (or image-building) resource, only the network", async () => {

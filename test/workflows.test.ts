@@ -162,6 +162,32 @@ describe("the CI workflow", () => {
         }
     });
 
+    it("e2e: on every pull request, forks' too, kind pinned with its node image by digest, a NetworkPolicy plugin, the test that never skips", () => {
+        const job = workflow.jobs.e2e;
+        assert.equal(job.if, "github.event_name == 'pull_request'");
+        assert.equal(job.permissions, undefined, "no credentials, no secrets");
+        assert.ok(!JSON.stringify(job).includes("secrets."), "the e2e job reads a secret");
+        const s = steps("e2e");
+        const kind = s.find((x) => x.uses?.startsWith("helm/kind-action@"))!;
+        assert.match(String(kind.with!.node_image), /^kindest\/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+        assert.match(String(kind.with!.version), /^v\d+\.\d+\.\d+$/);
+        const kindConfig = parse(readFileSync(path.join(root, String(kind.with!.config)), "utf8"));
+        assert.equal(kindConfig.networking.disableDefaultCNI, true, "kind's own plugin enforces no NetworkPolicy");
+        assert.ok(
+            s.some((x) => /projectcalico\/calico\/v\d+\.\d+\.\d+\/manifests\/calico\.yaml/.test(x.run ?? "")),
+            "no Calico, or not pinned",
+        );
+        const build = s.find((x) => x.run?.includes("docker build"))!.run!;
+        const cluster = String(kind.with!.cluster_name);
+        assert.ok(build.includes(`kind load docker-image catbox:e2e --name ${cluster}`), build);
+        const test = s.find((x) => x.run === "npm run test:e2e")!;
+        assert.equal((test as { env?: Record<string, string> }).env?.E2E_KUBE_CONTEXT, `kind-${cluster}`);
+        assert.equal((test as { env?: Record<string, string> }).env?.E2E_IMAGE, "catbox:e2e");
+        const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+        assert.match(pkg.scripts["test:e2e"], /^E2E_REQUIRED=1 .*test\/e2e\.test\.ts$/, "the job's run could skip");
+        assert.ok(indexOf(s, (x) => x.uses?.startsWith("pulumi/actions@") ?? false) < indexOf(s, (x) => x === test), "no Pulumi CLI before the test");
+    });
+
     it("each job may do only what it needs: credentials for preview and up, the PR comment for preview alone", () => {
         assert.deepEqual(workflow.permissions, { contents: "read" });
         assert.deepEqual(workflow.jobs.preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
