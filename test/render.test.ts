@@ -12,6 +12,13 @@ const root = path.join(__dirname, "..");
 const outRoot = mkdtempSync(path.join(tmpdir(), "catbox-render-"));
 after(() => rmSync(outRoot, { recursive: true, force: true }));
 
+/** The text of the manifest of render's output `out` whose file name holds `part`. */
+function manifestText(out: string, part: string): string {
+    const file = readdirSync(path.join(out, "manifests")).find((f) => f.includes(part));
+    assert.ok(file, `no manifest ${part} in ${out}`);
+    return readFileSync(path.join(out, "manifests", file), "utf8");
+}
+
 function render(stack: string, ...args: string[]) {
     const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", stack, ...args, "--out", path.join(outRoot, stack)], {
         cwd: root,
@@ -70,23 +77,9 @@ describe("npm run render", () => {
         const servers = readFileSync(path.join(out, "catbox", "servers-0.conf"), "utf8");
         assert.match(servers, /^irc1\.example\.org = catbox-1\.irc\.svc\.cluster\.local,6667,\*{8},0$/m);
         assert.match(readFileSync(path.join(out, "catbox", "opers.conf"), "utf8"), /^placeholder-oper = \*{8}$/m);
-        const secretYaml = readFileSync(
-            path.join(
-                out,
-                "manifests",
-                manifests.find((f) => f.includes("-secret-catbox-config"))!,
-            ),
-            "utf8",
-        );
+        const secretYaml = manifestText(out, "-secret-catbox-config");
         assert.ok(/catbox-0\.conf: "\*{8}"/.test(secretYaml), secretYaml);
-        const tlsYaml = readFileSync(
-            path.join(
-                out,
-                "manifests",
-                manifests.find((f) => f.includes("-secret-catbox-tls"))!,
-            ),
-            "utf8",
-        );
+        const tlsYaml = manifestText(out, "-secret-catbox-tls");
         assert.ok(!tlsYaml.includes("PRIVATE KEY") && /tls\.key: "\*{8}"/.test(tlsYaml), tlsYaml);
         const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
         assert.equal(outputs.kubeconfig, "********");
@@ -100,16 +93,7 @@ describe("npm run render", () => {
         assert.equal(r.code, 0, r.stderr);
         const servers = readFileSync(path.join(outRoot, "prod", "catbox", "servers-0.conf"), "utf8");
         assert.match(servers, /,6667,[0-9a-f]{40},0$/m);
-        const manifests = readdirSync(path.join(outRoot, "prod", "manifests"));
-        const tlsYaml = readFileSync(
-            path.join(
-                outRoot,
-                "prod",
-                "manifests",
-                manifests.find((f) => f.includes("-secret-catbox-tls"))!,
-            ),
-            "utf8",
-        );
+        const tlsYaml = manifestText(path.join(outRoot, "prod"), "-secret-catbox-tls");
         assert.match(tlsYaml, /BEGIN PRIVATE KEY/);
     });
 
