@@ -2,20 +2,20 @@
 // This file reads stack config and wires the components, in the article's order.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClientAddress, ClientName } from "./components/gcp/address";
 import { serverNames } from "./components/catbox/files";
-import { GkeCluster } from "./components/gcp/cluster";
-import { ExistingCluster } from "./components/k8s/existingCluster";
-import { PreviewAccess } from "./components/k8s/previewAccess";
+import { issuedTlsSecretName, serverName } from "./components/catbox/names";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
 import { ConfigError, parseConfig } from "./components/config/parse";
 import type { CatboxConfig, ExistingClusterConfig, GkeConfig } from "./components/config/types";
 import { Credentials } from "./components/credentials/credentials";
+import { ClientAddress, ClientName } from "./components/gcp/address";
+import { GkeCluster } from "./components/gcp/cluster";
 import { ImageRegistry } from "./components/gcp/images";
-import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
-import { issuedTlsSecretName, serverName } from "./components/catbox/names";
+import { ExistingCluster } from "./components/k8s/existingCluster";
+import { IrcNetwork } from "./components/k8s/ircNetwork";
+import { PreviewAccess } from "./components/k8s/previewAccess";
 
 export = async () => {
     const cfg = validatedConfig();

@@ -2,7 +2,7 @@
 // network's own objects needs, where they are, and nothing more.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { byType, run, T } from "./support/helpers";
+import { byType, dependencyClosure, one, run, T } from "./support/helpers";
 
 const preview = "pulumi-preview@my-irc-project.iam.gserviceaccount.com";
 const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org" };
@@ -35,6 +35,10 @@ describe("previewServiceAccount", () => {
         assert.deepEqual(names.clusterissuers, ["catbox-letsencrypt-production"]);
         const issuer = resources.find((r) => r.type === T.clusterIssuer)!;
         assert.equal(issuer.inputs.metadata.name, names.clusterissuers[0]);
+        // cert-manager's namespace is the Helm release's to make: its binding waits for it.
+        const release = one(resources, T.helmRelease);
+        const inCertManager = byType(resources, rbac.roleBinding).find((b) => b.inputs.metadata.namespace === "cert-manager")!;
+        assert.ok(dependencyClosure(resources, inCertManager).has(release.urn), "the binding can come before cert-manager's namespace");
     });
 
     it("nothing that grants, impersonates, deletes or reaches RBAC, and no wildcard", async () => {

@@ -55,8 +55,8 @@ export class LetsEncrypt extends pulumi.ComponentResource {
     readonly certManager: k8s.helm.v3.Release;
     readonly issuer: k8s.apiextensions.CustomResource;
     readonly certificate: k8s.apiextensions.CustomResource;
-    /** cert-manager's namespace. */
-    readonly namespace = certManagerNamespace;
+    /** cert-manager's namespace, once the release has made it. */
+    readonly namespace: pulumi.Output<string>;
 
     constructor(name: string, args: LetsEncryptArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:LetsEncrypt", name, {}, opts);
@@ -119,6 +119,8 @@ export class LetsEncrypt extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [this.workloadIdentity, this.zoneAdmin] },
         );
+
+        this.namespace = this.certManager.id.apply(() => certManagerNamespace);
 
         // A ClusterIssuer: cert-manager lets only cluster issuers use ambient credentials (Workload Identity).
         this.issuer = new k8s.apiextensions.CustomResource(
