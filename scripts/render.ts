@@ -114,16 +114,29 @@ export async function render(stack: string, opts: { showSecrets: boolean; outDir
     return `${stack}: ${run.resources.length} resources, ${k8s.length} Kubernetes objects -> ${path.relative(process.cwd(), out)}${notes}`;
 }
 
+/** `<stack> [--show-secrets] [--out <dir>]`, in any order; undefined where that is not what was given. */
+export function renderArgs(args: string[]): { stack: string; showSecrets: boolean; outDir?: string } | undefined {
+    const rest = [...args];
+    const outAt = rest.indexOf("--out");
+    let outDir: string | undefined;
+    if (outAt >= 0) {
+        outDir = rest[outAt + 1];
+        if (outDir === undefined || outDir.startsWith("--")) return undefined;
+        rest.splice(outAt, 2);
+    }
+    const showSecrets = rest.includes("--show-secrets");
+    const words = rest.filter((a) => a !== "--show-secrets");
+    if (words.length !== 1 || words[0].startsWith("--")) return undefined;
+    return { stack: words[0], showSecrets, ...(outDir !== undefined && { outDir }) };
+}
+
 if (require.main === module) {
-    const args = process.argv.slice(2);
-    const outAt = args.indexOf("--out");
-    const outDir = outAt >= 0 ? args[outAt + 1] : undefined;
-    const stack = args.find((a, i) => !a.startsWith("--") && i !== outAt + 1);
-    if (!stack || (outAt >= 0 && !outDir)) {
+    const args = renderArgs(process.argv.slice(2));
+    if (!args) {
         console.error("usage: npm run render -- <stack> [--show-secrets] [--out <dir>]");
         process.exit(2);
     }
-    render(stack, { showSecrets: args.includes("--show-secrets"), outDir: outDir && path.resolve(outDir) }).then(
+    render(args.stack, { showSecrets: args.showSecrets, outDir: args.outDir && path.resolve(args.outDir) }).then(
         (summary) => console.log(summary),
         (err) => {
             // Bad config is a RunError: its message, no stack trace.

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
+import { renderArgs } from "../scripts/render";
 import { T } from "./support/helpers";
 
 const root = path.join(__dirname, "..");
@@ -27,6 +28,18 @@ function render(stack: string, ...args: string[]) {
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+describe("npm run render's arguments", () => {
+    it("a stack, --show-secrets and --out <dir> in any order; anything else is a usage error", () => {
+        assert.deepEqual(renderArgs(["prod"]), { stack: "prod", showSecrets: false });
+        assert.deepEqual(renderArgs(["--show-secrets", "dev"]), { stack: "dev", showSecrets: true });
+        assert.deepEqual(renderArgs(["prod", "--out", "/tmp/x", "--show-secrets"]), { stack: "prod", showSecrets: true, outDir: "/tmp/x" });
+        assert.deepEqual(renderArgs(["--out", "x", "dev"]), { stack: "dev", showSecrets: false, outDir: "x" });
+        for (const bad of [[], ["--out", "x"], ["prod", "--out"], ["prod", "--out", "--show-secrets"], ["prod", "dev"], ["--verbose", "prod"]]) {
+            assert.equal(renderArgs(bad), undefined, bad.join(" "));
+        }
+    });
+});
 
 describe("npm run render", () => {
     it("prod: writes every resource, every manifest and every daemon's files, secrets masked", () => {
