@@ -216,6 +216,19 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
         [],
         "maintenanceExclusions",
     ],
+    // Rules a hand mutation round found no row for.
+    ["deadTime equal to pingTime (not longer)", { pingTime: "45s", deadTime: "45s" }, [], "deadTime"],
+    ["alertEmail with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", alertEmail: "pager@irc-operators.net" }, [], "alertEmail"],
+    ["linkPort equal to the default clientPort", { linkPort: "7000" }, [], "linkPort"],
+    ["two daemons given the same lower-case name", { serverNames: '["hub.example.org","hub.example.org"]' }, [], "serverNames"],
+    // 3 pods on 2 nodes put 2 on one node: 2 × 275m is more than an e2-small's 540m (1 would fit).
+    ["3 pods on 2 e2-small nodes that fit one a node but not two", { replicas: "3", nodeCount: "2", clientsPerPod: "800" }, [], "clientsPerPod"],
+    [
+        "a tlsKey in PEM armour that is no key",
+        { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n" },
+        ["tlsKey"],
+        "tlsCertificate",
+    ],
     ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
     ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],

@@ -186,6 +186,8 @@ describe("the static IP", () => {
         assert.equal(ip.protect, false);
         assert.equal(ip.inputs.region, "us-west1");
         assert.equal(ip.inputs.addressType, "EXTERNAL");
+        // GKE's load balancer asks for the Premium tier unless told otherwise, and takes a reserved address of its own tier only.
+        assert.equal(ip.inputs.networkTier, "PREMIUM");
         assert.equal(outputs.clientIp, "203.0.113.7");
         assert.equal(outputs.ircUrl, "ircs://203.0.113.7:6697");
         const client = resources.find((r) => r.type === T.service && r.inputs.spec.type === "LoadBalancer")!;
@@ -358,6 +360,8 @@ describe("an alert when the network is down", () => {
         const checkId = /metric\.label\.check_id="([^"]+)"/.exec(condition.conditionThreshold.filter)![1];
         assert.ok(checkId.startsWith("uptime-check-"), checkId);
         assert.equal(condition.conditionThreshold.aggregations[0].crossSeriesReducer, "REDUCE_COUNT_FALSE");
+        // It fires when more than one checker location counts a failure, not while checks pass.
+        assert.deepEqual([condition.conditionThreshold.comparison, condition.conditionThreshold.thresholdValue], ["COMPARISON_GT", 1]);
         assert.equal(policy.notificationChannels.length, 1);
         assert.match(policy.notificationChannels[0], /^projects\/my-irc-project\/notificationChannels\//);
     });

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { IrcNetwork, reloaderScriptPath } from "../components/k8s/ircNetwork";
 import { runAsUser } from "../components/k8s/podTemplate";
+import { podSize } from "../components/catbox/sizing";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { runOffline } from "../harness/offline/engine";
 import { byType, config, containerOf, one, podSpecOf, podTemplateOf, Registered, run, T } from "./support/helpers";
@@ -171,6 +172,19 @@ describe("the network's objects", () => {
         assert.ok(big.memory >= 64 + 2000 * 0.25, `${big.memory}Mi for 2000 clients`);
         assert.ok(big.memory > small.memory);
         assert.ok(parseInt(big.r.requests.cpu) > parseInt(small.r.requests.cpu));
+        // The CPU limit is the sized one, above the request: a limit at the request throttles every burst.
+        for (const [clients, s] of [
+            [100, small],
+            [2000, big],
+        ] as const) {
+            assert.deepEqual([s.r.requests.cpu, s.r.limits.cpu], [`${podSize(clients).cpuRequestMilli}m`, `${podSize(clients).cpuLimitMilli}m`]);
+            assert.ok(podSize(clients).cpuLimitMilli > podSize(clients).cpuRequestMilli);
+        }
+    });
+
+    it("a new image or a restart-worthy change reaches running pods: the StatefulSet rolls them, one at a time", async () => {
+        const sts = one((await run()).resources, T.statefulSet).inputs.spec;
+        assert.deepEqual(sts.updateStrategy, { type: "RollingUpdate" });
     });
 
     it("the default pods fit the default node pool, with GKE's own pods", async () => {

@@ -82,6 +82,11 @@ describe("tlsMode letsEncrypt", () => {
         assert.ok(dependencyClosure(resources, cert).has(one(resources, T.helmRelease).urn));
     });
 
+    it("server names outside the zone stay off the Certificate the stack asks for", async () => {
+        const { resources } = await run({ ...le, serverNamePattern: "irc{n}.example.net" });
+        assert.deepEqual(one(resources, T.certificate).inputs.spec.dnsNames, ["irc.example.org"]);
+    });
+
     it("names outside the zone are left off the certificate (DNS-01 could never prove them)", () => {
         assert.deepEqual(namesInZone(["irc0.example.org", "irc0.example.net", "example.org", "xexample.org"], "example.org."), [
             "irc0.example.org",
