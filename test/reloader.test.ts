@@ -8,6 +8,7 @@
 // runs the reloader against the real catbox, in a PID namespace of its own.
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as net from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -160,3 +161,76 @@ for (const [shellName, shell, available] of shells) {
         },
     );
 }
+
+// The watchdog half of the script, against a stand-in catbox and a stand-in of
+// its IRC port that answers (451) or hangs up as the test says: a failure is
+// forgotten once a check passes, and only failures in a row kill. Under busybox,
+// with its applets (nc, timeout) first on PATH, as in the pod's image.
+describe("the reloader's watchdog, under busybox sh", { skip: busybox ? false : "busybox is not installed (apt-get install busybox)" }, () => {
+    const work = mkdtempSync(path.join(tmpdir(), "catbox-watchdog-"));
+    const answers: boolean[] = [];
+    let checks = 0;
+    let reloader: ChildProcess | undefined;
+    let target: ChildProcess | undefined;
+    let log = "";
+    const server = net.createServer((socket) => {
+        const answer = answers[checks++] ?? false;
+        socket.on("error", () => undefined);
+        if (answer) socket.end(":stand-in 451 * :You have not registered\r\n");
+        else socket.destroy();
+    });
+
+    before(async () => {
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const bin = path.join(work, "bin");
+        mkdirSync(bin);
+        const installed = spawnSync("busybox", ["--install", "-s", bin], { encoding: "utf8" });
+        assert.equal(installed.status, 0, installed.stderr);
+        const targetBin = path.join(work, targetName);
+        symlinkSync(process.execPath, targetBin);
+        target = spawn(targetBin, [path.join(__dirname, "support", "fixtures", "signal-recorder.js"), path.join(work, "signals.log")], {
+            stdio: "ignore",
+        });
+        const volume = new SecretVolume(path.join(work, "etc-catbox"), { "catbox-0.conf": "motd = one\n" });
+        reloader = spawn("busybox", ["sh", reloaderScriptPath], {
+            env: {
+                PATH: `${bin}:${process.env.PATH}`,
+                CONFIG_DIR: volume.dir,
+                TARGET_NAME: targetName,
+                POLL_SECONDS: String(poll),
+                HEALTH_HOST: "127.0.0.1",
+                HEALTH_PORT: String((server.address() as net.AddressInfo).port),
+                HEALTH_SECONDS: "1",
+                HEALTH_TIMEOUT: "2",
+                HEALTH_FAILURES: "3",
+                STATE_DIR: path.join(work, "state"),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        reloader.stdout!.on("data", (d) => (log += d));
+        reloader.stderr!.on("data", (d) => (log += d));
+    });
+
+    after(() => {
+        reloader?.kill("SIGKILL");
+        target?.kill("SIGKILL");
+        server.close();
+        rmSync(work, { recursive: true, force: true });
+    });
+
+    it("forgets failures once a check passes: two failures, a pass, two failures … never kill", async () => {
+        answers.push(false, false, true, false, false, true, false, false, true);
+        await waitUntil(`${answers.length} health checks`, () => checks >= answers.length, { timeoutMs: 60_000, detail: () => log });
+        assert.equal(target!.exitCode, null, `the target was killed:\n${log}`);
+        assert.equal(target!.signalCode, null, `the target was killed:\n${log}`);
+        assert.doesNotMatch(log, /is hung/);
+        assert.match(log, /answers again/);
+    });
+
+    it("three failures in a row kill it", async () => {
+        answers.push(false, false, false);
+        await waitUntil("the target killed", () => target!.signalCode === "SIGKILL", { timeoutMs: 60_000, detail: () => log });
+        assert.match(log, /health check failed \(3 of 3\)/);
+        assert.match(log, /is hung: killing it/);
+    });
+});
