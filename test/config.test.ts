@@ -101,6 +101,8 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["pingTime under 1s (catbox reads 0.5ns as 0)", { pingTime: "500ms" }, [], "pingTime"],
     ["connectAttemptTime of a nanosecond", { connectAttemptTime: "1ns" }, [], "connectAttemptTime"],
     ["deadTime over 24h", { deadTime: "25h" }, [], "deadTime"],
+    ["a duration just under 1s however it is written", { connectAttemptTime: "999999999.9ns" }, [], "connectAttemptTime"],
+    ["a negative duration", { pingTime: "-15s" }, [], "pingTime"],
     ["a duration Go cannot hold", { deadTime: "2562048h" }, [], "deadTime"],
     ["motd over 400 characters", { motd: "m".repeat(401) }, [], "motd"],
     ["serverInfo over 80 characters", { serverInfo: "i".repeat(81) }, [], "serverInfo"],
@@ -419,6 +421,11 @@ describe("stack config: good configs", () => {
             raw({ platform: "kubeconfig", image: "catbox:1", keepAddress: "true", nodeCount: "2", maintenanceDays: "TU,WE,TH" }, [], {}),
         );
         assert.equal(onKind.platform, "kubeconfig");
+    });
+
+    it("takes every duration form Go takes (catbox reads them with Go's ParseDuration)", () => {
+        for (const pingTime of ["+15s", "1.s", ".5m", "1000000\u03bcs", "1000000\u00b5s", "1h0.5s"])
+            assert.equal(config({ pingTime, deadTime: "1h30m" }).pingTime, pingTime);
     });
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {

@@ -80,7 +80,7 @@ export const portAndTimingRules: Rule = (c) => {
         if (c.isSet("clientPort")) c.problem("clientPort", `must differ from linkPort (${parsed.linkPort})`);
         else c.problem("linkPort", `must differ from clientPort (${parsed.clientPort})`);
     }
-    if (c.valid("pingTime", "deadTime") && parseGoDuration(parsed.deadTime!) <= parseGoDuration(parsed.pingTime!)) {
+    if (c.valid("pingTime", "deadTime") && parseGoDuration(parsed.deadTime!)! <= parseGoDuration(parsed.pingTime!)!) {
         c.problem("deadTime", `must be longer than pingTime (${parsed.pingTime}): a client is pinged before it is declared dead`);
     }
 };

@@ -50,7 +50,6 @@ export const operPassword = () => catboxField(128).refine((s) => !goSpaceRe.test
 /** An email address, as catbox's admin-email or anywhere else. */
 export const email = () => catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/));
 export const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const goDurationRe = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 /** A lower-case DNS host name with a dot: labels of letters, digits and '-'. */
 export const hostnameRe = /^(?=[^.]{1,63}(\.|$))[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 /**
@@ -68,23 +67,102 @@ export const spoofRe = /^[A-Za-z0-9.-]*$/;
 export const imageRefRe =
     /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-const durationNs: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-/** Go's time.ParseDuration for the unsigned forms catbox accepts, in nanoseconds. */
-export function parseGoDuration(s: string): number {
-    let total = 0;
-    for (const [, num, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-        total += Number(num) * durationNs[unit];
+/** Go's unit table for time.ParseDuration, in nanoseconds ("µ" is U+00B5, "μ" U+03BC: Go takes both). */
+const durationUnits: Record<string, bigint> = {
+    ns: 1n,
+    us: 1_000n,
+    "\u00b5s": 1_000n,
+    "\u03bcs": 1_000n,
+    ms: 1_000_000n,
+    s: 1_000_000_000n,
+    m: 60_000_000_000n,
+    h: 3_600_000_000_000n,
+};
+const maxInt64 = (1n << 63n) - 1n;
+
+/**
+ * Go's time.ParseDuration, step by step (its integer parts exact, its fractions
+ * through float64 as Go computes them), in nanoseconds; undefined where Go
+ * returns an error. catbox reads every duration of its config with it.
+ */
+export function parseGoDuration(text: string): bigint | undefined {
+    let s = text;
+    let negative = false;
+    if (s.startsWith("-") || s.startsWith("+")) {
+        negative = s[0] === "-";
+        s = s.slice(1);
     }
-    return total;
+    if (s === "0") return 0n;
+    if (s === "") return undefined;
+    const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
+    let total = 0n;
+    while (s !== "") {
+        if (!(s[0] === "." || isDigit(s[0]))) return undefined;
+        // The integer part: Go refuses one that overflows int64.
+        let i = 0;
+        let whole = 0n;
+        while (isDigit(s[i])) {
+            whole = whole * 10n + BigInt(s[i]);
+            if (whole > 1n << 63n) return undefined;
+            i++;
+        }
+        const hasWhole = i > 0;
+        s = s.slice(i);
+        // The fraction: digits past int64's precision are read but ignored, as Go does.
+        let fraction = 0n;
+        let scale = 1;
+        let hasFraction = false;
+        if (s[0] === ".") {
+            s = s.slice(1);
+            let j = 0;
+            let overflow = false;
+            while (isDigit(s[j])) {
+                if (!overflow) {
+                    if (fraction > maxInt64 / 10n) {
+                        overflow = true;
+                    } else {
+                        const next = fraction * 10n + BigInt(s[j]);
+                        if (next > 1n << 63n) overflow = true;
+                        else {
+                            fraction = next;
+                            scale *= 10;
+                        }
+                    }
+                }
+                j++;
+            }
+            hasFraction = j > 0;
+            s = s.slice(j);
+        }
+        if (!hasWhole && !hasFraction) return undefined;
+        let u = 0;
+        while (u < s.length && !(s[u] === "." || isDigit(s[u]))) u++;
+        const unit = durationUnits[s.slice(0, u)];
+        if (unit === undefined) return undefined;
+        s = s.slice(u);
+        if (whole > (1n << 63n) / unit) return undefined;
+        let value = whole * unit;
+        if (fraction > 0n) {
+            value += BigInt(Math.trunc(Number(fraction) * (Number(unit) / scale)));
+            if (value > 1n << 63n) return undefined;
+        }
+        total += value;
+        if (total > 1n << 63n) return undefined;
+    }
+    if (negative) return -total;
+    return total > maxInt64 ? undefined : total;
 }
 
-/** Go durations catbox reads: 1s to 24h (Go refuses ~2562047h and more, and reads sub-nanosecond ones as 0). */
+const second = 1_000_000_000n;
+/** Go durations catbox reads: 1s to 24h, in any form Go accepts. */
 export const goDuration = () =>
     z
         .string()
         .max(32)
-        .regex(goDurationRe)
-        .refine((s) => parseGoDuration(s) >= 1e9 && parseGoDuration(s) <= 24 * 3600e9);
+        .refine((s) => {
+            const ns = parseGoDuration(s);
+            return ns !== undefined && ns >= second && ns <= 24n * 3600n * second;
+        });
 export const durationAllowed = (example: string) => `must be a Go duration from 1s to 24h, such as ${example}`;
 
 /**
