@@ -424,8 +424,9 @@ describe("stack config: good configs", () => {
     });
 
     it("takes every duration form Go takes (catbox reads them with Go's ParseDuration)", () => {
-        for (const pingTime of ["+15s", "1.s", ".5m", "1000000\u03bcs", "1000000\u00b5s", "1h0.5s"])
+        for (const pingTime of ["+15s", "1.s", ".5m", "1000000\u03bcs", "1000000\u00b5s", "1h0.5s"]) {
             assert.equal(config({ pingTime, deadTime: "1h30m" }).pingTime, pingTime);
+        }
     });
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {
