@@ -13,12 +13,16 @@ import { GkeCluster } from "./components/gcp/cluster";
 import { ImageRegistry } from "./components/gcp/images";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
+import { checkHostnameInZone } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
 
 export = async () => {
     const cfg = validatedConfig();
+    if (cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined) {
+        await checkHostnameInZone(cfg.gcpProject, cfg.dnsZone, cfg.hostname);
+    }
 
     // The per-pod config files and their secrets, which the article wrote by hand.
     const credentials = new Credentials("credentials", {

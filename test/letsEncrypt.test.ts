@@ -1,6 +1,7 @@
 // tlsMode letsEncrypt under Pulumi's mock engine: the record, cert-manager and
 // what it may do, the issuer, the certificate, and how the pods serve it.
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, it } from "node:test";
 import { acmeServers, certManagerChart, namesInZone } from "../components/gcp/letsEncrypt";
 import { dependencyClosure, one, podSpecOf, run, T } from "./support/helpers";
@@ -128,6 +129,31 @@ describe("tlsMode letsEncrypt", () => {
         assert.equal(resources.filter((r) => r.type === T.dnsRecord).length, 0);
         assert.equal(outputs.dnsRecordToCreate, `irc.example.net. 300 IN A ${outputs.clientIp}`);
         assert.equal(outputs.ircUrl, "ircs://irc.example.net:7000");
+    });
+
+    it("a hostname outside the zone is refused before anything is created, naming both keys", async () => {
+        // Offline, every zone is example.org.
+        for (const values of [
+            { ...le, hostname: "irc.example.net" },
+            { tlsMode: "selfSigned", hostname: "irc.other.org", dnsZone: "example-org" },
+        ]) {
+            await assert.rejects(run(values), (e: Error & { registered?: { type: string }[] }) => {
+                assert.ok(pulumi.RunError.isInstance(e), String(e));
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `catbox-gke:hostname = "${values.hostname.replace(/\./g, "\\.")}": is not inside the Cloud DNS zone catbox-gke:dnsZone = "example-org" \\(example\\.org\\.\\)`,
+                    ),
+                );
+                assert.deepEqual(
+                    e.registered?.map((r) => r.type),
+                    ["pulumi:pulumi:Stack"],
+                );
+                return true;
+            });
+        }
+        // The zone's own name, and names below it, are fine.
+        for (const hostname of ["example.org", "chat.irc.example.org"]) assert.ok((await run({ ...le, hostname })).resources.length > 10);
     });
 
     it("other tlsModes install no cert-manager", async () => {

@@ -9,6 +9,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountId } from "./names";
+import { inZone } from "./zone";
 
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
 export const certManagerChart = { name: "cert-manager", version: "v1.21.2", repo: "https://charts.jetstack.io" };
@@ -41,8 +42,7 @@ export interface LetsEncryptArgs {
 
 /** Names in `zone` (a DNS name with or without its final dot): the zone's own name or below it. */
 export function namesInZone(names: string[], zone: string): string[] {
-    const z = zone.replace(/\.$/, "");
-    return names.filter((n) => n === z || n.endsWith(`.${z}`));
+    return names.filter((n) => inZone(n, zone));
 }
 
 /** Small but enough: cert-manager's controller, webhook and cainjector on an e2-small. */
