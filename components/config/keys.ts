@@ -9,6 +9,9 @@ import {
     bool,
     catboxField,
     catboxValue,
+    noControls,
+    notNumericTld,
+    reservedNamespaces,
     dnsLabelRe,
     durationAllowed,
     email,
@@ -43,6 +46,9 @@ const defaultCatboxVersion = "07cbec85ee9f733b3eb74d2a5bf4120c66d701f2";
  * copies it into its own registry, so that nodes never pull from Docker Hub.
  */
 const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e";
+
+/** The most users.conf entries: the Secret holding every file stays far under Kubernetes' 1 MiB. */
+const maxUsers = 1000;
 
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
@@ -114,16 +120,22 @@ export const keyTable = {
             .string()
             .max(253)
             .regex(/^[^\s]+$/)
+            .refine(noControls)
             .optional(),
-        allowed: "must be the name of a context in your kubeconfig, such as kind-irc",
+        allowed: "must be the name of a context in your kubeconfig, such as kind-irc (no space or control character)",
         only: onlyKubeconfig,
     },
     image: {
-        schema: z.string().regex(imageRefRe).optional(),
-        allowed: "must be an image reference such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
+        schema: z.string().max(255).regex(imageRefRe).optional(),
+        allowed: "must be an image reference of at most 255 characters, such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
     },
     reloaderImage: {
-        schema: z.string().regex(imageRefRe).default(defaultReloaderImage),
+        schema: z
+            .string()
+            .max(255)
+            .regex(imageRefRe)
+            .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s))
+            .default(defaultReloaderImage),
         allowed:
             "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
@@ -153,18 +165,27 @@ export const keyTable = {
     machineType: {
         schema: z
             .string()
-            .regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/)
-            .refine((m) => m !== "f1-micro" && m !== "g1-small")
+            .max(63)
+            .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/)
+            .refine((m) => !["f1-micro", "g1-small", "e2-micro"].includes(m))
             .default("e2-small"),
-        allowed: "must be a GCE machine type such as e2-small; f1-micro (too small for GKE's system pods) and g1-small (legacy) are not allowed",
+        allowed:
+            "must be a GCE machine type such as e2-small; f1-micro and e2-micro (too small for GKE's own pods) and g1-small (legacy) are not allowed",
         only: onlyGke,
     },
     nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100", only: onlyGke },
     spotNodes: { schema: bool().default(false), allowed: "must be true or false", only: onlyGke },
     deletionProtection: { schema: bool().default(true), allowed: "must be true or false", only: onlyGke },
     namespace: {
-        schema: z.string().max(63).regex(dnsLabelRe).default("irc"),
-        allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters",
+        schema: z
+            .string()
+            .max(63)
+            .regex(dnsLabelRe)
+            .refine((ns) => !reservedNamespaces.includes(ns))
+            .default("irc"),
+        allowed:
+            "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters, " +
+            `and none of ${reservedNamespaces.join(", ")} (the system's and cert-manager's)`,
     },
     replicas: { schema: int(1, maxReplicas).default(2), allowed: `must be a whole number from 1 to ${maxReplicas}` },
     networkName: {
@@ -289,9 +310,10 @@ export const keyTable = {
     clusterDomain: {
         schema: z
             .string()
-            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/)
+            .max(253)
+            .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/)
             .default("cluster.local"),
-        allowed: "must be the cluster's DNS domain, such as cluster.local",
+        allowed: "must be the cluster's DNS domain, such as cluster.local (labels of at most 63 characters)",
     },
     tlsMode: {
         schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
@@ -300,8 +322,8 @@ export const keyTable = {
             "or letsEncrypt (issued and renewed in the cluster for hostname; needs dnsZone)",
     },
     hostname: {
-        schema: z.string().max(253).regex(hostnameRe).optional(),
-        allowed: "must be the lower-case host name clients connect to, such as irc.example.org",
+        schema: z.string().max(253).regex(hostnameRe).refine(notNumericTld).optional(),
+        allowed: "must be the lower-case host name clients connect to, such as irc.example.org (not an IP address: its last label has a letter)",
     },
     dnsZone: {
         schema: z.string().max(63).regex(dnsLabelRe).optional(),
@@ -346,19 +368,24 @@ export const keyTable = {
                 fromJsonObjectEntries,
                 z
                     .array(z.tuple([z.string().regex(operNameRe), operPassword()]))
+                    // Each name once: catbox refuses an opers file that names one twice.
+                    .refine((entries) => new Set(entries.map(([name]) => name.toLowerCase())).size === entries.length)
                     .transform((entries): Record<string, string> => Object.fromEntries(entries)),
             )
             .optional(),
         allowed:
             "must be a JSON object of oper name (1 to 32 lower-case letters, digits, '_', '-': catbox never matches a capital) " +
-            "to password (1 to 128 characters, no space, ',', '#', '=' or control character, not starting with ':', which /oper cannot send)",
+            "to password (1 to 128 characters, no space, ',', '#', '=' or control character, not starting with ':', which /oper cannot send); " +
+            "each name once",
         secret: true,
     },
     users: {
-        schema: z.preprocess(fromJsonString, z.array(userSchema)).optional(),
+        // Every daemon's files share one Secret, which Kubernetes caps at 1 MiB: 1000 users of at most ~300 bytes fit.
+        schema: z.preprocess(fromJsonString, z.array(userSchema).max(maxUsers)).optional(),
         allowed:
             "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
-            "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty",
+            "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty; " +
+            `at most ${maxUsers} of them (they share the config Secret, which Kubernetes caps at 1 MiB)`,
     },
     linkSecret: {
         schema: catboxField(256).min(16).optional(),

@@ -145,10 +145,6 @@ export const nameRules: Rule = (c) => {
         const dup = firstDuplicate(parsed.users.map((u, i) => u.id ?? `user${i}`));
         if (dup !== undefined) c.problem("users", `has the id ${dup} twice (ids are case-insensitive); ids must be unique`);
     }
-    if (c.valid("opers") && parsed.opers) {
-        const dup = firstDuplicate(Object.keys(parsed.opers));
-        if (dup !== undefined) c.problem("opers", `has the oper ${dup} twice (names are case-insensitive); names must be unique`);
-    }
 };
 
 /**

@@ -30,6 +30,9 @@ const goSpaceRe = new RegExp(`[${goSpace}]`);
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlRe = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Half of a UTF-16 surrogate pair, alone: no character at all. */
+const loneSurrogateRe = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * One value of a catbox file: one line of at most `max` characters, no
  * control character, no edge space (as Go trims it), none of `reserved`.
@@ -39,7 +42,15 @@ export const catboxValue = (max: number, reserved = "#=") =>
         .string()
         .min(1)
         .max(max)
-        .refine((s) => !controlRe.test(s) && !goEdgeSpaceRe.test(s) && ![...reserved].some((c) => s.includes(c)));
+        // A lone surrogate would reach catbox as U+FFFD; a private key's armour in a value every client sees is a leak.
+        .refine(
+            (s) =>
+                !loneSurrogateRe.test(s) &&
+                !controlRe.test(s) &&
+                !goEdgeSpaceRe.test(s) &&
+                ![...reserved].some((c) => s.includes(c)) &&
+                !/PRIVATE KEY/.test(s),
+        );
 /** A field of a comma-separated catbox line (servers.conf, users.conf). */
 export const catboxField = (max: number) => catboxValue(max, "#=,");
 /**
@@ -48,9 +59,20 @@ export const catboxField = (max: number) => catboxValue(max, "#=,");
  */
 export const operPassword = () => catboxField(128).refine((s) => !goSpaceRe.test(s) && !s.startsWith(":"));
 /** An email address, as catbox's admin-email or anywhere else. */
-export const email = () => catboxValue(254).pipe(z.string().regex(/^[^\s@#=,]+@[^\s@#=,]+\.[^\s@#=,]+$/));
+export const email = () =>
+    catboxValue(254).pipe(
+        // What GCP's notification channels and Let's Encrypt take: a plain local part, and a domain of
+        // letter-or-digit labels (no empty one) ending in letters.
+        z.string().regex(/^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/),
+    );
+/** C0 and C1 controls, for values that are no catbox value (a context name). */
+export const noControls = (s: string) => !controlRe.test(s);
+/** Namespaces a network must not take: the system's, and cert-manager's. */
+export const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cert-manager"];
 export const dnsLabelRe = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** A lower-case DNS host name with a dot: labels of letters, digits and '-'. */
+/** A host name whose last label is not all digits (so no IP address either). */
+export const notNumericTld = (s: string) => !/(^|\.)\d+$/.test(s);
 export const hostnameRe = /^(?=[^.]{1,63}(\.|$))[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 /**
  * A server name: a lower-case host name with a dot. catbox lower-cases the names
@@ -171,5 +193,53 @@ export const durationAllowed = (example: string) => `must be a Go duration from 
  */
 export const fromJsonObjectEntries = (v: unknown) => {
     const o = fromJsonString(v);
-    return o !== null && typeof o === "object" && !Array.isArray(o) ? Object.entries(o) : o;
+    if (o === null || typeof o !== "object" || Array.isArray(o)) return o;
+    // JSON.parse keeps the last of two equal names: read the text again to keep them all.
+    return typeof v === "string" ? jsonObjectEntries(v) : Object.entries(o);
 };
+
+/**
+ * The members of a JSON object's text, in order, repeated names included
+ * (the text is valid JSON: JSON.parse has read it).
+ */
+function jsonObjectEntries(text: string): [string, unknown][] {
+    const entries: [string, unknown][] = [];
+    let i = text.indexOf("{") + 1;
+    const skipSpace = () => {
+        while (/\s/.test(text[i] ?? "")) i++;
+    };
+    /** The end of the JSON value that starts at i: a string, or anything up to a ',' or '}' outside strings and brackets. */
+    const valueEnd = () => {
+        let depth = 0;
+        let j = i;
+        for (; j < text.length; j++) {
+            const c = text[j];
+            if (c === '"') {
+                for (j++; text[j] !== '"'; j++) if (text[j] === "\\") j++;
+                if (depth === 0 && text[i] === '"') return j + 1;
+            } else if (c === "{" || c === "[") depth++;
+            else if (c === "}" || c === "]") {
+                if (depth === 0) return j;
+                depth--;
+            } else if (c === "," && depth === 0) return j;
+        }
+        return j;
+    };
+    for (;;) {
+        skipSpace();
+        if (text[i] === "}" || i >= text.length) return entries;
+        if (text[i] === ",") {
+            i++;
+            continue;
+        }
+        const keyEnd = valueEnd();
+        const key = JSON.parse(text.slice(i, keyEnd)) as string;
+        i = keyEnd;
+        skipSpace();
+        i++; // the ':'
+        skipSpace();
+        const end = valueEnd();
+        entries.push([key, JSON.parse(text.slice(i, end))]);
+        i = end;
+    }
+}
