@@ -274,6 +274,17 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["a machine type with an empty part", { machineType: "e2--small" }, [], "machineType"],
     ["a machine type ending in '-'", { machineType: "e2-small-" }, [], "machineType"],
     ["a control character in kubeContext", { platform: "kubeconfig", image: "catbox:1", kubeContext: "kind\u0007irc" }, [], "kubeContext"],
+    // Bytes, not characters: catbox's lines are 512 bytes, cut mid-character beyond.
+    ["a MOTD of 400 '€' (1,200 bytes)", { motd: "€".repeat(400) }, [], "motd"],
+    ["a MOTD of 170 emoji (680 bytes)", { motd: "😀".repeat(170) }, [], "motd"],
+    ["a MOTD one '€' past the line's room beside the default names", { motd: "€".repeat(159) }, [], "motd"],
+    ["a MOTD that fits alone but not beside 99-character nicks", { motd: "m".repeat(400), maxNickLength: "99" }, [], "motd"],
+    [
+        "a serverInfo of 80 '€' beside long server names and nicks (WHOIS)",
+        { serverInfo: "€".repeat(80), maxNickLength: "99", serverNamePattern: `irc{n}.${"a".repeat(50)}.org` },
+        [],
+        "serverInfo",
+    ],
     ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
     ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
@@ -470,6 +481,16 @@ describe("stack config: good configs", () => {
         for (const pingTime of ["+15s", "1.s", ".5m", "1000000\u03bcs", "1000000\u00b5s", "1h0.5s"]) {
             assert.equal(config({ pingTime, deadTime: "1h30m" }).pingTime, pingTime);
         }
+    });
+
+    it("values at the edge of catbox's 512-byte lines: the MOTD's room beside the default names, and the longest oper line", () => {
+        // :irc1.example.org 372 <9-byte nick> :- <motd>\r\n holds 475 bytes of MOTD.
+        assert.equal(config({ motd: "€".repeat(158) }).motd, "€".repeat(158));
+        // The longest name and password the check takes still fit the client's OPER line.
+        const name = "o".repeat(32);
+        const password = "€".repeat(128);
+        assert.deepEqual(config({ opers: JSON.stringify({ [name]: password }) }, ["opers"]).opers, { [name]: password });
+        assert.ok(Buffer.byteLength(`OPER ${name} ${password}\r\n`) <= 512);
     });
 
     it("keeps an oper named __proto__ (never dropped by building an object)", () => {

@@ -92,3 +92,20 @@ describe("the real catbox: what a user's client meets", () => {
         assert.deepEqual(ctx.net.configErrors(), []);
     });
 });
+
+describe("the real catbox: the longest MOTD the config check takes arrives whole", () => {
+    // :<server> 372 <nick> :- <motd>\r\n in 512 bytes: the room beside this stack's longest name and longest nick.
+    const nickLength = 9;
+    const room = 512 - ":".length - Buffer.byteLength(nameOf(1)) - " 372 ".length - nickLength - " :- ".length - "\r\n".length;
+    // Three-byte characters, as many as fit: one more would be cut mid-character.
+    const motd = "€".repeat(Math.floor(room / 3));
+    const ctx = network(9, 2, false, {}, { motd, maxNickLength: String(nickLength) });
+
+    it("a client with the longest nick gets every byte of it, valid UTF-8", step, async () => {
+        const c = await ctx.net.client(1, "n".repeat(nickLength), tlsTo(1));
+        const line = await c.waitFor(/ 372 /, 5000, "the MOTD");
+        assert.equal(line.split(" :- ")[1], motd);
+        assert.ok(!line.includes("\ufffd"), "a character was cut");
+        assert.ok(Buffer.byteLength(line) + 2 >= 510, `the test's MOTD does not reach the line's end: ${Buffer.byteLength(line) + 2} bytes`);
+    });
+});

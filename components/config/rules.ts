@@ -123,6 +123,38 @@ export const tlsRules: Rule = (c) => {
     }
 };
 
+/** catbox's lines, as horgh/irc encodes them: at most 512 bytes with CRLF, the rest cut off, mid-character if need be. */
+const ircLineBytes = 512;
+const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+/**
+ * Values catbox sends inside one IRC line, counted in bytes beside the longest
+ * server name and nick that share the line: `:<server> 372 <nick> :- <motd>`
+ * and `:<server> 312 <nick> <nick> <server> :<serverInfo>` (WHOIS). A longer
+ * value is cut, mid-character for a multi-byte one.
+ */
+export const lineRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("replicas", "serverNames", "serverNamePattern", "maxNickLength")) return;
+    const server = Math.max(
+        ...Array.from({ length: parsed.replicas! }, (_, n) => bytes(serverName(parsed.serverNamePattern!, n, parsed.serverNames))),
+    );
+    const nick = parsed.maxNickLength!;
+    const room = {
+        motd: ircLineBytes - ":".length - server - " 372 ".length - nick - " :- ".length - "\r\n".length,
+        serverInfo: ircLineBytes - ":".length - 2 * server - " 312 ".length - 2 * nick - "  ".length - " :".length - "\r\n".length,
+    };
+    for (const key of ["motd", "serverInfo"] as const) {
+        if (c.valid(key) && bytes(parsed[key]!) > room[key]) {
+            c.problem(
+                key,
+                `is ${bytes(parsed[key]!)} bytes, and catbox's 512-byte line holds ${room[key]} beside the longest server name (${server} bytes) ` +
+                    `and nick (maxNickLength ${nick}): it would be cut, mid-character for a multi-byte one`,
+            );
+        }
+    }
+};
+
 /** Names catbox needs unique: server names, user ids and oper names (catbox lower-cases keys and refuses a repeated one). */
 export const nameRules: Rule = (c) => {
     const { parsed } = c;
@@ -193,7 +225,16 @@ export const sizingRules: Rule = (c) => {
 export const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
 /** Every cross-key rule, in the order their problems are reported. */
-export const rules: Rule[] = [appliesWhereItMeansSomething, platformRules, portAndTimingRules, tlsRules, nameRules, maintenanceRules, sizingRules];
+export const rules: Rule[] = [
+    appliesWhereItMeansSomething,
+    platformRules,
+    portAndTimingRules,
+    tlsRules,
+    nameRules,
+    lineRules,
+    maintenanceRules,
+    sizingRules,
+];
 
 function isDefault(key: ConfigKey, value: unknown): boolean {
     const fallback = entryOf(key).schema.safeParse(undefined).data;

@@ -68,7 +68,13 @@ export function servedCertificate(c: IrcClient): X509Certificate {
 }
 
 /** A network of `replicas` pods, started together, fully linked before the tests run. */
-export function network(block: number, replicas: number, reloader = false, reloaderEnv: Record<string, string> = {}) {
+export function network(
+    block: number,
+    replicas: number,
+    reloader = false,
+    reloaderEnv: Record<string, string> = {},
+    extra: Record<string, string> = {},
+) {
     const ctx = {} as { net: LocalNetwork };
     if (reloader ? skipPods : skipDaemon) return ctx;
     before(
@@ -76,7 +82,7 @@ export function network(block: number, replicas: number, reloader = false, reloa
             ctx.net = new LocalNetwork({
                 binary: daemon,
                 shape,
-                files: await files(replicas),
+                files: await files(replicas, pair, extra),
                 block,
                 ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
             });
