@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { configDefaults, configKeys } from "../components/config/keys";
 import { ConfigError, parseConfig } from "../components/config/parse";
 import { nodeRoom, podSize, reloaderSize } from "../components/catbox/sizing";
+import { keyKinds, selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
 import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
 const pem = placeholderTls;
@@ -306,6 +307,27 @@ function problemsOf(values: Record<string, string>, secretKeys: string[] = []): 
     }
     return [];
 }
+
+describe("stack config: TLS pairs of each kind (tlsMode provided)", () => {
+    const provided = (kind: string) => {
+        const pair = selfSignedPair(["irc0.example.org"], 2, kind);
+        return raw({ tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem }, ["tlsKey"]);
+    };
+    for (const kind of servedKinds.filter((k) => k !== "RSA 4096")) {
+        it(`takes ${kind}: Go's TLS serves it to today's clients (the real-daemon tests connect to it)`, () => {
+            assert.equal(parseConfig(provided(kind)).tlsMode, "provided");
+        });
+    }
+    for (const kind of Object.keys(keyKinds).filter((k) => !servedKinds.includes(k))) {
+        it(`refuses ${kind}, with the kinds it takes`, () => {
+            assert.throws(
+                () => parseConfig(provided(kind)),
+                (e: ConfigError) =>
+                    e.problems.some((p) => /^catbox-gke:tlsCertificate = \[not shown\]: holds .* use ECDSA P-256, P-384 or P-521, Ed25519/.test(p)),
+            );
+        });
+    }
+});
 
 describe("stack config: bad values are rejected, naming the key", () => {
     assert.ok(badConfigs.length >= 20);

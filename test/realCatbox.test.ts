@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
-import { nameOf, namesOf, network, opers, servedCertificate, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
+import { X509Certificate } from "node:crypto";
+import { selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
+import { nameOf, namesOf, network, opers, pair, servedCertificate, skipDaemon, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
 for (const [block, replicas] of [
     [1, 1],
@@ -107,5 +109,20 @@ describe("the real catbox: the longest MOTD the config check takes arrives whole
         assert.equal(line.split(" :- ")[1], motd);
         assert.ok(!line.includes("\ufffd"), "a character was cut");
         assert.ok(Buffer.byteLength(line) + 2 >= 510, `the test's MOTD does not reach the line's end: ${Buffer.byteLength(line) + 2} bytes`);
+    });
+});
+
+// Every kind of key the config check takes, served by the real daemon to a client with Node's defaults.
+servedKinds.forEach((kind, i) => {
+    describe(`the real catbox: a ${kind} pair (tlsMode provided)`, () => {
+        const kindPair = skipDaemon ? pair : selfSignedPair(namesOf(1), 2, kind);
+        const ctx = network(10 + i, 1, false, {}, {}, kindPair);
+
+        it("a TLS client with Node's defaults checks the certificate and registers", step, async () => {
+            const c = await ctx.net.client(0, "kind", tlsTo(0, kindPair.certificatePem));
+            assert.ok((c.socket as TLSSocket).authorized);
+            assert.equal(servedCertificate(c).fingerprint256, new X509Certificate(kindPair.certificatePem).fingerprint256);
+            await c.waitFor(/ 376 /, 5000, "end of MOTD");
+        });
     });
 });

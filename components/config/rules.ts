@@ -1,7 +1,7 @@
 // The rules that span keys, each a named check. They run after every key has
 // been parsed on its own, and judge only keys that parsed, so that one bad key
 // neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
 import { serverName } from "../catbox/names";
 import { nodeRoom, nodesTotal, podSize, reloaderSize } from "../catbox/sizing";
 import { Applies, ConfigKey, configKeys, entryOf, Parsed, placeholderProject } from "./keys";
@@ -255,12 +255,34 @@ function keyPairProblem(certPem: string, keyPem: string): string | undefined {
     } catch {
         return "is not a certificate that can be parsed";
     }
+    let key: KeyObject;
     try {
-        if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
+        key = createPrivateKey(keyPem);
+        if (!cert.checkPrivateKey(key)) {
             return "does not match tlsKey (catbox could not load the pair)";
         }
     } catch {
         return "cannot be checked against tlsKey: tlsKey is not a private key that can be parsed";
     }
-    return undefined;
+    return keyKindProblem(key);
+}
+
+/** What Go's TLS server loads and today's clients accept: ECDSA on P-256/384/521, Ed25519, RSA of 2048 bits or more. */
+const servedCurves = ["prime256v1", "secp384r1", "secp521r1"];
+const minRsaBits = 2048;
+
+function keyKindProblem(key: KeyObject): string | undefined {
+    const kind = key.asymmetricKeyType;
+    const details = key.asymmetricKeyDetails ?? {};
+    const servable =
+        (kind === "ec" && servedCurves.includes(details.namedCurve ?? "")) ||
+        kind === "ed25519" ||
+        (kind === "rsa" && (details.modulusLength ?? 0) >= minRsaBits);
+    if (servable) return undefined;
+    const what =
+        kind === "ec" ? `an ECDSA key on ${details.namedCurve}` : kind === "rsa" ? `a ${details.modulusLength}-bit RSA key` : `a ${kind} key`;
+    return (
+        `holds ${what}, which catbox (Go's TLS) cannot load or no current client accepts: ` +
+        `use ECDSA P-256, P-384 or P-521, Ed25519, or RSA of ${minRsaBits} bits or more`
+    );
 }

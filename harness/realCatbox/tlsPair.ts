@@ -10,7 +10,27 @@ export interface TlsPair {
     keyPem: string;
 }
 
-export function selfSignedPair(names: string[], days = 2): TlsPair {
+/** openssl's `-newkey` arguments for a kind of key (P-256 unless told); the kinds the config check takes come first. */
+export const keyKinds: Record<string, string[]> = {
+    "ECDSA P-256": ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    "ECDSA P-384": ["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    "ECDSA P-521": ["ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
+    Ed25519: ["ed25519"],
+    "RSA 2048": ["rsa:2048"],
+    "RSA 4096": ["rsa:4096"],
+    // Kinds Go's TLS cannot load or serve to today's clients.
+    "ECDSA P-224": ["ec", "-pkeyopt", "ec_paramgen_curve:P-224"],
+    secp256k1: ["ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
+    brainpoolP256r1: ["ec", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1"],
+    Ed448: ["ed448"],
+    "RSA 1024": ["rsa:1024"],
+    "RSA-PSS 2048": ["rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048"],
+};
+
+/** The kinds the config check takes: what Go's TLS server serves to today's clients. */
+export const servedKinds = ["ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "Ed25519", "RSA 2048", "RSA 4096"];
+
+export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"): TlsPair {
     const dir = mkdtempSync(path.join(tmpdir(), "catbox-tls-"));
     try {
         const [cert, key] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
@@ -20,9 +40,7 @@ export function selfSignedPair(names: string[], days = 2): TlsPair {
                 "req",
                 "-x509",
                 "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
+                ...keyKinds[kind],
                 "-nodes",
                 "-keyout",
                 key,

@@ -74,6 +74,7 @@ export function network(
     reloader = false,
     reloaderEnv: Record<string, string> = {},
     extra: Record<string, string> = {},
+    tls: TlsPair = pair,
 ) {
     const ctx = {} as { net: LocalNetwork };
     if (reloader ? skipPods : skipDaemon) return ctx;
@@ -82,7 +83,7 @@ export function network(
             ctx.net = new LocalNetwork({
                 binary: daemon,
                 shape,
-                files: await files(replicas, pair, extra),
+                files: await files(replicas, tls, extra),
                 block,
                 ...(reloader ? { reloaderShell: ["busybox", "sh"], reloaderEnv } : {}),
             });
