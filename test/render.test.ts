@@ -1,10 +1,12 @@
 // `npm run render -- <stack>` as an operator runs it: a separate process.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../harness/offline/stack";
 import { renderArgs } from "../scripts/render";
 import { T } from "./support/helpers";
 
@@ -38,6 +40,53 @@ describe("npm run render's arguments", () => {
         for (const bad of [[], ["--out", "x"], ["prod", "--out"], ["prod", "--out", "--show-secrets"], ["prod", "dev"], ["--verbose", "prod"]]) {
             assert.equal(renderArgs(bad), undefined, bad.join(" "));
         }
+    });
+});
+
+describe("stack files read as the Pulumi CLI reads them (render, the benchmarks and the tests all use this)", () => {
+    /** readStackFile of a stack file with this text, beside the project's Pulumi.yaml. */
+    function read(text: string) {
+        const dir = mkdtempSync(path.join(tmpdir(), "catbox-stack-file-"));
+        try {
+            copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            writeFileSync(path.join(dir, "Pulumi.s.yaml"), text);
+            return readStackFile("s", dir);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+    const refused = (text: string, message: RegExp) =>
+        assert.throws(
+            () => read(text),
+            (e: Error) => pulumi.RunError.isInstance(e) && message.test(e.message) && !e.message.includes("\n"),
+        );
+
+    it("takes a top-level scalar as its text, and a list as JSON", () => {
+        const { config } = read(
+            "config:\n  catbox-gke:replicas: 0x10\n  catbox-gke:motd: 010\n  catbox-gke:exposePlaintext: yes\n" +
+                '  catbox-gke:serverInfo: !!binary aGVsbG8=\n  catbox-gke:adminEmail: "ops@irc-operators.net"\n  catbox-gke:clusterDomain:\n' +
+                "  catbox-gke:serverNames:\n    - a.example.org\n    - b.example.org\n",
+        );
+        assert.deepEqual(
+            [config["catbox-gke:replicas"], config["catbox-gke:motd"], config["catbox-gke:exposePlaintext"], config["catbox-gke:serverInfo"]],
+            ["0x10", "010", "yes", "aGVsbG8="],
+        );
+        assert.equal(config["catbox-gke:adminEmail"], "ops@irc-operators.net");
+        assert.equal(config["catbox-gke:clusterDomain"], "", "`key:` is empty: unset");
+        assert.equal(config["catbox-gke:serverNames"], '["a.example.org","b.example.org"]');
+    });
+
+    it("refuses, in one line each: a secret key in plain text, an undefined alias, an alias bomb, a config that is no map, a key twice", () => {
+        refused('config:\n  catbox-gke:opers: {"alice": "pw"}\n', /catbox-gke:opers is in plain text, but Pulumi\.yaml declares it secret/);
+        refused("config:\n  catbox-gke:linkSecret: a-long-enough-link-secret\n", /catbox-gke:linkSecret is in plain text/);
+        refused("config:\n  catbox-gke:motd: *nope\n", /Unresolved alias/);
+        const bomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+        for (const [prev, name] of ["ab", "bc", "cd", "de", "ef", "fg", "gh", "hi"]) {
+            bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+        }
+        refused([...bomb, "config:", "  catbox-gke:motd: *i", ""].join("\n"), /alias count/);
+        refused("config:\n  - catbox-gke:motd\n", /config: must be a map/);
+        refused("config:\n  catbox-gke:motd: a\n  catbox-gke:motd: b\n", /:3:3: not valid YAML: Map keys must be unique/);
     });
 });
 

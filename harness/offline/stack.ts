@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse, YAMLError } from "yaml";
+import { Document, isMap, isNode, isScalar, parse, parseDocument, Scalar, YAMLError } from "yaml";
 import { placeholderProject, project } from "../../components/config/keys";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
 import { resourceTypes } from "./resourceTypes";
@@ -29,43 +29,74 @@ function placeholderFor(key: string): string {
     }
 }
 
-/** Stack config as the Pulumi CLI would pass it: project defaults, then the stack file; every value a string. */
+/**
+ * Stack config as the Pulumi CLI would pass it: project defaults, then the stack
+ * file; every value a string. As the CLI does, it takes a top-level scalar as its
+ * text (`0x10` stays "0x10"), an object or list as JSON, and refuses a plain value
+ * for a key Pulumi.yaml declares secret; every error is one line.
+ */
 export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
     const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+    const declared: Record<string, { default?: unknown; secret?: boolean }> = projectFile.config ?? {};
     const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
     const shownPath = path.relative(process.cwd(), stackPath);
     if (!existsSync(stackPath)) throw new pulumi.RunError(`no stack file ${shownPath} for stack ${stack}`);
-    let stackFile: any;
+    const fail = (at: string, message: string) => new pulumi.RunError(`${shownPath}${at}: ${message}`);
+    let document: Document.Parsed;
     try {
-        stackFile = parse(readFileSync(stackPath, "utf8")) ?? {};
+        // Few aliases: a stack file has no use for them, and a "billion laughs" file has thousands.
+        document = parseDocument(readFileSync(stackPath, "utf8"), { uniqueKeys: true });
+        const problem = document.errors[0];
+        if (problem) throw problem;
+        document.toJS({ maxAliasCount: 16 });
     } catch (e) {
-        if (!(e instanceof YAMLError)) throw e;
-        const at = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
-        throw new pulumi.RunError(`${shownPath}${at}: not valid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+        if (e instanceof YAMLError) {
+            const at = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+            throw fail(at, `not valid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+        }
+        throw fail("", `not a stack file Pulumi can read: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const contents = document.contents;
+    const configNode = isMap(contents) ? contents.get("config", true) : contents === null ? undefined : contents;
+    if (configNode !== undefined && configNode !== null && !isMap(configNode)) {
+        throw fail("", "config: must be a map of keys to values");
     }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
     // `key:` with no value is empty, which the config check takes as unset.
-    const asString = (v: unknown) => (typeof v === "string" ? v : v === null ? "" : JSON.stringify(v));
-    for (const [key, decl] of Object.entries<any>(projectFile.config ?? {})) {
+    const asString = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : JSON.stringify(v));
+    for (const [key, decl] of Object.entries(declared)) {
         const full = key.includes(":") ? key : `${project}:${key}`;
         if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);
     }
-    for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
+    for (const pair of isMap(configNode) ? configNode.items : []) {
+        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        const node = pair.value;
+        const value = isScalar(node) ? scalarText(node) : isNode(node) ? node.toJSON() : node;
+        const declaredSecret = key.startsWith(`${project}:`) && declared[key.slice(project.length + 1)]?.secret === true;
         if (key === "gcp:project" && value === placeholderProject) {
             // The committed prod stack's stand-in, which `pulumi up` refuses: render with another.
             config[key] = "example-irc-project";
             placeholders.push(key);
-        } else if (value && typeof value === "object" && typeof value.secure === "string") {
+        } else if (value && typeof value === "object" && typeof (value as { secure?: unknown }).secure === "string") {
             config[key] = placeholderFor(key);
             secretKeys.push(key);
             placeholders.push(key);
+        } else if (declaredSecret && asString(value) !== "") {
+            throw fail("", `${key} is in plain text, but Pulumi.yaml declares it secret: set it with \`pulumi config set --secret ${key} …\``);
         } else {
             config[key] = asString(value);
         }
     }
     return { config, secretKeys, placeholders };
+}
+
+/** A scalar as the CLI passes it: the text as written for a plain or tagged one, the string itself for a quoted one. */
+function scalarText(node: Scalar): string {
+    if (node.value === null) return "";
+    if (node.type === Scalar.PLAIN || node.tag) return String(node.source ?? node.value);
+    return String(node.value);
 }
 
 /** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
