@@ -167,6 +167,8 @@ describe("the CI workflow", () => {
         assert.equal(job.if, "github.event_name == 'pull_request'");
         assert.equal(job.permissions, undefined, "no credentials, no secrets");
         assert.ok(!JSON.stringify(job).includes("secrets."), "the e2e job reads a secret");
+        assert.ok(!JSON.stringify(workflow.env ?? {}).includes("secrets."), "every job, the e2e job with the PR's code among them, sees a secret");
+        for (const job of ["preview", "up"]) assert.ok(workflow.jobs[job].env.PULUMI_ACCESS_TOKEN, `${job} has no Pulumi token`);
         const s = steps("e2e");
         const kind = s.find((x) => x.uses?.startsWith("helm/kind-action@"))!;
         assert.match(String(kind.with!.node_image), /^kindest\/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
