@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { X509Certificate } from "node:crypto";
+import { configErrorRe } from "../harness/realCatbox/localNetwork";
 import { selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
 import { nameOf, namesOf, network, opers, pair, servedCertificate, skipDaemon, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
@@ -124,5 +125,22 @@ servedKinds.forEach((kind, i) => {
             assert.equal(servedCertificate(c).fingerprint256, new X509Certificate(kindPair.certificatePem).fingerprint256);
             await c.waitFor(/ 376 /, 5000, "end of MOTD");
         });
+    });
+});
+
+describe("what counts as a config error in catbox's log", () => {
+    it("a refused file does; catbox cutting a message it sends (its NAMES overrun) does not", () => {
+        for (const line of [
+            // catbox's own words (main.go, config.go).
+            "2026/12/02 06:09:50 configuration problem: ping time is in invalid format: time: invalid duration",
+            "2026/12/02 06:09:50 Global oper notice: Rehash: Configuration problem: unable to load opers config: x",
+            "2026/12/02 06:09:50 error loading certificate/key: tls: failed to find any PEM data",
+        ]) {
+            assert.match(line, configErrorRe);
+        }
+        assert.doesNotMatch(
+            "2026/12/02 06:09:50 Global oper notice: Trying to send invalid message to client 87 127.0.0.1:45758: message truncated",
+            configErrorRe,
+        );
     });
 });
