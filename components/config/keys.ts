@@ -82,7 +82,7 @@ const utcTime = z
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
     .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().replace(".000Z", "Z") === s);
 /** GKE's longest NO_UPGRADES exclusion. */
-export const noUpgradesMaxDays = 30;
+const noUpgradesMaxDays = 30;
 const exclusionSchema = z
     .strictObject({
         name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),

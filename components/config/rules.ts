@@ -28,7 +28,7 @@ export interface RuleContext {
 export type Rule = (c: RuleContext) => void;
 
 /** A key set where it means nothing: refused, so that nobody believes it did something. */
-export const appliesWhereItMeansSomething: Rule = (c) => {
+const appliesWhereItMeansSomething: Rule = (c) => {
     for (const key of configKeys) {
         const only: Applies | undefined = entryOf(key).only;
         // A key at its default is not set by anyone (Pulumi passes Pulumi.yaml's defaults as values).
@@ -41,7 +41,7 @@ export const appliesWhereItMeansSomething: Rule = (c) => {
 };
 
 /** What each platform needs: an image to run, a project to build in, one way to reach the cluster. */
-export const platformRules: Rule = (c) => {
+const platformRules: Rule = (c) => {
     const { parsed } = c;
     if (c.valid("platform", "image") && parsed.platform === "kubeconfig" && parsed.image === undefined) {
         c.problem("image", "is required with platform kubeconfig: a prebuilt catbox image reference (the stack builds no image there)");
@@ -73,7 +73,7 @@ export const platformRules: Rule = (c) => {
 };
 
 /** Ports and timers that must not collide. */
-export const portAndTimingRules: Rule = (c) => {
+const portAndTimingRules: Rule = (c) => {
     const { parsed } = c;
     if (c.valid("clientPort", "linkPort") && parsed.clientPort === parsed.linkPort) {
         // Name the key the operator set, where one of them is at its default.
@@ -86,7 +86,7 @@ export const portAndTimingRules: Rule = (c) => {
 };
 
 /** What each TLS mode needs: a pair that loads, or a name and a zone to prove it. */
-export const tlsRules: Rule = (c) => {
+const tlsRules: Rule = (c) => {
     const { parsed } = c;
     if (c.valid("tlsMode", "tlsCertificate", "tlsKey") && parsed.tlsMode === "provided") {
         if (parsed.tlsCertificate === undefined) c.problem("tlsCertificate", "is required with tlsMode provided");
@@ -133,7 +133,7 @@ const bytes = (s: string) => Buffer.byteLength(s, "utf8");
  * and `:<server> 312 <nick> <nick> <server> :<serverInfo>` (WHOIS). A longer
  * value is cut, mid-character for a multi-byte one.
  */
-export const lineRules: Rule = (c) => {
+const lineRules: Rule = (c) => {
     const { parsed } = c;
     if (!c.valid("replicas", "serverNames", "serverNamePattern", "maxNickLength")) return;
     const server = Math.max(
@@ -156,7 +156,7 @@ export const lineRules: Rule = (c) => {
 };
 
 /** Names catbox needs unique: server names, user ids and oper names (catbox lower-cases keys and refuses a repeated one). */
-export const nameRules: Rule = (c) => {
+const nameRules: Rule = (c) => {
     const { parsed } = c;
     if (c.valid("replicas", "serverNames", "serverNamePattern")) {
         const replicas = parsed.replicas!;
@@ -183,7 +183,7 @@ export const nameRules: Rule = (c) => {
  * GKE refuses a maintenance window with less than 48 hours of availability in any
  * 32 days; every 32 days hold each weekday at least 4 times.
  */
-export const maintenanceRules: Rule = (c) => {
+const maintenanceRules: Rule = (c) => {
     const { parsed } = c;
     if (!c.valid("maintenanceDays", "maintenanceHours") || parsed.platform !== "gke") return;
     const days = parsed.maintenanceDays!.split(",").length;
@@ -197,7 +197,7 @@ export const maintenanceRules: Rule = (c) => {
 };
 
 /** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
-export const sizingRules: Rule = (c) => {
+const sizingRules: Rule = (c) => {
     const { parsed } = c;
     const room = nodeRoom[parsed.machineType ?? ""];
     if (
@@ -222,7 +222,7 @@ export const sizingRules: Rule = (c) => {
 };
 
 /** Mail domains Let's Encrypt refuses in an account's contact (RFC 2606's examples). */
-export const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
+const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
 /** Every cross-key rule, in the order their problems are reported. */
 export const rules: Rule[] = [

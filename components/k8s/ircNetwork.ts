@@ -11,7 +11,7 @@ import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretNam
 import { podTemplate } from "./podTemplate";
 
 /** GKE's annotations for a LoadBalancer Service. */
-export const gkeLoadBalancer = {
+const gkeLoadBalancer = {
     backendService: "cloud.google.com/l4-rbs",
     addressNames: "networking.gke.io/load-balancer-ip-addresses",
 } as const;
