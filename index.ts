@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
 import { issuedTlsSecretName, serverName } from "./components/catbox/names";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
-import { ConfigError, parseConfig } from "./components/config/parse";
+import { ConfigError, parseConfig, rawConfigOf } from "./components/config/parse";
 import type { CatboxConfig, ExistingClusterConfig, GkeConfig } from "./components/config/types";
 import { Credentials } from "./components/credentials/credentials";
 import { ClientAddress, ClientName } from "./components/gcp/address";
@@ -13,16 +13,18 @@ import { GkeCluster } from "./components/gcp/cluster";
 import { ImageRegistry } from "./components/gcp/images";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
-import { checkHostnameInZone } from "./components/gcp/zone";
+import { zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
 
 export = async () => {
     const cfg = validatedConfig();
-    if (cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined) {
-        await checkHostnameInZone(cfg.gcpProject, cfg.dnsZone, cfg.hostname);
-    }
+    // The zone is read before anything is created: a hostname it cannot hold is a config error.
+    const zoneDnsName =
+        cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined
+            ? await zoneDnsNameHolding(cfg.gcpProject, cfg.dnsZone, cfg.hostname)
+            : undefined;
 
     // The per-pod config files and their secrets, which the article wrote by hand.
     const credentials = new Credentials("credentials", {
@@ -37,7 +39,7 @@ export = async () => {
     });
 
     // "Create a cluster" (and its IP and image) on GKE, or use a cluster you already have.
-    const site = cfg.platform === "gke" ? onGke(cfg) : onExistingCluster(cfg);
+    const site = cfg.platform === "gke" ? onGke(cfg, zoneDnsName) : onExistingCluster(cfg);
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
@@ -74,7 +76,7 @@ interface Site {
 }
 
 /** Platform gke: the cluster, the static IP, the images, an alert, and the network's own name. */
-function onGke(cfg: GkeConfig): Site {
+function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
     const cluster = new GkeCluster("gke", {
         project: cfg.gcpProject,
         location: cfg.clusterLocation,
@@ -141,6 +143,8 @@ function onGke(cfg: GkeConfig): Site {
                           project: cfg.gcpProject,
                           networkName: cfg.networkName,
                           dnsZone: cfg.dnsZone,
+                          zoneDnsName:
+                              zoneDnsName ?? unreachable("letsEncrypt without its zone read: the config check requires hostname and dnsZone"),
                           hostname: cfg.hostname,
                           serverNames: serverNames(cfg),
                           acmeServer: cfg.acmeServer,
@@ -183,6 +187,11 @@ function onExistingCluster(cfg: ExistingClusterConfig): Site {
     return { provider: existing.provider, image: cfg.image, reloaderImage: cfg.reloaderImage, finish: () => ({}) };
 }
 
+/** What the config check rules out: reaching it is a bug here, not bad config. */
+function unreachable(what: string): never {
+    throw new Error(what);
+}
+
 /** A key that must be a secret, read as one (the CLI refuses it in plain text: Pulumi.yaml says so). */
 function secret(key: string): pulumi.Output<string> {
     if (!secretConfigKeys.has(key)) throw new Error(`${key} is not a secret key`);
@@ -191,18 +200,9 @@ function secret(key: string): pulumi.Output<string> {
 
 /** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
 function validatedConfig(): CatboxConfig {
-    const all = pulumi.runtime.allConfig();
-    const values: Record<string, string> = {};
-    for (const [fullKey, value] of Object.entries(all)) {
-        if (fullKey.startsWith(`${project}:`)) values[fullKey.slice(project.length + 1)] = value;
-    }
     try {
         // The keys that must be secrets are: Pulumi.yaml declares them so, and the CLI refuses a plain value.
-        return parseConfig({
-            values,
-            secretKeys: secretConfigKeys,
-            gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] },
-        });
+        return parseConfig(rawConfigOf(pulumi.runtime.allConfig(), secretConfigKeys));
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;

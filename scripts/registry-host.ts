@@ -5,7 +5,7 @@
 // Docker's login and the images' region can never disagree.
 import * as pulumi from "@pulumi/pulumi";
 import { project } from "../components/config/keys";
-import { ConfigError, parseConfig } from "../components/config/parse";
+import { ConfigError, parseConfig, rawConfigOf } from "../components/config/parse";
 import { registryHost } from "../components/gcp/names";
 import { readStackFile } from "../harness/offline/stack";
 
@@ -13,16 +13,7 @@ import { readStackFile } from "../harness/offline/stack";
 export function stackRegistryHost(stack: string, dir?: string): string {
     const { config, secretKeys } = readStackFile(stack, dir);
     const prefix = `${project}:`;
-    const values = Object.fromEntries(
-        Object.entries(config)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
-    const parsed = parseConfig({
-        values,
-        secretKeys: new Set(secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
-        gcp: { project: config["gcp:project"], region: config["gcp:region"], zone: config["gcp:zone"] },
-    });
+    const parsed = parseConfig(rawConfigOf(config, new Set(secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))));
     if (parsed.platform !== "gke") throw new pulumi.RunError(`stack ${stack} is platform ${parsed.platform}: it pushes no image`);
     return registryHost(parsed.region);
 }

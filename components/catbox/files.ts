@@ -48,7 +48,8 @@ function lines(entries: [string, string][]): string {
     return header + entries.map(([k, v]) => `${k} = ${v}\n`).join("");
 }
 
-export function serverNames(cfg: NetworkConfig): string[] {
+/** Every daemon's server name, in order: the pattern's, or the list given. */
+export function serverNames(cfg: Pick<NetworkConfig, "replicas" | "serverNamePattern" | "serverNames">): string[] {
     return Array.from({ length: cfg.replicas }, (_, n) => serverName(cfg.serverNamePattern, n, cfg.serverNames));
 }
 

@@ -12,6 +12,7 @@ import {
     noControls,
     notNumericTld,
     reservedNamespaces,
+    serviceAccountEmail,
     dnsLabelRe,
     durationAllowed,
     email,
@@ -217,18 +218,12 @@ export const keyTable = {
         allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
     },
     ciServiceAccount: {
-        schema: z
-            .string()
-            .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/)
-            .optional(),
+        schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
     previewServiceAccount: {
-        schema: z
-            .string()
-            .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/)
-            .optional(),
+        schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the service account pull requests preview with, such as pulumi-preview@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
@@ -406,9 +401,12 @@ export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(keyT
  */
 export const secretConfigKeys: ReadonlySet<string> = new Set(configKeys.filter((k) => entryOf(k).secret));
 
+/** A key's default: what its schema makes of no value (undefined where it has none). */
+export const defaultOf = (key: ConfigKey): unknown => entryOf(key).schema.safeParse(undefined).data;
+
 /** Each key's default (undefined where it has none), as Pulumi.yaml must declare it. */
 export function configDefaults(): Record<string, unknown> {
-    return Object.fromEntries(configKeys.map((k) => [k, entryOf(k).schema.safeParse(undefined).data]));
+    return Object.fromEntries(configKeys.map((k) => [k, defaultOf(k)]));
 }
 
 /** Every key, parsed, with its default applied. */

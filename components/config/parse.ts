@@ -17,6 +17,20 @@ export interface RawConfig {
     gcp?: { project?: string; region?: string; zone?: string };
 }
 
+/**
+ * RawConfig from the whole config as the runtime holds it (`catbox-gke:replicas`,
+ * `gcp:project`, …), with the keys (without prefix) whose values are secrets.
+ */
+export function rawConfigOf(all: Record<string, string>, secretKeys: ReadonlySet<string>): RawConfig {
+    const prefix = `${project}:`;
+    const values = Object.fromEntries(
+        Object.entries(all)
+            .filter(([fullKey]) => fullKey.startsWith(prefix))
+            .map(([fullKey, value]) => [fullKey.slice(prefix.length), value]),
+    );
+    return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
+}
+
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
         super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  ${p}`).join("\n"));

@@ -2,9 +2,9 @@
 // been parsed on its own, and judge only keys that parsed, so that one bad key
 // neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
-import { serverName } from "../catbox/names";
+import { serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, podSize, reloaderSize } from "../catbox/sizing";
-import { Applies, ConfigKey, configKeys, entryOf, Parsed, placeholderProject } from "./keys";
+import { Applies, ConfigKey, configKeys, defaultOf, entryOf, Parsed, placeholderProject } from "./keys";
 import { parseGoDuration } from "./values";
 
 /** What a check sees of the config, and how it reports. */
@@ -136,9 +136,7 @@ const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 const lineRules: Rule = (c) => {
     const { parsed } = c;
     if (!c.valid("replicas", "serverNames", "serverNamePattern", "maxNickLength")) return;
-    const server = Math.max(
-        ...Array.from({ length: parsed.replicas! }, (_, n) => bytes(serverName(parsed.serverNamePattern!, n, parsed.serverNames))),
-    );
+    const server = Math.max(...networkServerNames(parsed).map(bytes));
     const nick = parsed.maxNickLength!;
     const room = {
         motd: ircLineBytes - ":".length - server - " 372 ".length - nick - " :- ".length - "\r\n".length,
@@ -163,7 +161,7 @@ const nameRules: Rule = (c) => {
         if (parsed.serverNames !== undefined && parsed.serverNames.length !== replicas) {
             c.problem("serverNames", `lists ${parsed.serverNames.length} name(s) but replicas is ${replicas}: give one per replica`);
         } else {
-            const names = Array.from({ length: replicas }, (_, n) => serverName(parsed.serverNamePattern!, n, parsed.serverNames).toLowerCase());
+            const names = networkServerNames(parsed).map((n) => n.toLowerCase());
             const dup = firstDuplicate(names);
             if (dup !== undefined) {
                 c.problem(
@@ -237,8 +235,13 @@ export const rules: Rule[] = [
 ];
 
 function isDefault(key: ConfigKey, value: unknown): boolean {
-    const fallback = entryOf(key).schema.safeParse(undefined).data;
+    const fallback = defaultOf(key);
     return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
+}
+
+/** The server names of parsed config whose replicas and names are valid. */
+function networkServerNames(parsed: Partial<Parsed>): string[] {
+    return serverNames({ replicas: parsed.replicas!, serverNamePattern: parsed.serverNamePattern!, serverNames: parsed.serverNames });
 }
 
 /** The first name that appears twice, compared case-insensitively (lower-cased). */

@@ -65,6 +65,8 @@ export const email = () =>
         // letter-or-digit labels (no empty one) ending in letters.
         z.string().regex(/^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/),
     );
+/** A Google service account's email: an id of 6-30 characters in a project of 6-30. */
+export const serviceAccountEmail = () => z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/);
 /** C0 and C1 controls, for values that are no catbox value (a context name). */
 export const noControls = (s: string) => !controlRe.test(s);
 /** Namespaces a network must not take: the system's, and cert-manager's. */

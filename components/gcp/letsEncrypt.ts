@@ -25,8 +25,9 @@ export const acmeServers = {
 export interface LetsEncryptArgs {
     project: string;
     networkName: string;
-    /** The Cloud DNS managed zone (its name) that holds hostname. */
+    /** The Cloud DNS managed zone (its name) that holds hostname, and its DNS name. */
     dnsZone: string;
+    zoneDnsName: string;
     hostname: string;
     /** Server names: those inside the zone are on the certificate too. */
     serverNames: string[];
@@ -141,8 +142,7 @@ export class LetsEncrypt extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [this.certManager] },
         );
 
-        const zone = gcp.dns.getManagedZoneOutput({ name: args.dnsZone, project: args.project }, { parent: this });
-        const dnsNames = zone.dnsName.apply((zoneDnsName) => [...new Set([args.hostname, ...namesInZone(args.serverNames, zoneDnsName)])]);
+        const dnsNames = [...new Set([args.hostname, ...namesInZone(args.serverNames, args.zoneDnsName)])];
         this.certificate = new k8s.apiextensions.CustomResource(
             `${name}-certificate`,
             {

@@ -5,6 +5,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { project as configProject } from "../config/keys";
+import { ConfigError } from "../config/parse";
 
 /** Whether `name` is the zone's own DNS name or below it (`zoneDnsName` with or without its final dot). */
 export function inZone(name: string, zoneDnsName: string): boolean {
@@ -12,14 +13,18 @@ export function inZone(name: string, zoneDnsName: string): boolean {
     return name === zone || name.endsWith(`.${zone}`);
 }
 
-/** Refuse, as a config error, a hostname outside the zone `dnsZone` names. */
-export async function checkHostnameInZone(gcpProject: string, dnsZone: string, hostname: string): Promise<void> {
+/**
+ * The DNS name of the zone `dnsZone` names, read once for the whole program; a
+ * hostname outside it is refused, as a config error.
+ */
+export async function zoneDnsNameHolding(gcpProject: string, dnsZone: string, hostname: string): Promise<string> {
     const zone = await gcp.dns.getManagedZone({ name: dnsZone, project: gcpProject });
     if (!inZone(hostname, zone.dnsName)) {
-        throw new pulumi.RunError(
-            `invalid stack config (1 problem):\n  ${configProject}:hostname = ${JSON.stringify(hostname)}: is not inside the Cloud DNS zone ` +
-                `${configProject}:dnsZone = ${JSON.stringify(dnsZone)} (${zone.dnsName}), which cannot hold its record: ` +
-                "give a hostname in that zone, or the zone that holds it",
-        );
+        const problem =
+            `${configProject}:hostname = ${JSON.stringify(hostname)}: is not inside the Cloud DNS zone ` +
+            `${configProject}:dnsZone = ${JSON.stringify(dnsZone)} (${zone.dnsName}), which cannot hold its record: ` +
+            "give a hostname in that zone, or the zone that holds it";
+        throw new pulumi.RunError(new ConfigError([problem]).message);
     }
+    return zone.dnsName;
 }

@@ -53,7 +53,7 @@ export class PreviewAccess extends pulumi.ComponentResource {
             (namespace, i) =>
                 new k8s.rbac.v1.RoleBinding(
                     `${name}-dry-run-${i}`,
-                    { metadata: { name: `${roleName}-dry-run`, namespace }, roleRef: roleRef("ClusterRole", dryRunRole.metadata.name), subjects },
+                    { metadata: { name: `${roleName}-dry-run`, namespace }, roleRef: clusterRoleRef(dryRunRole.metadata.name), subjects },
                     k8sOpts,
                 ),
         );
@@ -80,13 +80,13 @@ export class PreviewAccess extends pulumi.ComponentResource {
         );
         this.clusterDryRun = new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-cluster-dry-run`,
-            { metadata: { name: `${roleName}-cluster-dry-run` }, roleRef: roleRef("ClusterRole", clusterRole.metadata.name), subjects },
+            { metadata: { name: `${roleName}-cluster-dry-run` }, roleRef: clusterRoleRef(clusterRole.metadata.name), subjects },
             k8sOpts,
         );
         this.registerOutputs({});
     }
 }
 
-function roleRef(kind: "ClusterRole", name: pulumi.Input<string>) {
-    return { apiGroup: "rbac.authorization.k8s.io", kind, name };
+function clusterRoleRef(name: pulumi.Input<string>) {
+    return { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name };
 }
