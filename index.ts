@@ -4,8 +4,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
 import { issuedTlsSecretName, serverName } from "./components/catbox/names";
+import { chosenSecretTexts } from "./components/config/chosenSecrets";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
-import { ConfigError, parseConfig, rawConfigOf } from "./components/config/parse";
+import { ConfigError, parseConfig, RawConfig, rawConfigOf, shownValue } from "./components/config/parse";
+import { keepSecretInEveryInput, runtimeSecretKeys, secretWhereShown } from "./components/config/runtime";
 import type { CatboxConfig, ExistingClusterConfig, GkeConfig } from "./components/config/types";
 import { Credentials } from "./components/credentials/credentials";
 import { ClientAddress, ClientName } from "./components/gcp/address";
@@ -19,11 +21,16 @@ import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
 
 export = async () => {
-    const cfg = validatedConfig();
+    const all = pulumi.runtime.allConfig();
+    const raw = rawConfigOf(all, runtimeSecretKeys(all));
+    const cfg = validatedConfig(raw);
+    // A value set with --secret stays a secret wherever it goes, though Pulumi.yaml does not ask it.
+    const chosenSecrets = chosenSecretTexts(cfg, raw);
+    keepSecretInEveryInput(chosenSecrets);
     // The zone is read before anything is created: a hostname it cannot hold is a config error.
     const zoneDnsName =
         cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined
-            ? await zoneDnsNameHolding(cfg.gcpProject, cfg.dnsZone, cfg.hostname)
+            ? await zoneDnsNameHolding(cfg.gcpProject, cfg.dnsZone, cfg.hostname, (key) => shownValue(key, raw))
             : undefined;
 
     // The per-pod config files and their secrets, which the article wrote by hand.
@@ -52,14 +59,17 @@ export = async () => {
         provider: site.provider,
     });
 
-    return {
-        platform: cfg.platform,
-        namespace: network.namespace.metadata.name,
-        serverNames: serverNames(cfg),
-        // With letsEncrypt, the served certificate is cert-manager's (see the README).
-        ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
-        ...site.finish(network),
-    };
+    return secretWhereShown(
+        {
+            platform: cfg.platform,
+            namespace: network.namespace.metadata.name,
+            serverNames: serverNames(cfg),
+            // With letsEncrypt, the served certificate is cert-manager's (see the README).
+            ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
+            ...site.finish(network),
+        },
+        chosenSecrets,
+    );
 };
 
 /** What the network needs from where it runs, and what comes after it there. */
@@ -199,10 +209,9 @@ function secret(key: string): pulumi.Output<string> {
 }
 
 /** The validated config, or one message (a RunError: no stack trace) before any resource exists. */
-function validatedConfig(): CatboxConfig {
+function validatedConfig(raw: RawConfig): CatboxConfig {
     try {
-        // The keys that must be secrets are: Pulumi.yaml declares them so, and the CLI refuses a plain value.
-        return parseConfig(rawConfigOf(pulumi.runtime.allConfig(), secretConfigKeys));
+        return parseConfig(raw);
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;

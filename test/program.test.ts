@@ -15,7 +15,7 @@ const providedSecretKeys = ["opers", "linkSecret", "tlsKey"];
 
 describe("the program", () => {
     it("registers the Secret holding every rendered file, as a Pulumi secret", async () => {
-        const { resources } = await run({ replicas: "3" });
+        const { resources } = await run({ replicas: "3", nodeCount: "3" });
         const secret = one(resources, T.secret);
         assert.deepEqual(
             Object.keys(secret.inputs.stringData).sort(),
@@ -63,6 +63,83 @@ describe("the program", () => {
         // …and the passwords did reach the daemons, inside the Secret.
         const stringData = one(resources, T.secret).inputs.stringData;
         assert.match(stringData[files.opersConf], /^alice = Oper-Password-1234$/m);
+    });
+
+    describe("a value a user chose to set with --secret, though Pulumi.yaml does not ask it", () => {
+        // Distinct texts, each the whole of one key's value, so that a leak names its key.
+        const chosen = {
+            // Offline, every zone is example.org.
+            hostname: "hiddenirc.example.org",
+            dnsZone: "hidden-zone",
+            adminEmail: "ops@hidden-operators.net",
+            alertEmail: "pager@hidden-operators.net",
+            motd: "Hidden welcome text",
+            serverInfo: "Hidden server info",
+            serverNamePattern: "hiddensrv{n}.example.org",
+            networkName: "hiddennet",
+            namespace: "hidden-irc",
+            machineType: "e2-standard-2",
+            maintenanceStart: "04:30",
+        };
+        const le = { tlsMode: "letsEncrypt", acmeServer: "staging", uptimeAlert: "true", ...chosen };
+        const texts = [
+            "hiddenirc",
+            "hidden-zone",
+            "hidden-operators.net",
+            "Hidden welcome",
+            "Hidden server",
+            "hiddensrv",
+            "hiddennet",
+            "hidden-irc",
+            "e2-standard-2",
+            "04:30",
+        ];
+        const leaks = (r: Awaited<ReturnType<typeof run>>) => {
+            const found: string[] = [];
+            for (const res of r.resources) {
+                for (const [k, v] of Object.entries(res.inputs)) {
+                    if (res.secretInputs.includes(k)) continue;
+                    for (const t of texts) if (JSON.stringify(v).includes(t)) found.push(`${res.type} ${res.name}.${k} shows ${t}`);
+                }
+            }
+            for (const [k, v] of Object.entries(r.outputs)) {
+                if (r.secretOutputs.includes(k)) continue;
+                for (const t of texts) if (JSON.stringify(v).includes(t)) found.push(`output ${k} shows ${t}`);
+            }
+            return found;
+        };
+        const kubeconfigRun = { platform: "kubeconfig", image: "catbox:v1", kubeContext: "hidden-context" };
+
+        it("flows in plain text where it is not set as a secret (what the next test hides)", async () => {
+            const shown = leaks(await run(le));
+            // The MOTD and server info reach only the config Secret, a secret already.
+            for (const t of texts.filter((x) => !x.startsWith("Hidden "))) {
+                assert.ok(
+                    shown.some((l) => l.endsWith(` ${t}`)),
+                    `${t} reaches no input or output: this test would prove nothing for it`,
+                );
+            }
+            const ctx = await run(kubeconfigRun);
+            assert.ok(JSON.stringify(ctx.resources.map((r) => r.inputs)).includes("hidden-context"));
+        });
+
+        it("is a secret in every resource input and stack output it reaches", async () => {
+            assert.deepEqual(leaks(await run(le, Object.keys(chosen))), []);
+            const ctx = await run(kubeconfigRun, ["kubeContext"]);
+            for (const r of ctx.resources) {
+                const plain = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !r.secretInputs.includes(k)));
+                assert.ok(!JSON.stringify(plain).includes("hidden-context"), `${r.type} ${r.name} shows the context's name`);
+            }
+        });
+
+        it("is never shown in a config error", async () => {
+            await assert.rejects(run({ motd: "Hidden # text", hostname: "-hidden.example.org" }, ["motd", "hostname"]), (err: Error) => {
+                assert.match(err.message, /catbox-gke:motd = \[secret\]: /);
+                assert.match(err.message, /catbox-gke:hostname = \[secret\]: /);
+                assert.ok(!/Hidden|hidden/.test(err.message), err.message);
+                return true;
+            });
+        });
     });
 
     it("generates the link secret and a self-signed pair when none is configured", async () => {

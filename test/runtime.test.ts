@@ -50,4 +50,20 @@ describe("the Pulumi Node.js runtime", () => {
         assert.ok(result.typescriptPath.startsWith(path.join(root, "node_modules", "typescript")), result.typescriptPath);
         assert.ok(result.resources > 5);
     });
+
+    it("tells the program which config keys the CLI passed as secrets, as the language host passes them", () => {
+        // The language host hands the program its config and the secret keys' names in these two variables.
+        const env = {
+            ...process.env,
+            PULUMI_CONFIG: JSON.stringify({ "catbox-gke:motd": "hi", "catbox-gke:hostname": "irc.example.org", "catbox-gke:replicas": "2" }),
+            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["catbox-gke:motd", "catbox-gke:hostname"]),
+        };
+        const script = `
+const pulumi = require("@pulumi/pulumi");
+const { runtimeSecretKeys } = require("./components/config/runtime");
+console.log(JSON.stringify([...runtimeSecretKeys(pulumi.runtime.allConfig())].sort()));`;
+        const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, env, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), ["hostname", "motd"]);
+    });
 });

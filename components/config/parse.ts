@@ -39,7 +39,7 @@ export class ConfigError extends Error {
 }
 
 /** How a value appears in an error message: secrets and would-be secrets never do. */
-function shown(key: string, raw: RawConfig): string {
+export function shownValue(key: string, raw: RawConfig): string {
     if (raw.secretKeys.has(key)) return "[secret]";
     if (isConfigKey(key) && entryOf(key).secret) return "[not shown]";
     // A certificate's text helps nobody in one line (and a key pasted with it must not show).
@@ -65,7 +65,7 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const invalid = new Set<string>();
     const problem = (key: string, message: string) => {
         invalid.add(key);
-        problems.push(`${project}:${key} = ${isSet(key) ? shown(key, raw) : "(unset)"}: ${message}`);
+        problems.push(`${project}:${key} = ${isSet(key) ? shownValue(key, raw) : "(unset)"}: ${message}`);
     };
 
     for (const key of Object.keys(raw.values).sort()) {

@@ -15,14 +15,22 @@ export function inZone(name: string, zoneDnsName: string): boolean {
 
 /**
  * The DNS name of the zone `dnsZone` names, read once for the whole program; a
- * hostname outside it is refused, as a config error.
+ * hostname outside it is refused, as a config error. `shown` gives a key's
+ * value as an error may show it (a secret's never).
  */
-export async function zoneDnsNameHolding(gcpProject: string, dnsZone: string, hostname: string): Promise<string> {
+export async function zoneDnsNameHolding(
+    gcpProject: string,
+    dnsZone: string,
+    hostname: string,
+    shown: (key: "hostname" | "dnsZone") => string,
+): Promise<string> {
     const zone = await gcp.dns.getManagedZone({ name: dnsZone, project: gcpProject });
     if (!inZone(hostname, zone.dnsName)) {
+        // The zone's name tells what a secret hostname or zone is: shown only when neither is secret.
+        const plain = shown("hostname") === JSON.stringify(hostname) && shown("dnsZone") === JSON.stringify(dnsZone);
         const problem =
-            `${configProject}:hostname = ${JSON.stringify(hostname)}: is not inside the Cloud DNS zone ` +
-            `${configProject}:dnsZone = ${JSON.stringify(dnsZone)} (${zone.dnsName}), which cannot hold its record: ` +
+            `${configProject}:hostname = ${shown("hostname")}: is not inside the Cloud DNS zone ` +
+            `${configProject}:dnsZone = ${shown("dnsZone")}${plain ? ` (${zone.dnsName})` : ""}, which cannot hold its record: ` +
             "give a hostname in that zone, or the zone that holds it";
         throw new pulumi.RunError(new ConfigError([problem]).message);
     }
