@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { configDefaults, configKeys } from "../components/config/keys";
 import { ConfigError, parseConfig } from "../components/config/parse";
 import { nodeRoom, podSize, reloaderSize } from "../components/catbox/sizing";
+import { chosenSecretKeys, chosenSecretTexts, showsChosenSecret } from "../components/config/chosenSecrets";
 import { keyKinds, selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
 import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
@@ -224,8 +225,8 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["alertEmail with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", alertEmail: "pager@irc-operators.net" }, [], "alertEmail"],
     ["linkPort equal to the default clientPort", { linkPort: "7000" }, [], "linkPort"],
     ["two daemons given the same lower-case name", { serverNames: '["hub.example.org","hub.example.org"]' }, [], "serverNames"],
-    // 3 pods on 2 nodes put 2 on one node: 2 × 275m is more than an e2-small's 540m (1 would fit).
-    ["3 pods on 2 e2-small nodes that fit one a node but not two", { replicas: "3", nodeCount: "2", clientsPerPod: "800" }, [], "clientsPerPod"],
+    // 3 pods on 2 nodes put 2 on one node: 2 × 608 MiB is more than an e2-small's 900 MiB (1 would fit).
+    ["3 pods on 2 e2-small nodes that fit one a node but not two", { replicas: "3", nodeCount: "2", clientsPerPod: "100" }, [], "clientsPerPod"],
     [
         "a tlsKey in PEM armour that is no key",
         { tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n" },
@@ -289,7 +290,8 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["uptimeAlert not a boolean", { uptimeAlert: "sometimes" }, [], "uptimeAlert"],
     ["alertEmail not an email", { alertEmail: "pager" }, [], "alertEmail"],
     ["clientsPerPod whose pods do not fit an e2-small node", { clientsPerPod: "2000" }, [], "clientsPerPod"],
-    ["two pods a node that do not fit an e2-small", { clientsPerPod: "1000", replicas: "4", nodeCount: "2" }, [], "clientsPerPod"],
+    ["clientsPerPod just over what an e2-small node holds, with room for a dead pod's clients", { clientsPerPod: "164" }, [], "clientsPerPod"],
+    ["two pods a node that do not fit an e2-small", { clientsPerPod: "80", replicas: "4", nodeCount: "2" }, [], "clientsPerPod"],
     [
         "a private key pasted into tlsCertificate (exported in plain)",
         { tlsMode: "provided", tlsCertificate: pem.certificatePem + pem.keyPem, tlsKey: pem.keyPem },
@@ -417,6 +419,11 @@ describe("stack config: bad values are rejected, naming the key", () => {
 });
 
 describe("stack config: good configs", () => {
+    it("pods at the edge of their nodes: 163 clients a pod on e2-small (room for 326 when one dies), 2 pods of 70 a node", () => {
+        assert.equal(config({ clientsPerPod: "163" }).clientsPerPod, 163);
+        assert.equal(config({ clientsPerPod: "70", replicas: "4", nodeCount: "2" }).replicas, 4);
+    });
+
     it("an empty config gets every default of the README's config table", () => {
         const c = config();
         assert.equal(c.platform, "gke");
@@ -585,16 +592,40 @@ describe("Pulumi.yaml declares the schema's keys", () => {
     });
 });
 
+describe("values set with --secret that Pulumi.yaml does not ask to be secret", () => {
+    it("are found by their text: whole, or inside a longer text once 3 characters long; a short one only whole", () => {
+        const texts = chosenSecretTexts(
+            parseConfig(raw({ hostname: "irc.example.org", replicas: "2" }, ["hostname", "replicas"])),
+            raw({ hostname: "irc.example.org", replicas: "2" }, ["hostname", "replicas"]),
+        );
+        assert.deepEqual(texts, ["2", "irc.example.org"]);
+        assert.ok(showsChosenSecret("irc://irc.example.org:7000", texts));
+        assert.ok(showsChosenSecret({ spec: { replicas: 2 } }, texts));
+        assert.ok(showsChosenSecret({ labels: { "irc.example.org": "x" } }, texts), "an object's keys count");
+        assert.ok(!showsChosenSecret({ port: 20, name: "irc-20" }, texts), "a short secret is not found inside another text");
+        assert.ok(showsChosenSecret(["a", "2"], texts));
+    });
+
+    it("are only the keys set as secrets that are not declared secret, and a pattern brings its server names", () => {
+        const r = raw({ serverNamePattern: "chat{n}.example.org", replicas: "2", linkSecret: "a-long-enough-link-secret" }, [
+            "serverNamePattern",
+            "linkSecret",
+        ]);
+        assert.deepEqual(chosenSecretKeys(r), ["serverNamePattern"]);
+        assert.deepEqual(chosenSecretTexts(parseConfig(r), r), ["chat0.example.org", "chat1.example.org", "chat{n}.example.org"]);
+    });
+});
+
 describe("the README's sizing table", () => {
     it("gives what the program sets for each clientsPerPod, and how many pods fit each machine type", () => {
         const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-        const rows = [...readme.matchAll(/^\| (\d+)(?: \(default\))? \| (\d+) MiB \| (\d+) MiB \| (\d+)m \/ (\d+)m \| (.+) \|$/gm)];
+        const rows = [...readme.matchAll(/^\| (\d+)(?: \(default\))? \| (\d+) \| (\d+) MiB \| (\d+) MiB \| (\d+)m \/ (\d+)m \| (.+) \|$/gm)];
         assert.ok(rows.length >= 4, "no sizing table");
-        for (const [, clients, memory, gomemlimit, request, limit, fits] of rows) {
+        for (const [, clients, failover, memory, gomemlimit, request, limit, fits] of rows) {
             const s = podSize(Number(clients));
             assert.deepEqual(
-                [Number(memory), Number(gomemlimit), Number(request), Number(limit)],
-                [s.memoryMiB, s.goMemLimitMiB, s.cpuRequestMilli, s.cpuLimitMilli],
+                [Number(failover), Number(memory), Number(gomemlimit), Number(request), Number(limit)],
+                [s.failoverClients, s.memoryMiB, s.goMemLimitMiB, s.cpuRequestMilli, s.cpuLimitMilli],
                 `row ${clients}`,
             );
             for (const [, type, count] of fits.matchAll(/(e2-[a-z0-9-]+) (\d+)/g)) {

@@ -33,7 +33,7 @@ describe("the network's objects", () => {
     });
 
     it("a StatefulSet of catbox daemons, each reading its own file from the Secret, mounted whole and read-only", async () => {
-        const { resources } = await run({ replicas: "3" });
+        const { resources } = await run({ replicas: "3", nodeCount: "3" });
         const sts = one(resources, T.statefulSet).inputs;
         assert.equal(sts.spec.replicas, 3);
         const headless = services(resources).find((s) => s.inputs.spec.clusterIP === "None")!;
@@ -62,7 +62,7 @@ describe("the network's objects", () => {
     });
 
     it("one ClusterIP Service per pod on the link port, for the servers files", async () => {
-        const { resources } = await run({ replicas: "3", linkPort: "6668" });
+        const { resources } = await run({ replicas: "3", nodeCount: "3", linkPort: "6668" });
         const links = services(resources).filter((s) => s.inputs.spec.selector?.["statefulset.kubernetes.io/pod-name"]);
         assert.deepEqual(links.map((s) => s.inputs.metadata.name).sort(), ["catbox-0", "catbox-1", "catbox-2"]);
         for (const s of links) {
@@ -110,7 +110,7 @@ describe("the network's objects", () => {
         const required = await affinity({ nodeCount: "2", replicas: "2" });
         assert.equal(required.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
         assert.equal(required.preferredDuringSchedulingIgnoredDuringExecution, undefined);
-        const preferred = await affinity({ nodeCount: "2", replicas: "3" });
+        const preferred = await affinity({ nodeCount: "2", replicas: "3", clientsPerPod: "50" });
         assert.equal(preferred.requiredDuringSchedulingIgnoredDuringExecution, undefined);
         assert.equal(preferred.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
         // A regional pool has nodeCount nodes in each of three zones.
@@ -152,33 +152,41 @@ describe("the network's objects", () => {
         assert.ok(spec.terminationGracePeriodSeconds > sleep, "the grace period ends the sleep early");
     });
 
-    it("sizes catbox from clientsPerPod: memory request = limit, GOMEMLIMIT under it, CPU from the benchmark", async () => {
-        const size = async (clients: string) => {
-            const c = containerOf((await run({ clientsPerPod: clients, machineType: "e2-standard-4" })).resources, "catbox");
+    it("sizes catbox from clientsPerPod, with room for a dead pod's clients: memory request = limit, GOMEMLIMIT under it", async () => {
+        const size = async (clients: string, replicas: string) => {
+            const c = containerOf(
+                (await run({ clientsPerPod: clients, replicas, machineType: "e2-standard-4", nodeCount: "3" })).resources,
+                "catbox",
+            );
             const gomemlimit = c.env.find((e: any) => e.name === "GOMEMLIMIT").value;
             return {
                 r: c.resources,
                 gomemlimit: Number(/^(\d+)MiB$/.exec(gomemlimit)![1]),
                 memory: Number(/^(\d+)Mi$/.exec(c.resources.limits.memory)![1]),
+                cpu: [parseInt(c.resources.requests.cpu), parseInt(c.resources.limits.cpu)],
             };
         };
-        const small = await size("100");
-        const big = await size("2000");
+        const small = await size("100", "2");
+        const big = await size("1000", "2");
+        const three = await size("1000", "3");
         for (const s of [small, big]) {
             assert.equal(s.r.requests.memory, s.r.limits.memory, "memory is not overcommitted");
-            assert.ok(s.gomemlimit < s.memory && s.gomemlimit >= s.memory * 0.5, `GOMEMLIMIT ${s.gomemlimit}MiB for a ${s.memory}Mi limit`);
+            // Go's live heap is about 1.8 MiB a client: GOMEMLIMIT below that would keep the collector running.
+            assert.ok(s.gomemlimit < s.memory && s.gomemlimit >= s.memory * 0.8, `GOMEMLIMIT ${s.gomemlimit}MiB for a ${s.memory}Mi limit`);
+            // The CPU limit is the sized one, a core at least: a limit at the request throttles every reconnection.
+            assert.ok(s.cpu[1] >= 1000 && s.cpu[1] > s.cpu[0], `CPU ${s.cpu}`);
         }
-        // Measured: about 0.1 MiB of data per client with GOMEMLIMIT; the limit leaves room for 2.5 times that.
-        assert.ok(big.memory >= 64 + 2000 * 0.25, `${big.memory}Mi for 2000 clients`);
-        assert.ok(big.memory > small.memory);
-        assert.ok(parseInt(big.r.requests.cpu) > parseInt(small.r.requests.cpu));
-        // The CPU limit is the sized one, above the request: a limit at the request throttles every burst.
+        // Room for twice the clients: one pod of two takes the other's when it dies.
+        assert.ok(small.gomemlimit >= 1.8 * 200, `${small.gomemlimit}MiB for 200 clients`);
+        assert.ok(big.gomemlimit >= 1.8 * 2000, `${big.gomemlimit}MiB for 2000 clients`);
+        // Not from replicas: scaling must not resize, so restart, the running pods.
+        assert.deepEqual(three, big);
+        assert.ok(big.cpu[0] > small.cpu[0]);
         for (const [clients, s] of [
             [100, small],
-            [2000, big],
+            [1000, big],
         ] as const) {
-            assert.deepEqual([s.r.requests.cpu, s.r.limits.cpu], [`${podSize(clients).cpuRequestMilli}m`, `${podSize(clients).cpuLimitMilli}m`]);
-            assert.ok(podSize(clients).cpuLimitMilli > podSize(clients).cpuRequestMilli);
+            assert.deepEqual(s.cpu, [podSize(clients).cpuRequestMilli, podSize(clients).cpuLimitMilli]);
         }
     });
 

@@ -1,35 +1,42 @@
-// How big a catbox pod must be for the clients it should hold, from the
-// capacity benchmark (`npm run bench:capacity`, the real catbox on loopback).
+// How big a catbox pod must be for the clients it should hold, and for the
+// clients of a pod that dies, from the failover benchmark (`npm run
+// bench:failover`, the real catbox under its container's cgroup limits).
 // Pure: no Pulumi import.
 //
-// What the benchmark showed (two linked daemons, TLS clients in one channel,
-// 20 of them talking): catbox gives each connection a 32,768-slot write
-// channel, about 1.75 MiB of Go heap that is almost never written. Go counts it
-// all, so GOMEMLIMIT is always below Go's own view of the heap and the
-// collector works steadily (the runtime caps it at half the CPU); in return the
-// memory that holds data stays near 0.1 MiB per client (26 MiB at 250 clients,
-// 51 at 500, 75 at 750 per daemon with GOMEMLIMIT=180MiB), where without it
-// garbage piles up to 0.3-0.4 MiB per client before Go collects. CPU with
-// GOMEMLIMIT was about 0.13 cores at 250 clients and 0.3 at 500, with every
-// client in one channel that 20 lines a second reach.
+// What the benchmarks showed: catbox gives each connection a 32,768-slot write
+// channel of irc.Message (56 bytes a slot), 1.75 MiB that Go's collector scans
+// whole, so Go's live heap is about 1.8 MiB a client however quiet the client
+// is. Whether the kernel keeps those pages resident varies (with a shared zero
+// page, untouched slots cost nothing until a freed buffer is zeroed for reuse),
+// so the pod is sized for the heap Go sees: a GOMEMLIMIT below it makes the
+// collector run without pause and take half the CPU, and without a GOMEMLIMIT
+// garbage grows to as much again before Go collects. Sized as measured, the
+// kernel never killed a daemon that took over a dead pod's clients.
 
-/** Memory of a daemon with no clients, and per client (2.5 times what was measured, for bursts and netsplit bursts). */
-const baseMiB = 64;
-const perClientMiB = 0.25;
-/** GOMEMLIMIT: the collector starts working hard well before the kernel would kill the pod. */
-const goMemLimitFraction = 0.75;
+/** Go's live heap of a daemon with no clients, and per client (the write channel and its connection). */
+const baseMiB = 32;
+const perClientMiB = 1.8;
+/** Garbage allowed above the live heap before Go collects: GOMEMLIMIT = live heap × 1.25. */
+const garbageRoom = 0.25;
+/** GOMEMLIMIT's share of the container's limit: the rest is what Go does not count (stacks, the binary) and a margin. */
+const goMemLimitFraction = 0.9;
 /**
- * CPU: the request covers about two thirds of the benchmark's busy channel
- * (0.13 cores at 250 clients, 0.3 at 500), the limit three times the request:
- * a small network is rarely that busy, and a burst may use the node's spare CPU.
+ * CPU: the request covers a busy channel in normal operation; the limit, at
+ * least a core, takes the reconnection of a dead pod's clients (TLS handshakes,
+ * a JOIN to every member): at 300 clients moving onto one daemon, a 500m limit
+ * throttled it 3.9 s and doubled the time to take them all (2.9 s), a 1000m
+ * limit 0.2 s (1.5 s to take them; 1.1 s with no limit).
  */
 const cpuBaseMilli = 30;
 const cpuPerClientMilli = 0.3;
 const cpuBurst = 3;
+const cpuLimitFloorMilli = 1000;
 /** The reloader's own share (busybox, a check every 15 s). */
 export const reloaderSize = { memoryMiB: 32, cpuRequestMilli: 5, cpuLimitMilli: 50 };
 
 export interface PodSize {
+    /** The clients a pod must hold when one of the others is gone. */
+    failoverClients: number;
     /** Request and limit: the memory a pod is guaranteed and may not exceed. */
     memoryMiB: number;
     /** catbox's GOMEMLIMIT. */
@@ -41,14 +48,28 @@ export interface PodSize {
 
 const roundUp = (x: number, step: number) => Math.ceil(x / step) * step;
 
+/**
+ * The clients a pod must hold when another dies: twice its own, what one pod of
+ * two takes when the other's clients reconnect (with more pods a dead pod's
+ * share is smaller). Not from replicas: scaling must not resize, and so
+ * restart, the daemons already running.
+ */
+export function failoverClients(clientsPerPod: number): number {
+    return 2 * clientsPerPod;
+}
+
+/** A pod's size for `clientsPerPod` clients in normal operation, with room for a dead pod's share. */
 export function podSize(clientsPerPod: number): PodSize {
-    const memoryMiB = roundUp(baseMiB + clientsPerPod * perClientMiB, 32);
+    const failover = failoverClients(clientsPerPod);
+    const goMemLimitMiB = Math.ceil((baseMiB + failover * perClientMiB) * (1 + garbageRoom));
+    const memoryMiB = roundUp(goMemLimitMiB / goMemLimitFraction, 32);
     const cpuRequestMilli = roundUp(cpuBaseMilli + clientsPerPod * cpuPerClientMilli, 10);
     return {
+        failoverClients: failover,
         memoryMiB,
-        goMemLimitMiB: Math.floor(memoryMiB * goMemLimitFraction),
+        goMemLimitMiB,
         cpuRequestMilli,
-        cpuLimitMilli: Math.max(500, cpuBurst * cpuRequestMilli),
+        cpuLimitMilli: Math.max(cpuLimitFloorMilli, roundUp(cpuBurst * (cpuBaseMilli + failover * cpuPerClientMilli), 10)),
     };
 }
 

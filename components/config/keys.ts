@@ -292,8 +292,9 @@ export const keyTable = {
     deadTime: { schema: goDuration().default("45s"), allowed: durationAllowed("45s or 4m") },
     connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
     clientsPerPod: {
-        schema: int(50, 5000).default(500),
-        allowed: "must be a whole number from 50 to 5000: the clients each daemon should hold (it sizes the pods)",
+        schema: int(50, 5000).default(150),
+        allowed:
+            "must be a whole number from 50 to 5000: the clients each daemon holds in normal operation (it sizes the pods, with room for a dead pod's share)",
     },
     clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
     linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },

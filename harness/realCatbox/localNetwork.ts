@@ -72,6 +72,8 @@ export interface LocalNetworkOptions {
     catboxEnv?: Record<string, string>;
     /** With tlsMode letsEncrypt: the pair in the issued certificate's Secret, mounted beside the config. */
     issuedTls?: TlsPair;
+    /** The cgroup.procs files catbox joins in pod n before it starts: the catbox container's limits (see cgroup.ts). */
+    catboxCgroup?: (n: number) => string[];
 }
 
 /** How a pod's PID namespace is made here, if it can be: unshare as root, else in a user namespace. */
@@ -184,14 +186,20 @@ export class LocalNetwork {
             STATE_DIR: path.join(this.work, `state-${n}`),
         };
         Object.assign(env, this.opts.reloaderEnv, this.opts.catboxEnv);
+        if (this.opts.catboxCgroup) env.CGROUP_PROCS = this.opts.catboxCgroup(n).join(" ");
         const shell = this.opts.reloaderShell ?? ["sh"];
         const imageBin = this.imageBin();
         const reloader = this.opts.reloaderShell
             ? `${imageBin ? `PATH="${imageBin}:$PATH" ` : ""}${shell.join(" ")} ${reloaderScriptPath} >"$RLOG" 2>&1 &`
             : "";
-        // The pod: catbox, restarted when it exits as kubelet restarts a container,
-        // and its reloader, with a shell as the namespace's init.
-        const podScript = `while :; do "$CATBOX" -conf "$CONF" >>"$LOG" 2>&1; sleep 1; done & ${reloader} wait`;
+        // The pod: catbox, restarted when it exits as kubelet restarts a container
+        // (in its container's cgroup, if it has one: joined before exec, so that
+        // catbox is inside from its first allocation), and its reloader, with a
+        // shell as the namespace's init.
+        const catbox = this.opts.catboxCgroup
+            ? `sh -c 'for f in $CGROUP_PROCS; do echo $$ >"$f" || exit 1; done; exec "$CATBOX" -conf "$CONF"'`
+            : `"$CATBOX" -conf "$CONF"`;
+        const podScript = `while :; do ${catbox} >>"$LOG" 2>&1; sleep 1; done & ${reloader} wait`;
         const pod = podLauncher();
         if (!pod && this.opts.reloaderShell) throw new Error("a pod with a reloader needs a PID namespace (unshare)");
         const argv = pod ? [...pod, ...shell, "-c", podScript] : [...shell, "-c", podScript];
