@@ -1,0 +1,99 @@
+// The prober against the real catbox: three linked daemons on loopback, the
+// prober's client on each (irc-framework, as a user's client), its metrics read
+// by a Prometheus text-format parser. One daemon killed: the split, the lost
+// messages and the lost users show within a round or two; started again: all back.
+import assert from "node:assert/strict";
+import { describe, it, after } from "node:test";
+import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
+import { startProber } from "../prober/main";
+import { waitUntil } from "../harness/waitUntil";
+import { type Family, parseExposition, sample, samples } from "./support/exposition";
+import { nameOf, network, onDaemon, pair } from "./support/realCatbox";
+
+const replicas = 3;
+const intervalSeconds = 1;
+
+describe("the prober, on the real daemon", () => {
+    const ctx = network(17, replicas);
+    let running: Awaited<ReturnType<typeof startProber>> | undefined;
+    after(() => running?.stop());
+
+    const scrape = async (): Promise<Family[]> => {
+        const res = await fetch(`http://127.0.0.1:${running!.port}/metrics`);
+        assert.equal(res.status, 200);
+        return parseExposition(await res.text());
+    };
+    const servers = Array.from({ length: replicas }, (_, n) => nameOf(n));
+    /** Wait until the metrics show what `check` wants; on the deadline, say what they showed. */
+    const metricsShow = async (what: string, check: (f: Family[]) => boolean, timeoutMs = 15_000) => {
+        let last: Family[] = [];
+        await waitUntil(what, async () => check((last = await scrape())), {
+            timeoutMs,
+            detail: () => JSON.stringify(last.filter((f) => /up|servers|users|delivered|valid/.test(f.name)).map((f) => [f.name, f.metrics])),
+        });
+        return last;
+    };
+    const whole = (f: Family[]) =>
+        servers.every((s) => sample(f, "catbox_up", { server: s }) === 1 && sample(f, "catbox_servers_seen", { server: s }) === replicas);
+
+    it("measures every daemon of a linked network: up, users, servers seen, PING, delivery, the served certificate", onDaemon(60_000), async () => {
+        running = await startProber({
+            targets: servers.map((server, n) => ({
+                server,
+                host: ctx.net.address(n),
+                port: containerLinkPort,
+                tlsHost: ctx.net.address(n),
+                tlsPort: containerTlsPort,
+            })),
+            intervalSeconds,
+            nickPrefix: "probe",
+            port: 0,
+            ca: pair.certificatePem,
+        });
+        const f = await metricsShow("every daemon up, seeing all 3 servers, and messages delivered between each pair", (m) => {
+            const sent = samples(m, "catbox_probe_messages_delivered_total");
+            return whole(m) && sent.filter((x) => x.value > 0).length === replicas * (replicas - 1);
+        });
+        assert.equal(sample(f, "catbox_servers_expected"), replicas);
+        for (const s of servers) {
+            assert.ok(sample(f, "catbox_local_users", { server: s })! >= 1, `${s}: the prober's own client is a user`);
+            assert.equal(sample(f, "catbox_global_users", { server: s }), replicas, `${s}: one prober client per daemon`);
+            assert.ok(sample(f, "catbox_ping_rtt_seconds", { server: s })! > 0);
+            assert.equal(sample(f, "catbox_tls_certificate_valid", { server: s }), 1, `${s}: the certificate verifies for its name`);
+            assert.ok(sample(f, "catbox_tls_certificate_expiry_timestamp_seconds", { server: s })! > Date.now() / 1000);
+        }
+        assert.ok(sample(f, "catbox_probe_message_delivery_seconds")! >= replicas * (replicas - 1), "a latency histogram of every delivery");
+        assert.ok(sample(f, "catbox_prober_last_round_timestamp_seconds")! > Date.now() / 1000 - 5);
+        for (const family of f) assert.ok(family.help.length > 10, `${family.name} has a help text`);
+    });
+
+    it("a daemon killed: its absence, the split, lost messages and lost users show; started again, all is back", onDaemon(90_000), async () => {
+        const dead = servers[replicas - 1];
+        const before = await scrape();
+        const lostBefore = (f: Family[]) =>
+            samples(f, "catbox_probe_messages_sent_total")
+                .filter((x) => x.labels.to === dead)
+                .reduce((s, x) => s + x.value - (sample(f, "catbox_probe_messages_delivered_total", x.labels) ?? 0), 0);
+        const lost0 = lostBefore(before);
+        await ctx.net.stopPod(replicas - 1);
+        const killed = Date.now();
+        await metricsShow(
+            "the dead daemon down, the others seeing 2 servers and 2 users, and messages to it lost",
+            (m) =>
+                sample(m, "catbox_up", { server: dead }) === 0 &&
+                servers
+                    .slice(0, -1)
+                    .every(
+                        (s) =>
+                            sample(m, "catbox_servers_seen", { server: s }) === replicas - 1 &&
+                            sample(m, "catbox_global_users", { server: s }) === replicas - 1,
+                    ) &&
+                lostBefore(m) > lost0,
+            // Within a couple of rounds: the round in flight, and the one that notices.
+            3000 + 3 * intervalSeconds * 1000,
+        );
+        assert.ok(Date.now() - killed < 3000 + 3 * intervalSeconds * 1000);
+        await ctx.net.start(replicas - 1);
+        await metricsShow("every daemon up and seeing all 3 servers again", whole, 30_000);
+    });
+});
