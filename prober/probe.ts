@@ -71,7 +71,7 @@ export class Prober extends EventEmitter {
         const tick = async () => {
             if (this.stopped) return;
             await this.runRound().catch((e) => this.emit("error", e));
-            if (!this.stopped) this.timer = setTimeout(tick, this.o.intervalMs);
+            if (!this.stopped) this.timer = setTimeout(() => void tick(), this.o.intervalMs);
         };
         void tick();
     }
