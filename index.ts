@@ -14,11 +14,13 @@ import { ClientAddress, ClientName } from "./components/gcp/address";
 import { GkeCluster } from "./components/gcp/cluster";
 import { ImageRegistry } from "./components/gcp/images";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
+import { NetworkMonitoring } from "./components/gcp/monitoring";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
 import { zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
+import { NetworkProber } from "./components/k8s/prober";
 
 export = async () => {
     const all = pulumi.runtime.allConfig();
@@ -59,6 +61,19 @@ export = async () => {
         provider: site.provider,
     });
 
+    // Seeing the network as its users do: a prober on every daemon, and its metrics.
+    if (site.proberImage !== undefined) {
+        new NetworkProber("prober", {
+            config: cfg,
+            namespace: network.namespace.metadata.name,
+            image: site.proberImage,
+            // A self-signed certificate is trusted as the stack's own; any other as clients trust it.
+            ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
+            podMonitoring: cfg.platform === "gke",
+            provider: site.provider,
+        });
+    }
+
     return secretWhereShown(
         {
             platform: cfg.platform,
@@ -77,6 +92,8 @@ interface Site {
     provider: k8s.Provider;
     image: pulumi.Input<string>;
     reloaderImage: pulumi.Input<string>;
+    /** The prober's image, where there is one. */
+    proberImage?: pulumi.Input<string>;
     /** The static IP's name, for the client Service. */
     clientAddressName?: pulumi.Input<string>;
     /** Nodes the pods spread over, where the stack knows them. */
@@ -119,14 +136,21 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
         reloaderBase: cfg.reloaderImage,
         readers: [cluster.nodeServiceAccount.member],
     });
-    // "Is the network up?", which the article left to its users to find out.
+    // "Is the network up?", which the article left to its users to find out: a
+    // dashboard and alerts from the prober's metrics, and an uptime check from outside.
+    const monitoring = new NetworkMonitoring("monitoring", {
+        project: cfg.gcpProject,
+        networkName: cfg.networkName,
+        namespace: cfg.namespace,
+        email: cfg.alertEmail ?? cfg.adminEmail,
+    });
     if (cfg.uptimeAlert) {
         new UptimeAlert("uptime", {
             project: cfg.gcpProject,
             networkName: cfg.networkName,
             ip: address.ip,
             clientPort: cfg.clientPort,
-            email: cfg.alertEmail ?? cfg.adminEmail,
+            channel: monitoring.channel?.name,
         });
     }
     const name =
@@ -143,6 +167,7 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
         provider: cluster.provider,
         image: images.ref,
         reloaderImage: images.reloaderRef,
+        proberImage: images.proberRef,
         clientAddressName: address.name,
         nodesTotal: cluster.nodesTotal,
         finish: (network) => {
@@ -194,7 +219,7 @@ function onExistingCluster(cfg: ExistingClusterConfig): Site {
         source: cfg.cluster,
         kubeconfig: cfg.cluster.kind === "contents" ? secret("kubeconfig") : undefined,
     });
-    return { provider: existing.provider, image: cfg.image, reloaderImage: cfg.reloaderImage, finish: () => ({}) };
+    return { provider: existing.provider, image: cfg.image, reloaderImage: cfg.reloaderImage, proberImage: cfg.proberImage, finish: () => ({}) };
 }
 
 /** What the config check rules out: reaching it is a bug here, not bad config. */

@@ -11,6 +11,7 @@ export interface ProberSettings {
     intervalSeconds: number;
     nickPrefix: string;
     port: number;
+    /** Trust beyond the system's, in PEM (the stack's own self-signed certificate). */
     ca?: string;
 }
 
@@ -34,6 +35,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ProberSettings {
         intervalSeconds: number("PROBER_INTERVAL_SECONDS", 30),
         nickPrefix: env.PROBER_NICK_PREFIX || "probe",
         port: number("PROBER_PORT", 9090),
+        ca: env.PROBER_CA || undefined,
     };
 }
 

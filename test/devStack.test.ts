@@ -27,12 +27,19 @@ describe("platform kubeconfig", () => {
                 if (built === '"$(npm run --silent catbox-version)"') continue;
                 assert.deepEqual([built, builtTag], [version, tag], file);
             }
-            const tags = builds.map((b) => b[2]);
+            // The prober's image, built from its own folder.
+            const proberBuilds = [...text.matchAll(/docker build -t (\S+) prober\//g)].map((b) => b[1]);
+            const tags = [...builds.map((b) => b[2]), ...proberBuilds];
             for (const [, loaded] of text.matchAll(/kind load docker-image ([a-z][^\s…]*) /g)) {
                 assert.ok(tags.includes(loaded), `${file}: loads ${loaded}, builds ${tags}`);
             }
         }
         assert.equal(readStackFile("dev").config["catbox-gke:image"], tag);
+        const readme = readFileSync(path.join(root, "README.md"), "utf8");
+        assert.ok(
+            readme.includes(`docker build -t ${readStackFile("dev").config["catbox-gke:proberImage"]} prober/`),
+            "the README builds the dev stack's proberImage",
+        );
         // What the README's and the e2e job's builds read instead of a literal.
         const printed = spawnSync("npm", ["run", "--silent", "catbox-version"], { cwd: root, encoding: "utf8" });
         assert.equal(printed.stdout.trim(), version, printed.stderr);
@@ -52,6 +59,7 @@ describe("platform kubeconfig", () => {
             .sort();
         assert.deepEqual(kinds, [
             "ConfigMap",
+            "Deployment",
             "Namespace",
             "NetworkPolicy",
             "PodDisruptionBudget",

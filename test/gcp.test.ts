@@ -277,8 +277,10 @@ describe("the registry and the image", () => {
     it("a prebuilt image skips the catbox build", async () => {
         const { resources } = await run({ image: "ghcr.io/example/catbox@sha256:" + "a".repeat(64) });
         assert.deepEqual(
-            byType(resources, T.image).map((r) => r.name),
-            ["catbox-reloader"],
+            byType(resources, T.image)
+                .map((r) => r.name)
+                .sort(),
+            ["catbox-prober", "catbox-reloader"],
         );
         assert.equal(containerOf(resources, "catbox").image, "ghcr.io/example/catbox@sha256:" + "a".repeat(64));
     });
@@ -353,7 +355,7 @@ describe("an alert when the network is down", () => {
         assert.deepEqual(check.monitoredResource, { type: "uptime_url", labels: { project_id: "my-irc-project", host: "203.0.113.7" } });
         const channel = one(resources, T.notificationChannel).inputs;
         assert.deepEqual([channel.type, channel.labels.email_address], ["email", "ops@example.org"]);
-        const policy = one(resources, T.alertPolicy).inputs;
+        const policy = one(resources, T.alertPolicy, "uptime-policy").inputs;
         const [condition] = policy.conditions;
         assert.match(condition.conditionThreshold.filter, /metric\.type="monitoring\.googleapis\.com\/uptime_check\/check_passed"/);
         // The policy watches this check: the check's id (the mock's, derived from its inputs) is in the filter.
@@ -366,14 +368,16 @@ describe("an alert when the network is down", () => {
         assert.match(policy.notificationChannels[0], /^projects\/my-irc-project\/notificationChannels\//);
     });
 
-    it("alertEmail wins over adminEmail; with neither, no channel; uptimeAlert false, none of it", async () => {
+    it("alertEmail wins over adminEmail; with neither, no channel; uptimeAlert false, no uptime check (the prober's alerts stay)", async () => {
         const email = async (v: Record<string, string>) =>
             byType((await run(v)).resources, T.notificationChannel).map((c) => c.inputs.labels.email_address);
         assert.deepEqual(await email({ adminEmail: "ops@example.org", alertEmail: "pager@example.org" }), ["pager@example.org"]);
         assert.deepEqual(await email({}), []);
-        assert.deepEqual(one((await run()).resources, T.alertPolicy).inputs.notificationChannels ?? [], []);
+        for (const p of byType((await run()).resources, T.alertPolicy)) assert.deepEqual(p.inputs.notificationChannels ?? [], [], p.name);
         const off = (await run({ uptimeAlert: "false", adminEmail: "ops@example.org" })).resources;
-        assert.equal(off.filter((r) => r.type.startsWith("gcp:monitoring/")).length, 0);
+        assert.equal(byType(off, T.uptimeCheck).length, 0);
+        assert.equal(byType(off, T.alertPolicy).filter((p) => p.name.startsWith("uptime")).length, 0);
+        assert.ok(byType(off, T.alertPolicy).length > 0, "the prober's alerts do not depend on the uptime check");
     });
 });
 

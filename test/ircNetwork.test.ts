@@ -228,7 +228,7 @@ describe("the network's objects", () => {
         }
     });
 
-    it("a NetworkPolicy: links only from the network's pods, TLS from anywhere, nothing else", async () => {
+    it("a NetworkPolicy: links only from the network's pods and its prober, TLS from anywhere, nothing else", async () => {
         const { resources } = await run();
         const np = one(resources, T.networkPolicy).inputs.spec;
         const selector = one(resources, T.statefulSet).inputs.spec.selector.matchLabels;
@@ -236,7 +236,13 @@ describe("the network's objects", () => {
         assert.deepEqual(np.policyTypes, ["Ingress"]);
         const rules = np.ingress.map((r: any) => ({ ports: r.ports.map((p: any) => p.port), from: r.from }));
         assert.deepEqual(rules, [
-            { ports: [containerLinkPort], from: [{ podSelector: { matchLabels: selector } }] },
+            {
+                ports: [containerLinkPort],
+                from: [
+                    { podSelector: { matchLabels: selector } },
+                    { podSelector: { matchLabels: one(resources, T.deployment).inputs.spec.selector.matchLabels } },
+                ],
+            },
             { ports: [containerTlsPort], from: undefined },
         ]);
         const open = one((await run({ exposePlaintext: "true" })).resources, T.networkPolicy).inputs.spec;
@@ -348,8 +354,9 @@ describe("what a config change touches", () => {
     it("renaming a daemon (serverNames) restarts it: catbox reads its name only at start", async () => {
         const a = await run({ ...base, serverNames: '["hub.example.org","leaf.example.org"]' }, secretKeys);
         const b = await run({ ...base, serverNames: '["hub.example.org","leaf2.example.org"]' }, secretKeys);
-        // The self-signed certificate names every server, so it is made anew too.
-        assert.deepEqual(changed(a.resources, b.resources), ["credentials-tls-cert", "irc-config", "irc-statefulset"]);
+        // The self-signed certificate names every server, so it is made anew too; the prober
+        // (a Deployment of its own, which no user uses) learns the new name and certificate.
+        assert.deepEqual(changed(a.resources, b.resources), ["credentials-tls-cert", "irc-config", "irc-statefulset", "prober-deployment"]);
     });
 
     it("scaling 2 -> 3 adds one link Service, leaves the others alone, and keeps the pod template", async () => {
@@ -357,7 +364,8 @@ describe("what a config change touches", () => {
         // anti-affinity, which is a template change (see the README).
         const a = await run({ ...base, nodeCount: "3" }, secretKeys);
         const b = await run({ ...base, nodeCount: "3", replicas: "3" }, secretKeys);
-        assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-link-2", "irc-statefulset"]);
+        // The prober learns of the new daemon: its own pod restarts, no daemon's does.
+        assert.deepEqual(changed(a.resources, b.resources), ["irc-config", "irc-link-2", "irc-statefulset", "prober-deployment"]);
         assert.equal(services(b.resources).length, services(a.resources).length + 1);
         const template = (rs: Registered[]) => JSON.stringify(podTemplateOf(rs));
         assert.equal(template(a.resources), template(b.resources));

@@ -110,6 +110,9 @@ describe("npm run render", () => {
             T.podDisruptionBudget,
             T.uptimeCheck,
             T.alertPolicy,
+            T.dashboard,
+            T.deployment,
+            T.podMonitoring,
             // The committed prod stack is tlsMode letsEncrypt.
             T.dnsRecord,
             T.zoneIam,
@@ -120,10 +123,14 @@ describe("npm run render", () => {
             assert.match(table, new RegExp(`^${type.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"), type);
         }
         assert.match(table, /^gcp:compute\/address:Address .*kept on destroy/m);
-        assert.equal((table.match(/^docker:index\/image:Image /gm) ?? []).length, 2, "catbox and the reloader's copy");
+        assert.equal((table.match(/^docker:index\/image:Image /gm) ?? []).length, 3, "catbox, the reloader's copy and the prober");
         const manifests = readdirSync(path.join(out, "manifests"));
         assert.ok(
             manifests.some((f) => f.includes("statefulset-catbox")),
+            manifests.join(", "),
+        );
+        assert.ok(
+            manifests.some((f) => f.includes("deployment-catbox-prober")) && manifests.some((f) => f.includes("podmonitoring-catbox-prober")),
             manifests.join(", "),
         );
         assert.ok(manifests.includes("helm-release-cert-manager.yaml"), manifests.join(", "));

@@ -56,6 +56,11 @@ export function linkHost(networkName: string, namespace: string, clusterDomain: 
     return `${podName(networkName, n)}.${namespace}.svc.${clusterDomain}`;
 }
 
+/** In-cluster DNS name of replica n's pod itself, through the headless Service (every port of the pod). */
+export function podHost(networkName: string, namespace: string, clusterDomain: string, n: number): string {
+    return `${podName(networkName, n)}.${networkName}-headless.${namespace}.svc.${clusterDomain}`;
+}
+
 /** File names in the Secret, as the StatefulSet's command refers to them. */
 export const files = {
     catboxConf: (networkName: string, n: number) => `${podName(networkName, n)}.conf`,

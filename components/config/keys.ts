@@ -140,6 +140,11 @@ export const keyTable = {
         allowed:
             "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
+    proberImage: {
+        schema: z.string().max(255).regex(imageRefRe).optional(),
+        allowed: "must be an image reference of at most 255 characters, such as catbox-prober:dev (built from prober/)",
+        only: onlyKubeconfig,
+    },
     catboxVersion: {
         schema: z
             .string()

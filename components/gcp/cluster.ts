@@ -166,6 +166,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                 datapathProvider: "ADVANCED_DATAPATH",
                 networkingMode: "VPC_NATIVE",
                 ipAllocationPolicy: {},
+                // Google Cloud Managed Service for Prometheus collects the prober's metrics
+                // (a PodMonitoring); GKE's own system metrics stay as they are. Changed in place.
+                monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
                 deletionProtection: args.deletionProtection,
             },
             {

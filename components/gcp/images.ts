@@ -1,6 +1,9 @@
 // The article's `docker build` and `docker push`: an Artifact Registry
-// repository, the catbox image and the reloader's copy of busybox, referenced by
-// digest so that a new build rolls the pods and an unchanged one does not.
+// repository, the catbox image, the reloader's copy of busybox and the prober,
+// referenced by digest so that a new build rolls the pods and an unchanged one
+// does not.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
@@ -14,6 +17,8 @@ import { registryHost } from "./names";
  * the stack is updated from another checkout (a laptop, then CI).
  */
 const dockerContext = "configs";
+/** The prober's own folder: its sources, its package.json and lockfile, its Dockerfile. */
+const proberContext = "prober";
 
 export interface ImageRegistryArgs {
     project: string;
@@ -34,10 +39,13 @@ export class ImageRegistry extends pulumi.ComponentResource {
     readonly readerBindings: gcp.artifactregistry.RepositoryIamMember[];
     readonly image?: docker.Image;
     readonly reloaderImage: docker.Image;
+    readonly proberImage: docker.Image;
     /** `<repo>/catbox@sha256:…`, available once the nodes may pull it (or the prebuilt image). */
     readonly ref: pulumi.Output<string>;
     /** `<repo>/reloader@sha256:…`, likewise. */
     readonly reloaderRef: pulumi.Output<string>;
+    /** `<repo>/prober@sha256:…`, likewise. */
+    readonly proberRef: pulumi.Output<string>;
 
     constructor(name: string, args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         // Its old name, so that stacks made before the rename keep their registry and images.
@@ -72,14 +80,14 @@ export class ImageRegistry extends pulumi.ComponentResource {
         );
 
         const repo = pulumi.interpolate`${registryHost(args.region)}/${this.repository.project}/${this.repository.repositoryId}`;
-        const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>) =>
+        const build = (image: string, tag: string, dockerfile: string, buildArgs: Record<string, string>, context = dockerContext) =>
             new docker.Image(
                 `${name}-${image === "catbox" ? "image" : image}`,
                 {
                     imageName: pulumi.interpolate`${repo}/${image}:${tag}`,
                     build: {
-                        context: dockerContext,
-                        dockerfile: path.posix.join(dockerContext, dockerfile),
+                        context,
+                        dockerfile: path.posix.join(context, dockerfile),
                         platform: "linux/amd64",
                         args: buildArgs,
                     },
@@ -100,8 +108,10 @@ export class ImageRegistry extends pulumi.ComponentResource {
         }
         this.reloaderImage = build("reloader", digestTag(args.reloaderBase), "reloader.Dockerfile", { BASE: args.reloaderBase });
         this.reloaderRef = pullable(this.reloaderImage);
+        this.proberImage = build("prober", sourceTag(proberContext), "Dockerfile", {}, proberContext);
+        this.proberRef = pullable(this.proberImage);
 
-        this.registerOutputs({ ref: this.ref, reloaderRef: this.reloaderRef });
+        this.registerOutputs({ ref: this.ref, reloaderRef: this.reloaderRef, proberRef: this.proberRef });
     }
 }
 
@@ -109,4 +119,20 @@ export class ImageRegistry extends pulumi.ComponentResource {
 function digestTag(image: string): string {
     const digest = /@sha256:([a-f0-9]{12})/.exec(image);
     return digest ? digest[1] : (/:([\w][\w.-]*)$/.exec(image)?.[1] ?? "latest");
+}
+
+/** A tag for an image built from `dir`: its files' contents hashed (never their paths or times), so that any checkout gives the same. */
+function sourceTag(dir: string): string {
+    const hash = createHash("sha256");
+    const files = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
+    for (const file of files) {
+        hash.update(file)
+            .update("\0")
+            .update(readFileSync(path.join(dir, file)))
+            .update("\0");
+    }
+    return hash.digest("hex").slice(0, 12);
 }

@@ -11,8 +11,8 @@ export interface UptimeAlertArgs {
     /** The static IP clients connect to. */
     ip: pulumi.Input<string>;
     clientPort: number;
-    /** Who is told; without one, incidents show in Cloud Monitoring only. */
-    email?: string;
+    /** Who is told (a notification channel's name); without one, incidents show in Cloud Monitoring only. */
+    channel?: pulumi.Input<string>;
 }
 
 /** How often each checker connects, and how long it waits (a TCP connect; catbox answers at once). */
@@ -21,7 +21,6 @@ const checkTimeout = "10s";
 
 export class UptimeAlert extends pulumi.ComponentResource {
     readonly uptimeCheck: gcp.monitoring.UptimeCheckConfig;
-    readonly channel?: gcp.monitoring.NotificationChannel;
     readonly policy: gcp.monitoring.AlertPolicy;
 
     constructor(name: string, args: UptimeAlertArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -40,19 +39,6 @@ export class UptimeAlert extends pulumi.ComponentResource {
             },
             parent,
         );
-
-        if (args.email) {
-            this.channel = new gcp.monitoring.NotificationChannel(
-                `${name}-email`,
-                {
-                    project: args.project,
-                    displayName: `${args.networkName} IRC operators`,
-                    type: "email",
-                    labels: { email_address: args.email },
-                },
-                parent,
-            );
-        }
 
         // Google's own uptime alert: fires when more than one checker location fails.
         this.policy = new gcp.monitoring.AlertPolicy(
@@ -81,7 +67,7 @@ export class UptimeAlert extends pulumi.ComponentResource {
                         },
                     },
                 ],
-                notificationChannels: this.channel ? [this.channel.name] : [],
+                notificationChannels: args.channel ? [args.channel] : [],
                 documentation: {
                     mimeType: "text/markdown",
                     content:

@@ -9,6 +9,7 @@ import { CatboxSecrets, NetworkConfig, renderNetworkFiles } from "../catbox/file
 import type { CatboxConfig } from "../config/types";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
 import { podTemplate } from "./podTemplate";
+import { proberSelector } from "./prober";
 
 /** GKE's annotations for a LoadBalancer Service. */
 const gkeLoadBalancer = {
@@ -224,7 +225,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
             `${name}-network-policy`,
             {
                 metadata: meta(net),
-                spec: networkPolicySpec(cfg.exposePlaintext, selector),
+                spec: networkPolicySpec(cfg.exposePlaintext, selector, proberSelector(net)),
             },
             childOpts,
         );
@@ -238,14 +239,17 @@ export class IrcNetwork extends pulumi.ComponentResource {
     }
 }
 
-/** Links (and plaintext clients, unless published) only from this network's daemons; TLS clients from anywhere. */
-function networkPolicySpec(exposePlaintext: boolean, selector: Record<string, string>) {
+/**
+ * Links (and plaintext clients, unless published) only from this network's
+ * daemons and its prober; TLS clients from anywhere.
+ */
+function networkPolicySpec(exposePlaintext: boolean, selector: Record<string, string>, prober: Record<string, string>) {
     const link = { ports: [{ port: containerLinkPort, protocol: "TCP" }] };
     return {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress"],
         ingress: [
-            exposePlaintext ? link : { from: [{ podSelector: { matchLabels: selector } }], ...link },
+            exposePlaintext ? link : { from: [{ podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: prober } }], ...link },
             { ports: [{ port: containerTlsPort, protocol: "TCP" }] },
         ],
     };

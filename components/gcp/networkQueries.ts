@@ -1,0 +1,170 @@
+// What the operator sees of the network, in PromQL over the prober's metrics
+// (Managed Service for Prometheus keeps the target's namespace as a label) and
+// GKE's own container metrics: the dashboard's charts and the alerts, with
+// what each alert means for a user. Pure: no Pulumi import.
+
+export interface Chart {
+    title: string;
+    /** One line per query; `legend` names it where the labels would not. */
+    queries: { promql: string; legend?: string }[];
+    yLabel: string;
+}
+
+export interface NetworkAlert {
+    /** Part of the resource's name. */
+    id: string;
+    displayName: string;
+    promql: string;
+    /** How long the query must hold before the alert fires. */
+    duration: string;
+    /** What a user sees when it fires, and where to look: the alert's documentation. */
+    meaning: string;
+}
+
+/** The prober's series of this network only. */
+const of = (namespace: string) => `namespace="${namespace}"`;
+
+export function networkCharts(namespace: string): Chart[] {
+    const ns = of(namespace);
+    return [
+        {
+            title: "Users per server (the prober's own client left out)",
+            queries: [{ promql: `max by (server) (catbox_local_users{${ns}}) - 1` }],
+            yLabel: "users",
+        },
+        {
+            title: "Servers each daemon sees, and the servers expected",
+            queries: [
+                { promql: `min by (server) (catbox_servers_seen{${ns}})` },
+                { promql: `max(catbox_servers_expected{${ns}})`, legend: "expected" },
+            ],
+            yLabel: "servers",
+        },
+        {
+            title: "Probe messages delivered, per pair of daemons (10 min)",
+            queries: [
+                {
+                    promql:
+                        `sum by (from, to) (increase(catbox_probe_messages_delivered_total{${ns}}[10m])) ` +
+                        `/ sum by (from, to) (increase(catbox_probe_messages_sent_total{${ns}}[10m]))`,
+                },
+            ],
+            yLabel: "delivered / sent",
+        },
+        {
+            title: "Probe message delivery time, p50 and p99",
+            queries: [
+                { promql: `histogram_quantile(0.5, sum by (le) (rate(catbox_probe_message_delivery_seconds_bucket{${ns}}[10m])))`, legend: "p50" },
+                { promql: `histogram_quantile(0.99, sum by (le) (rate(catbox_probe_message_delivery_seconds_bucket{${ns}}[10m])))`, legend: "p99" },
+            ],
+            yLabel: "seconds",
+        },
+        {
+            title: "PING round trip per server",
+            queries: [{ promql: `max by (server) (catbox_ping_rtt_seconds{${ns}})` }],
+            yLabel: "seconds",
+        },
+        {
+            title: "catbox restarts per pod (1 h): crashes, OOM kills, the watchdog's kills",
+            queries: [
+                {
+                    promql:
+                        `sum by (pod_name) (increase(kubernetes_io:container_restart_count{monitored_resource="k8s_container",` +
+                        `namespace_name="${namespace}",container_name="catbox"}[1h]))`,
+                },
+            ],
+            yLabel: "restarts",
+        },
+        {
+            title: "Days until each server's certificate expires",
+            queries: [{ promql: `min by (server) (catbox_tls_certificate_expiry_timestamp_seconds{${ns}} - time()) / 86400` }],
+            yLabel: "days",
+        },
+        {
+            title: "Seconds since the prober's last round",
+            queries: [{ promql: `time() - max(catbox_prober_last_round_timestamp_seconds{${ns}})`, legend: "prober" }],
+            yLabel: "seconds",
+        },
+    ];
+}
+
+export function networkAlerts(namespace: string): NetworkAlert[] {
+    const ns = of(namespace);
+    return [
+        {
+            id: "split",
+            displayName: "IRC network split: a daemon sees fewer servers than expected",
+            promql: `min(catbox_servers_seen{${ns}}) < max(catbox_servers_expected{${ns}})`,
+            duration: "120s",
+            meaning:
+                "Users on different servers no longer see each other: messages and channel members stop at the split. " +
+                "The dashboard's servers chart shows which daemon is alone; see the daemons' logs (`kubectl logs -c catbox`).",
+        },
+        {
+            id: "delivery",
+            displayName: "IRC messages are not delivered between two daemons",
+            promql:
+                `sum by (from, to) (increase(catbox_probe_messages_sent_total{${ns}}[5m])) ` +
+                `- sum by (from, to) (increase(catbox_probe_messages_delivered_total{${ns}}[5m])) > 0.5`,
+            duration: "300s",
+            meaning:
+                "A message sent on one server does not reach users on another (the `from` and `to` labels say which), " +
+                "though the daemons may still look linked.",
+        },
+        {
+            id: "users-lost",
+            displayName: "An IRC daemon lost all its users while the others keep theirs",
+            promql:
+                `(max by (server) (catbox_local_users{${ns}}) <= 1 ` +
+                `and max by (server) (max_over_time(catbox_local_users{${ns}}[1h])) > 1) ` +
+                `and on () (sum(catbox_local_users{${ns}}) > count(catbox_local_users{${ns}}))`,
+            duration: "300s",
+            meaning:
+                "Users of one server were all disconnected and did not come back to it: the load balancer may no longer send " +
+                "clients to that pod (its readiness), or the daemon restarted. See the restarts chart and `kubectl get pods`.",
+        },
+        {
+            id: "certificate",
+            displayName: "An IRC server's certificate fails verification or expires within 14 days",
+            promql:
+                `min by (server) (catbox_tls_certificate_valid{${ns}}) < 1 ` +
+                `or min by (server) (catbox_tls_certificate_expiry_timestamp_seconds{${ns}} - time()) < 14 * 86400`,
+            duration: "600s",
+            meaning:
+                "Clients that check certificates (most do) will refuse to connect, now or when it expires: a renewal " +
+                "failed silently. With letsEncrypt, see `kubectl get certificate,challenges -A`.",
+        },
+        {
+            id: "prober",
+            displayName: "The IRC prober has stopped reporting",
+            promql: `absent(catbox_prober_last_round_timestamp_seconds{${ns}}) or time() - max(catbox_prober_last_round_timestamp_seconds{${ns}}) > 300`,
+            duration: "300s",
+            meaning: "The other alerts are blind until it is back: see `kubectl get deploy` and the prober's log.",
+        },
+    ];
+}
+
+/** Cloud Monitoring's dashboard JSON: the charts two abreast, each a line chart of its PromQL queries. */
+export function dashboardJson(networkName: string, namespace: string): string {
+    const width = 24;
+    const height = 16;
+    const tiles = networkCharts(namespace).map((chart, i) => ({
+        xPos: (i % 2) * width,
+        yPos: Math.floor(i / 2) * height,
+        width,
+        height,
+        widget: {
+            title: chart.title,
+            xyChart: {
+                dataSets: chart.queries.map((q) => ({
+                    timeSeriesQuery: { prometheusQuery: q.promql },
+                    plotType: "LINE",
+                    targetAxis: "Y1",
+                    ...(q.legend ? { legendTemplate: q.legend } : {}),
+                })),
+                yAxis: { label: chart.yLabel, scale: "LINEAR" },
+            },
+        },
+    }));
+    return JSON.stringify({ displayName: `${networkName} IRC network`, mosaicLayout: { columns: 2 * width, tiles } });
+}

@@ -1,0 +1,129 @@
+// Seeing the network as a user does: the prober (prober/), one Deployment per
+// network, with an IRC client on every daemon through the daemon's own Service,
+// and its metrics on /metrics; on GKE, a PodMonitoring so that Google Cloud
+// Managed Service for Prometheus collects them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serverNames } from "../catbox/files";
+import { containerTlsPort, linkHost, podHost } from "../catbox/names";
+import type { CatboxConfig } from "../config/types";
+
+/** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
+export function proberSelector(networkName: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "catbox-prober", "app.kubernetes.io/instance": networkName };
+}
+
+export const proberMetricsPort = 9090;
+/** A round every 30 s: alerts look at minutes, and each round costs every daemon a few lines. */
+export const proberIntervalSeconds = 30;
+/** The prober's nicks: pr0, pr1 … (short: catbox refuses a nick longer than maxNickLength). */
+export const proberNickPrefix = "pr";
+
+type ProbedConfig = Pick<
+    CatboxConfig,
+    "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "hostname"
+>;
+
+/** What the prober connects to: daemon n's own Service on the link port, and its pod's TLS port. */
+export function proberTargets(cfg: ProbedConfig) {
+    return serverNames(cfg).map((server, n) => ({
+        server,
+        host: linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
+        port: cfg.linkPort,
+        tlsHost: podHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
+        tlsPort: containerTlsPort,
+    }));
+}
+
+export interface NetworkProberArgs {
+    config: ProbedConfig;
+    namespace: pulumi.Input<string>;
+    image: pulumi.Input<string>;
+    /** Trust for the served certificate beyond the system's: the stack's own self-signed one. */
+    ca?: pulumi.Input<string>;
+    /** Have Managed Service for Prometheus collect the metrics (GKE). */
+    podMonitoring: boolean;
+    provider: k8s.Provider;
+}
+
+export class NetworkProber extends pulumi.ComponentResource {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly podMonitoring?: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: NetworkProberArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("catbox-gke:index:NetworkProber", name, {}, opts);
+        const cfg = args.config;
+        const childOpts = { parent: this, provider: args.provider };
+        const selector = proberSelector(cfg.networkName);
+        const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi" };
+        const metadata = { name: `${cfg.networkName}-prober`, namespace: args.namespace, labels };
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata,
+                spec: {
+                    replicas: 1,
+                    // Never two at once: the second's nicks would be taken.
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "prober",
+                                    image: args.image,
+                                    env: [
+                                        { name: "PROBER_TARGETS", value: JSON.stringify(proberTargets(cfg)) },
+                                        ...(cfg.hostname ? [{ name: "PROBER_HOSTNAME", value: cfg.hostname }] : []),
+                                        ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
+                                        { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },
+                                        { name: "PROBER_NICK_PREFIX", value: proberNickPrefix },
+                                        { name: "PROBER_PORT", value: String(proberMetricsPort) },
+                                    ],
+                                    ports: [{ name: "metrics", containerPort: proberMetricsPort, protocol: "TCP" }],
+                                    readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
+                                    livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 30, failureThreshold: 3 },
+                                    // Measured with 3 daemons (see the README): well under these.
+                                    resources: {
+                                        requests: { cpu: "10m", memory: "64Mi" },
+                                        limits: { cpu: "100m", memory: "128Mi" },
+                                    },
+                                    securityContext: {
+                                        runAsNonRoot: true,
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                        seccompProfile: { type: "RuntimeDefault" },
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        if (args.podMonitoring) {
+            this.podMonitoring = new k8s.apiextensions.CustomResource(
+                `${name}-pod-monitoring`,
+                {
+                    apiVersion: "monitoring.googleapis.com/v1",
+                    kind: "PodMonitoring",
+                    metadata,
+                    spec: {
+                        selector: { matchLabels: selector },
+                        endpoints: [{ port: "metrics", interval: `${proberIntervalSeconds}s` }],
+                    },
+                },
+                { ...childOpts, dependsOn: [this.deployment] },
+            );
+        }
+
+        this.registerOutputs({ deploymentName: this.deployment.metadata.name });
+    }
+}
