@@ -77,8 +77,10 @@ describe("the prober, on the real daemon", () => {
         const lost0 = lostBefore(before);
         await ctx.net.stopPod(replicas - 1);
         const killed = Date.now();
+        // Down and split by the next round's LUSERS and LINKS: within one interval (and two
+        // seconds' slack for a busy machine); its users gone from the others' count too.
         await metricsShow(
-            "the dead daemon down, the others seeing 2 servers and 2 users, and messages to it lost",
+            "the dead daemon down, the others seeing 2 servers and 2 users",
             (m) =>
                 sample(m, "catbox_up", { server: dead }) === 0 &&
                 servers
@@ -87,12 +89,12 @@ describe("the prober, on the real daemon", () => {
                         (s) =>
                             sample(m, "catbox_servers_seen", { server: s }) === replicas - 1 &&
                             sample(m, "catbox_global_users", { server: s }) === replicas - 1,
-                    ) &&
-                lostBefore(m) > lost0,
-            // Within a couple of rounds: the round in flight, and the one that notices.
-            3000 + 3 * intervalSeconds * 1000,
+                    ),
+            intervalSeconds * 1000 + 2000,
         );
-        assert.ok(Date.now() - killed < 3000 + 3 * intervalSeconds * 1000);
+        const split = Date.now() - killed;
+        // A message is counted lost when the round after it begins: within two intervals.
+        await metricsShow("messages to the dead daemon counted lost", (m) => lostBefore(m) > lost0, 2 * intervalSeconds * 1000 + 2000 - split);
         await ctx.net.start(replicas - 1);
         await metricsShow("every daemon up and seeing all 3 servers again", whole, 30_000);
     });
