@@ -6,5 +6,6 @@ declare module "irc-framework" {
         connect(options: Record<string, unknown>): void;
         raw(line: string): void;
         quit(message?: string): void;
+        changeNick(nick: string): void;
     }
 }

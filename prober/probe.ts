@@ -148,6 +148,11 @@ export class Prober extends EventEmitter {
             conn.nick = e.nick;
             this.metrics.up.set({ server: t.server }, 1);
         });
+        // Someone holds the nick: another one, short enough for any maxNickLength the check allows.
+        let attempt = 0;
+        client.on("nick in use", () => {
+            if (!conn.registered) client.changeNick(`${nick}_${++attempt}`);
+        });
         client.on("close", drop);
         client.on("socket close", drop);
         client.on("raw", (e: { line: string; from_server: boolean }) => {
