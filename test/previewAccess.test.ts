@@ -41,6 +41,25 @@ describe("previewServiceAccount", () => {
         assert.ok(dependencyClosure(resources, inCertManager).has(release.urn), "the binding can come before cert-manager's namespace");
     });
 
+    it("covers every namespaced kind the stack itself creates (a preview dry-runs each of them)", async () => {
+        const { resources } = await run({ ...le, previewServiceAccount: preview });
+        const role = byType(resources, rbac.clusterRole).find((r) => !r.inputs.metadata.name.endsWith("-cluster-dry-run"))!;
+        const allowed = new Set(role.inputs.rules.flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}`)));
+        const kinds = resources
+            .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.inputs.metadata?.namespace !== undefined && r.type !== T.helmRelease)
+            .map((r) => {
+                const [, groupVersion, kind] = r.type.split(":");
+                const group = groupVersion.includes("/") ? groupVersion.split("/")[0].replace(/^core$/, "") : "";
+                const lower = kind.toLowerCase();
+                return `${group}/${lower.endsWith("y") ? `${lower.slice(0, -1)}ies` : `${lower}s`}`;
+            });
+        assert.ok(kinds.length > 5);
+        // Its own RoleBindings excepted: reaching RBAC is the one thing it must never do (below).
+        for (const k of new Set(kinds.filter((x) => !x.startsWith("rbac.authorization.k8s.io/")))) {
+            assert.ok(allowed.has(k), `${k} is not in the preview's dry-run role`);
+        }
+    });
+
     it("nothing that grants, impersonates, deletes or reaches RBAC, and no wildcard", async () => {
         const { resources } = await run({ ...le, previewServiceAccount: preview });
         for (const role of byType(resources, rbac.clusterRole)) {

@@ -31,6 +31,7 @@ const namespacedKinds = [
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },
     { apiGroups: ["cert-manager.io"], resources: ["certificates"] },
+    { apiGroups: ["monitoring.googleapis.com"], resources: ["podmonitorings"] },
 ];
 
 export class PreviewAccess extends pulumi.ComponentResource {
