@@ -4,8 +4,10 @@
 // messages and the lost users show within a round or two; started again: all back.
 import assert from "node:assert/strict";
 import { describe, it, after } from "node:test";
+import * as tls from "node:tls";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { startProber } from "../prober/main";
+import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { type Family, parseExposition, sample, samples } from "./support/exposition";
 import { nameOf, network, onDaemon, pair } from "./support/realCatbox";
@@ -86,6 +88,8 @@ describe("the prober, on the real daemon", () => {
             "the dead daemon down, the others seeing 2 servers and 2 users",
             (m) =>
                 sample(m, "catbox_up", { server: dead }) === 0 &&
+                // A daemon the prober cannot reach sees nothing: the split alert counts it.
+                sample(m, "catbox_servers_seen", { server: dead }) === 0 &&
                 servers
                     .slice(0, -1)
                     .every(
@@ -100,5 +104,45 @@ describe("the prober, on the real daemon", () => {
         await metricsShow("messages to the dead daemon counted lost", (m) => lostBefore(m) > lost0, 2 * intervalSeconds * 1000 + 2000 - split);
         await ctx.net.start(replicas - 1);
         await metricsShow("every daemon up and seeing all 3 servers again", whole, 30_000);
+    });
+
+    it("a certificate that misses a name it must hold, or that the trust does not reach, counts as failing", onDaemon(30_000), async () => {
+        // A stand-in TLS port (the check is TLS alone): the pair names only irc0.
+        const other = selfSignedPair([servers[0]]);
+        const server = tls.createServer({ cert: other.certificatePem, key: other.keyPem }, (s) => s.end());
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const port = (server.address() as { port: number }).port;
+        const check = async (hostname: string | undefined, ca: string | undefined) => {
+            const p = await startProber({
+                // No IRC port answers here: only the certificate is looked at.
+                targets: [{ server: servers[0], host: "127.0.0.1", port: 1, tlsHost: "127.0.0.1", tlsPort: port }],
+                hostname,
+                intervalSeconds: 1,
+                nickPrefix: "probe",
+                port: 0,
+                ca,
+            });
+            try {
+                let v: number | undefined;
+                await waitUntil(
+                    "a certificate verdict",
+                    async () => {
+                        const f = parseExposition(await (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text());
+                        return (v = sample(f, "catbox_tls_certificate_valid", { server: servers[0] })) !== undefined;
+                    },
+                    { timeoutMs: 10_000 },
+                );
+                return v;
+            } finally {
+                await p.stop();
+            }
+        };
+        try {
+            assert.equal(await check(undefined, other.certificatePem), 1, "trusted, and naming the server");
+            assert.equal(await check("irc.example.org", other.certificatePem), 0, "the client name missing");
+            assert.equal(await check(undefined, undefined), 0, "not trusted by the system");
+        } finally {
+            server.close();
+        }
     });
 });

@@ -132,6 +132,23 @@ describe("the program", () => {
             }
         });
 
+        it("is not shown by the zone's refusal either, nor is the zone's own name, which would tell it", async () => {
+            const outside = { tlsMode: "letsEncrypt", acmeServer: "staging", hostname: "irc.hidden-elsewhere.net", dnsZone: "example-org" };
+            await assert.rejects(run(outside, ["hostname"]), (err: Error) => {
+                assert.match(
+                    err.message,
+                    /catbox-gke:hostname = \[secret\]: is not inside the Cloud DNS zone catbox-gke:dnsZone = "example-org", which/,
+                );
+                assert.ok(!/hidden-elsewhere|example\.org\./.test(err.message), err.message);
+                return true;
+            });
+            // In plain text, both names help.
+            await assert.rejects(
+                run(outside),
+                /"irc\.hidden-elsewhere\.net": is not inside the Cloud DNS zone catbox-gke:dnsZone = "example-org" \(example\.org\.\)/,
+            );
+        });
+
         it("is never shown in a config error", async () => {
             await assert.rejects(run({ motd: "Hidden # text", hostname: "-hidden.example.org" }, ["motd", "hostname"]), (err: Error) => {
                 assert.match(err.message, /catbox-gke:motd = \[secret\]: /);

@@ -1,0 +1,179 @@
+// The alerts' PromQL judged by Prometheus itself: each alert written as a
+// Prometheus alerting rule and run through `promtool test rules` over made-up
+// series (a split, lost messages, a daemon that lost its users, a certificate
+// going bad, a silent prober), each with a case where it must stay silent.
+// Cloud Monitoring evaluates the same PromQL, held for the same duration.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { stringify } from "yaml";
+import { networkAlerts } from "../components/gcp/networkQueries";
+
+const promtool = spawnSync("promtool", ["--version"]).status === 0;
+const noPromtool = promtool ? undefined : "no promtool (apt-get install prometheus)";
+if (noPromtool && process.env.CI === "true") throw new Error(`the alert tests need ${noPromtool}; under CI=true they never skip`);
+
+const ns = 'namespace="irc"';
+const alerts = networkAlerts("irc");
+const byId = Object.fromEntries(alerts.map((a) => [a.id, a]));
+
+interface Case {
+    what: string;
+    series: Record<string, string>;
+    /** Minutes after the start, and the alerts (by id, with their labels) firing then. */
+    checks: { at: number; firing: { id: string; labels?: Record<string, string> }[] }[];
+}
+
+function runPromtool(cases: Case[]): { status: number | null; output: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), "alerts-"));
+    try {
+        const rules = {
+            groups: [
+                {
+                    name: "catbox",
+                    interval: "1m",
+                    rules: alerts.map((a) => ({ alert: a.id, expr: a.promql, for: a.duration })),
+                },
+            ],
+        };
+        writeFileSync(path.join(dir, "rules.yml"), stringify(rules));
+        const tests = {
+            rule_files: ["rules.yml"],
+            evaluation_interval: "1m",
+            tests: cases.map((c) => ({
+                name: c.what,
+                interval: "1m",
+                input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
+                alert_rule_test: c.checks.flatMap((check) =>
+                    alerts.map((a) => ({
+                        eval_time: `${check.at}m`,
+                        alertname: a.id,
+                        exp_alerts: check.firing.filter((f) => f.id === a.id).map((f) => ({ exp_labels: f.labels ?? {} })),
+                    })),
+                ),
+            })),
+        };
+        writeFileSync(path.join(dir, "tests.yml"), stringify(tests));
+        const r = spawnSync("promtool", ["test", "rules", "tests.yml"], { cwd: dir, encoding: "utf8" });
+        return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** A prober that is alive: its last round follows the clock (time() is 0 at the start). */
+const alive = { [`catbox_prober_last_round_timestamp_seconds{${ns}}`]: "0+60x60" };
+/** Certificates that verify and have a year left. */
+const goodCertificates = {
+    [`catbox_tls_certificate_valid{${ns},server="irc0"}`]: "1x60",
+    [`catbox_tls_certificate_expiry_timestamp_seconds{${ns},server="irc0"}`]: `${365 * 86400}x60`,
+};
+
+const cases: Case[] = [
+    {
+        what: "a split: irc0 sees 2 of 3 servers from minute 10; the alert fires 2 minutes on, not before",
+        series: {
+            ...alive,
+            [`catbox_servers_expected{${ns}}`]: "3x60",
+            [`catbox_servers_seen{${ns},server="irc0"}`]: "3x9 2x50",
+            [`catbox_servers_seen{${ns},server="irc1"}`]: "3x60",
+        },
+        checks: [
+            { at: 9, firing: [] },
+            { at: 11, firing: [] },
+            { at: 13, firing: [{ id: "split" }] },
+        ],
+    },
+    {
+        what: "lost messages from irc0 to irc1 from minute 10: fires after 5 minutes; irc1 to irc0 is fine",
+        series: {
+            ...alive,
+            [`catbox_probe_messages_sent_total{${ns},from="irc0",to="irc1"}`]: "0+2x60",
+            [`catbox_probe_messages_delivered_total{${ns},from="irc0",to="irc1"}`]: "0+2x9 18x50",
+            [`catbox_probe_messages_sent_total{${ns},from="irc1",to="irc0"}`]: "0+2x60",
+            [`catbox_probe_messages_delivered_total{${ns},from="irc1",to="irc0"}`]: "0+2x60",
+        },
+        checks: [
+            { at: 9, firing: [] },
+            { at: 13, firing: [] },
+            { at: 20, firing: [{ id: "delivery", labels: { from: "irc0", to: "irc1" } }] },
+        ],
+    },
+    {
+        what: "irc0 loses its users at minute 10 while irc1 keeps its own: fires after 5 minutes",
+        series: {
+            ...alive,
+            [`catbox_local_users{${ns},server="irc0"}`]: "50x9 1x50",
+            [`catbox_local_users{${ns},server="irc1"}`]: "40x60",
+        },
+        checks: [
+            { at: 12, firing: [] },
+            { at: 20, firing: [{ id: "users-lost", labels: { server: "irc0" } }] },
+        ],
+    },
+    {
+        what: "every daemon loses its users at once (the users went, not one server): silent",
+        series: {
+            ...alive,
+            [`catbox_local_users{${ns},server="irc0"}`]: "50x9 1x50",
+            [`catbox_local_users{${ns},server="irc1"}`]: "40x9 1x50",
+        },
+        checks: [{ at: 20, firing: [] }],
+    },
+    {
+        what: "a certificate with 20 days left is fine; with 10 it fires after 10 minutes; one that stops verifying fires too",
+        series: {
+            ...alive,
+            [`catbox_tls_certificate_valid{${ns},server="irc0"}`]: "1x60",
+            [`catbox_tls_certificate_expiry_timestamp_seconds{${ns},server="irc0"}`]: `${20 * 86400}x9 ${10 * 86400 + 600}x50`,
+            [`catbox_tls_certificate_valid{${ns},server="irc1"}`]: "1x19 0x40",
+            [`catbox_tls_certificate_expiry_timestamp_seconds{${ns},server="irc1"}`]: `${365 * 86400}x60`,
+        },
+        checks: [
+            { at: 9, firing: [] },
+            { at: 15, firing: [] },
+            { at: 21, firing: [{ id: "certificate", labels: { server: "irc0" } }] },
+            {
+                at: 31,
+                firing: [
+                    { id: "certificate", labels: { server: "irc0" } },
+                    { id: "certificate", labels: { server: "irc1" } },
+                ],
+            },
+        ],
+    },
+    {
+        what: "the prober stops at minute 10: fires once its last round is 5 minutes old, held 5 more",
+        series: {
+            ...goodCertificates,
+            [`catbox_prober_last_round_timestamp_seconds{${ns}}`]: "0+60x10 600x50",
+        },
+        checks: [
+            { at: 14, firing: [] },
+            { at: 18, firing: [] },
+            { at: 22, firing: [{ id: "prober" }] },
+        ],
+    },
+];
+
+describe("the alerts, judged by Prometheus (promtool test rules)", () => {
+    it("each fires when it should, held for its duration, and stays silent when it should", { skip: noPromtool, timeout: 60_000 }, () => {
+        assert.deepEqual(
+            alerts.map((a) => a.id).sort(),
+            ["certificate", "delivery", "prober", "split", "users-lost"],
+            "a new alert needs its cases here",
+        );
+        const r = runPromtool(cases);
+        assert.equal(r.status, 0, r.output);
+    });
+
+    it("the judge can fail: a case that expects the wrong thing is refused", { skip: noPromtool, timeout: 60_000 }, () => {
+        const wrong: Case = { ...cases[0], checks: [{ at: 9, firing: [{ id: "split" }] }] };
+        const r = runPromtool([wrong]);
+        assert.notEqual(r.status, 0, r.output);
+        assert.ok(byId.split);
+    });
+});
