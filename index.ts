@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
 import { issuedTlsSecretName, serverName } from "./components/catbox/names";
+import { regionEndpoints } from "./components/catbox/regions";
 import { chosenSecretTexts } from "./components/config/chosenSecrets";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
 import { ConfigError, parseConfig, RawConfig, rawConfigOf, shownValue } from "./components/config/parse";
@@ -20,6 +21,7 @@ import { zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
+import { linkEndpointsOutput, peerRegions } from "./components/regions/peers";
 import { NetworkProber } from "./components/k8s/prober";
 
 export = async () => {
@@ -29,6 +31,10 @@ export = async () => {
     // A value set with --secret stays a secret wherever it goes, though Pulumi.yaml does not ask it.
     const chosenSecrets = chosenSecretTexts(cfg, raw);
     keepSecretInEveryInput(chosenSecrets);
+    // One network, several regions: the peer regions' link endpoints, read (and
+    // refused if they collide with this region's) before anything is created.
+    const endpoints = regionEndpoints(cfg);
+    const peers = cfg.platform === "gke" && cfg.peers !== undefined ? await peerRegions(cfg.peers, endpoints) : [];
     // The zone is read before anything is created: a hostname it cannot hold is a config error.
     const zoneDnsName =
         cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined
@@ -52,7 +58,7 @@ export = async () => {
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
-        config: cfg,
+        config: { ...cfg, peerRegions: peers.map((p) => p.endpoints) },
         image: site.image,
         reloaderImage: site.reloaderImage,
         credentials,
@@ -79,6 +85,8 @@ export = async () => {
             platform: cfg.platform,
             namespace: network.namespace.metadata.name,
             serverNames: serverNames(cfg),
+            // What the peer regions read of this one.
+            ...(cfg.platform === "gke" && { [linkEndpointsOutput]: endpoints }),
             // With letsEncrypt, the served certificate is cert-manager's (see the README).
             ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
             ...site.finish(network),

@@ -125,6 +125,23 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["serverInfo ending in an ideographic space", { serverInfo: "IRC\u3000" }, [], "serverInfo"],
     ["oper password ending in U+2028", { opers: '{"alice":"password\\u2028"}' }, ["opers"], "opers"],
     ["clientsPerPod under 50", { clientsPerPod: "10" }, [], "clientsPerPod"],
+    ["regionNumber 10 (a SID starts with one digit)", { regionNumber: "10" }, [], "regionNumber"],
+    ["no hubs", { hubs: "0" }, [], "hubs"],
+    ["peers not a list", { peers: "prod-eu" }, [], "peers"],
+    ["a peer stack name with a space", { peers: '["my org/prod-eu"]' }, [], "peers"],
+    [
+        "peers with a self-signed certificate (no peer can verify it)",
+        { peers: '["prod-eu"]', dnsZone: "example-org", hostname: "irc.example.org" },
+        [],
+        "peers",
+    ],
+    [
+        "peers without dnsZone (the hubs' public names)",
+        { peers: '["prod-eu"]', tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem },
+        ["tlsKey"],
+        "peers",
+    ],
+    ["peers with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", peers: '["prod-eu"]' }, [], "peers"],
     ["letsEncrypt without a hostname", { tlsMode: "letsEncrypt", dnsZone: "example-org" }, [], "hostname"],
     ["letsEncrypt without a zone", { tlsMode: "letsEncrypt", hostname: "irc.example.org" }, [], "dnsZone"],
     [

@@ -33,7 +33,18 @@ export type NetworkConfig = Pick<
     | "opers"
     | "users"
     | "tlsMode"
->;
+    | "regionNumber"
+    | "hubs"
+> & {
+    /** The peer regions' endpoints, read from their stacks: hubs list the peers' hubs. */
+    peerRegions?: PeerEndpoints[];
+};
+
+/** A peer region's link endpoints (see regions.ts). */
+export interface PeerEndpoints {
+    serverNames: string[];
+    hubs: { server: string; port: number }[];
+}
 
 /** Where catbox reads its TLS pair: the issued certificate's own Secret with letsEncrypt, else the config Secret. */
 function tlsPaths(cfg: NetworkConfig): { certificate: string; key: string } {
@@ -81,7 +92,7 @@ function catboxConfEntries(cfg: NetworkConfig, n: number): [string, string][] {
         ["ping-time", cfg.pingTime],
         ["dead-time", cfg.deadTime],
         ["connect-attempt-time", cfg.connectAttemptTime],
-        ["ts6-sid", sid(n)],
+        ["ts6-sid", sid(n, cfg.regionNumber)],
     ];
     if (cfg.adminEmail !== undefined) entries.push(["admin-email", cfg.adminEmail]);
     entries.push(
@@ -96,7 +107,11 @@ function renderCatboxConf(cfg: NetworkConfig, n: number): string {
     return lines(catboxConfEntries(cfg, n));
 }
 
-/** servers-n.conf: every other daemon, by its link Service's DNS name, with that pair's password. */
+/**
+ * servers-n.conf: every other daemon, by its link Service's DNS name, with that
+ * pair's password; and on a hub, every peer region's hub, by its public name,
+ * with TLS (catbox verifies the peer's certificate for the name it dials).
+ */
 function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): string {
     const names = serverNames(cfg);
     const entries: [string, string][] = [];
@@ -105,6 +120,12 @@ function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): s
         const host = linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, m);
         // Links stay inside the cluster on the plaintext port, fenced by the NetworkPolicy.
         entries.push([names[m], `${host},${cfg.linkPort},${linkPassword(linkSecret, names[n], names[m])},0`]);
+    }
+    if (n < cfg.hubs) {
+        // Outside the cluster, never plaintext.
+        for (const hub of (cfg.peerRegions ?? []).flatMap((p) => p.hubs)) {
+            entries.push([hub.server, `${hub.server},${hub.port},${linkPassword(linkSecret, names[n], hub.server)},1`]);
+        }
     }
     return lines(entries);
 }
@@ -156,5 +177,7 @@ export function restartChecksum(cfg: NetworkConfig): string {
     }
     values["server-name"] = cfg.serverNames ?? cfg.serverNamePattern;
     delete values["ts6-sid"];
+    // The SIDs' region digit: a new one re-identifies every daemon.
+    values["region-number"] = String(cfg.regionNumber);
     return createHash("sha256").update(JSON.stringify(values)).digest("hex");
 }

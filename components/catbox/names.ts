@@ -41,14 +41,16 @@ export function serverName(pattern: string, n: number, explicit?: readonly strin
 }
 
 /**
- * TS6 SID of replica n: "0" then n in base 36, two digits. A pure function of n,
- * so scaling never re-identifies a live server; valid for n < 1296.
+ * TS6 SID of replica n in region `region` (0-9): the region's digit, then n in
+ * base 36, two digits. A pure function of both, so scaling never re-identifies a
+ * live server, and two regions never share one; valid for n < 1296.
  */
-export function sid(n: number): string {
+export function sid(n: number, region = 0): string {
     if (!Number.isInteger(n) || n < 0 || n >= 36 * 36) {
         throw new RangeError(`no TS6 SID for replica ${n}`);
     }
-    return "0" + n.toString(36).toUpperCase().padStart(2, "0");
+    if (!Number.isInteger(region) || region < 0 || region > 9) throw new RangeError(`no TS6 SID for region ${region}`);
+    return String(region) + n.toString(36).toUpperCase().padStart(2, "0");
 }
 
 /** In-cluster DNS name of replica n's link Service. */

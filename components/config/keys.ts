@@ -51,6 +51,9 @@ const defaultReloaderImage = "busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b
 /** The most users.conf entries: the Secret holding every file stays far under Kubernetes' 1 MiB. */
 const maxUsers = 1000;
 
+/** A Pulumi stack's name as a StackReference takes it: organization/project/stack, or parts of it. */
+const stackNameRe = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+
 /** The most daemons a network may have. */
 export const maxReplicas = 20;
 
@@ -213,6 +216,21 @@ export const keyTable = {
         allowed:
             "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
             "catbox never links a server whose name has a capital",
+    },
+    regionNumber: {
+        schema: int(0, 9).default(0),
+        allowed:
+            "must be a whole number from 0 to 9, different in every region of the network: it starts each daemon's TS6 SID, which must be unique network-wide",
+    },
+    hubs: {
+        schema: int(1, maxReplicas).default(2),
+        allowed: "must be a whole number from 1 to 20: how many daemons (the first ones) link to the peer regions",
+    },
+    peers: {
+        schema: z.preprocess(fromJsonString, z.array(z.string().max(300).regex(stackNameRe)).min(1).max(9)).optional(),
+        allowed:
+            "must be a JSON list of the other regions' stacks, such as [\"my-org/catbox-gke/prod-eu\"] (organization/project/stack, or a stack's own name)",
+        only: onlyGke,
     },
     serverInfo: {
         schema: catboxValue(80).default("IRC"),

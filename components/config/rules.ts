@@ -194,6 +194,23 @@ const maintenanceRules: Rule = (c) => {
     }
 };
 
+/**
+ * Links between regions cross the internet: only over TLS that the peers can
+ * verify (a certificate from a public CA for each hub's name), to hubs that
+ * have public names (A records in the zone).
+ */
+const regionRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("peers", "tlsMode", "dnsZone") || parsed.peers === undefined) return;
+    if (parsed.tlsMode === "selfSigned") {
+        c.problem(
+            "peers",
+            "needs a certificate the peer regions can verify: tlsMode letsEncrypt, or provided with a certificate from a public CA (a self-signed one links no region)",
+        );
+    }
+    if (parsed.dnsZone === undefined) c.problem("peers", "needs dnsZone: each hub's server name gets a public A record there, which the peers dial");
+};
+
 /** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
 const sizingRules: Rule = (c) => {
     const { parsed } = c;
@@ -231,6 +248,7 @@ export const rules: Rule[] = [
     nameRules,
     lineRules,
     maintenanceRules,
+    regionRules,
     sizingRules,
 ];
 

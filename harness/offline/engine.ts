@@ -5,7 +5,7 @@
 // (setMocks, setAllConfig, runInPulumiStack, disconnect) and, to record, the
 // mock monitor's requests (recorder.ts, the one file that goes below it).
 import * as pulumi from "@pulumi/pulumi";
-import { mocks } from "./mocks";
+import { mocks, otherStacks } from "./mocks";
 import { Monitor, record, Registered } from "./recorder";
 import { containsSecret, unwrap } from "./secrets";
 
@@ -28,6 +28,8 @@ export interface OfflineOptions {
     preview?: boolean;
     /** What to run instead of index.ts (a test that builds one component). */
     program?: () => Promise<Record<string, unknown>>;
+    /** Other stacks' outputs, by stack name, for StackReferences (the peer regions). */
+    otherStacks?: Record<string, Record<string, unknown>>;
 }
 
 /** The program: index.ts exports one async function, so each run starts fresh. */
@@ -41,6 +43,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineRun> {
     await pulumi.runtime.setMocks(mocks, "catbox-gke", opts.stack ?? "test", opts.preview ?? false);
     const monitor = record(pulumi.runtime.getMonitor() as unknown as Monitor);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    otherStacks.clear();
+    for (const [name, outputs] of Object.entries(opts.otherStacks ?? {})) otherStacks.set(name, outputs);
 
     // The program's own error is caught inside the stack and rethrown once the
     // engine is idle: the real runtime's handler reports it; here the caller does.

@@ -18,6 +18,9 @@ export const placeholderTls = {
 
 const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex");
 
+/** Other stacks' outputs, by stack name, for this run's StackReferences (a stack not here has none yet). */
+export const otherStacks = new Map<string, Record<string, unknown>>();
+
 /** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
 function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>): Record<string, any> {
     switch (args.type) {
@@ -52,6 +55,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>
             return { privateKeyPem: pulumi.secret(placeholderTls.keyPem) };
         case resourceTypes.selfSignedCert:
             return { certPem: placeholderTls.certificatePem };
+        case resourceTypes.stackReference:
+            return { name: i.name, outputs: otherStacks.get(i.name) ?? {}, secretOutputNames: [] };
         default:
             return {};
     }

@@ -20,6 +20,7 @@ export const resourceTypes = {
     randomPassword: "random:index/randomPassword:RandomPassword",
     privateKey: "tls:index/privateKey:PrivateKey",
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    stackReference: "pulumi:pulumi:StackReference",
     // Kubernetes
     k8sProvider: "pulumi:providers:kubernetes",
     namespace: "kubernetes:core/v1:Namespace",

@@ -1,0 +1,46 @@
+// The peer regions, read from their stacks (Pulumi's StackReference): each
+// exports its link endpoints. A peer with none yet (its first `up` is still to
+// come) is left out: this region links to it once both have run. A peer that
+// would break the network (a region number, server name or SID twice) stops the
+// program before anything is created.
+import * as pulumi from "@pulumi/pulumi";
+import { type RegionEndpoints, regionProblems } from "../catbox/regions";
+import { project } from "../config/keys";
+import { ConfigError } from "../config/parse";
+
+/** The stack output every region exports for its peers. */
+export const linkEndpointsOutput = "linkEndpoints";
+
+function isEndpoints(v: unknown): v is RegionEndpoints {
+    const e = v as RegionEndpoints;
+    const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === "string");
+    return (
+        typeof e === "object" &&
+        e !== null &&
+        Number.isInteger(e.regionNumber) &&
+        strings(e.serverNames) &&
+        strings(e.sids) &&
+        Array.isArray(e.hubs) &&
+        e.hubs.every((h) => typeof h?.server === "string" && Number.isInteger(h?.port))
+    );
+}
+
+/** Each peer stack's endpoints, checked against this region's; a RunError (one line each) for a peer that cannot join. */
+export async function peerRegions(stacks: string[], own: RegionEndpoints): Promise<{ stack: string; endpoints: RegionEndpoints }[]> {
+    const peers: { stack: string; endpoints: RegionEndpoints }[] = [];
+    const problems: string[] = [];
+    for (const stack of stacks) {
+        const ref = new pulumi.StackReference(`peer-${stack}`, { name: stack });
+        const details = await ref.getOutputDetails(linkEndpointsOutput);
+        const value = details.value ?? details.secretValue;
+        if (value === undefined) continue;
+        if (!isEndpoints(value)) {
+            problems.push(`${stack}'s ${linkEndpointsOutput} output is not a region's link endpoints: is it a catbox-gke stack?`);
+            continue;
+        }
+        peers.push({ stack, endpoints: value });
+    }
+    problems.push(...regionProblems(own, peers));
+    if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems.map((p) => `${project}:peers: ${p}`)).message);
+    return peers;
+}

@@ -1,0 +1,126 @@
+// One network across regions, under the mocks: what a region exports, what its
+// hubs list of the peer regions, and the peers it refuses before creating anything.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { linkPassword } from "../components/catbox/files";
+import { sid } from "../components/catbox/names";
+import { regionEndpoints, regionProblems } from "../components/catbox/regions";
+import { byType, config, one, type Registered, run, T } from "./support/helpers";
+
+const us = {
+    regionNumber: "1",
+    serverNamePattern: "irc{n}.us.example.org",
+    tlsMode: "letsEncrypt",
+    hostname: "us.irc.example.org",
+    dnsZone: "example-org",
+    acmeServer: "staging",
+    linkSecret: "a-shared-link-secret-of-the-network",
+};
+const eu = { ...us, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org" };
+const secretKeys = ["linkSecret"];
+const serversConf = (rs: Registered[], n: number) => one(rs, T.secret, "irc-config").inputs.stringData[`servers-${n}.conf`] as string;
+
+describe("one network, several regions", () => {
+    it("SIDs start with the region's digit: unique across regions, unchanged (0..) for a lone region", () => {
+        assert.equal(sid(5), "005");
+        assert.equal(sid(5, 2), "205");
+        assert.throws(() => sid(0, 10), /region 10/);
+        const e = regionEndpoints(config({ ...us, replicas: "3", nodeCount: "3" }, secretKeys));
+        assert.deepEqual(e, {
+            regionNumber: 1,
+            serverNames: ["irc0.us.example.org", "irc1.us.example.org", "irc2.us.example.org"],
+            sids: ["100", "101", "102"],
+            hubs: [
+                { server: "irc0.us.example.org", port: 6697 },
+                { server: "irc1.us.example.org", port: 6697 },
+            ],
+        });
+    });
+
+    it("a region exports its link endpoints; its hubs list the peer's hubs over TLS by their public names, the others do not", async () => {
+        const euRun = await run({ ...eu, replicas: "3", nodeCount: "3" }, secretKeys);
+        const euEndpoints = euRun.outputs.linkEndpoints;
+        assert.equal(euEndpoints.regionNumber, 2);
+        const usRun = await run({ ...us, replicas: "3", nodeCount: "3", peers: '["my-org/catbox-gke/prod-eu"]' }, secretKeys, {
+            otherStacks: { "my-org/catbox-gke/prod-eu": { linkEndpoints: euEndpoints } },
+        });
+        for (const n of [0, 1]) {
+            const lines = serversConf(usRun.resources, n).split("\n");
+            for (const hub of ["irc0.eu.example.org", "irc1.eu.example.org"]) {
+                // The same password the eu hub computes for this pair: both sides share the link secret.
+                assert.ok(lines.includes(`${hub} = ${hub},6697,${linkPassword(us.linkSecret, `irc${n}.us.example.org`, hub)},1`), lines.join("\n"));
+            }
+        }
+        assert.doesNotMatch(serversConf(usRun.resources, 2), /eu\.example\.org/, "a daemon that is no hub links only in its cluster");
+        // Never plaintext outside the cluster.
+        for (const line of serversConf(usRun.resources, 0)
+            .split("\n")
+            .filter((l) => l.includes("eu.example.org"))) {
+            assert.match(line, /,1$/);
+        }
+    });
+
+    it("a peer whose stack has no endpoints yet (its first up is still to come) is left out, and the up goes on", async () => {
+        const { resources } = await run({ ...us, peers: '["prod-eu"]' }, secretKeys);
+        assert.doesNotMatch(serversConf(resources, 0), /eu\.example\.org/);
+        assert.ok(byType(resources, T.statefulSet).length === 1);
+    });
+
+    for (const [what, peer, message] of [
+        ["the same regionNumber", { ...eu, regionNumber: "1" }, /prod-eu has regionNumber 1, as this stack has/],
+        [
+            "a server name of this region's",
+            { ...eu, serverNamePattern: "irc{n}.us.example.org" },
+            /prod-eu has the server name\(s\) irc0\.us\.example\.org, irc1\.us\.example\.org, as this stack has/,
+        ],
+    ] as const) {
+        it(`a peer with ${what} is refused, before anything is created`, async () => {
+            const euEndpoints = (await run(peer, secretKeys)).outputs.linkEndpoints;
+            await assert.rejects(
+                run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } } }),
+                (err: Error & { registered?: Registered[] }) => {
+                    assert.ok(pulumi.RunError.isInstance(err));
+                    assert.match(err.message, message);
+                    assert.match(err.message, /catbox-gke:peers: /);
+                    assert.deepEqual(
+                        (err.registered ?? []).map((r) => r.type).filter((t) => t !== T.stackReference),
+                        ["pulumi:pulumi:Stack"],
+                    );
+                    return true;
+                },
+            );
+        });
+    }
+
+    it("two peers that collide with each other are refused too; a stack whose output is not endpoints is named", () => {
+        const own = regionEndpoints(config({ ...us }, secretKeys));
+        const a = regionEndpoints(config({ ...eu }, secretKeys));
+        const b = regionEndpoints(config({ ...eu, serverNamePattern: "irc{n}.asia.example.org" }, secretKeys));
+        assert.deepEqual(regionProblems(own, [{ stack: "eu", endpoints: a }]), []);
+        assert.match(
+            regionProblems(own, [
+                { stack: "eu", endpoints: a },
+                { stack: "asia", endpoints: b },
+            ]).join("\n"),
+            /asia has regionNumber 2, as eu has/,
+        );
+    });
+
+    it("a peer stack's output that is not link endpoints stops the up with its name", async () => {
+        await assert.rejects(
+            run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: { hello: 1 } } } }),
+            /prod-eu's linkEndpoints output is not a region's link endpoints/,
+        );
+    });
+
+    it("a regionNumber change restarts the daemons (their SIDs change); a peer's new hub only reloads the hubs' files", async () => {
+        const a = await run({ ...us }, secretKeys);
+        const b = await run({ ...us, regionNumber: "3" }, secretKeys);
+        const checksum = (rs: Registered[]) => one(rs, T.statefulSet).inputs.spec.template.metadata.annotations["catbox-gke/restart-checksum"];
+        assert.notEqual(checksum(a.resources), checksum(b.resources));
+        const euEndpoints = (await run(eu, secretKeys)).outputs.linkEndpoints;
+        const c = await run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } } });
+        assert.equal(checksum(a.resources), checksum(c.resources));
+    });
+});
