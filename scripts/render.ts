@@ -4,9 +4,10 @@
 //   manifests/*.yaml   every Kubernetes object, as the provider would apply it
 //   catbox/*           every file of every daemon (the Secret's contents)
 //   outputs.json       the stack outputs
+// A stack with peers (regions) reads them from their stack files here, if any.
 // Secrets are masked unless --show-secrets; `secure:` values become labelled
 // placeholders (harness/offline/stack.ts). Bad config: the config error and exit code 1.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -75,9 +76,27 @@ function resourceTable(run: OfflineRun): string {
     return [fmt(head), ...rows.map(fmt)].join("\n") + `\n\n${run.resources.length} resources\n`;
 }
 
+/**
+ * The peer regions' link endpoints as their own stack files here would export
+ * them (a peer `org/project/prod-eu` is Pulumi.prod-eu.yaml), rendered without
+ * their own peers; a peer with no file here has none, as before its first up.
+ */
+async function localPeers(config: Record<string, string>): Promise<Record<string, Record<string, unknown>>> {
+    const others: Record<string, Record<string, unknown>> = {};
+    for (const peer of JSON.parse(config["catbox-gke:peers"] ?? "[]") as string[]) {
+        const local = peer.split("/").pop()!;
+        if (!existsSync(path.join(root, `Pulumi.${local}.yaml`))) continue;
+        const file = readStackFile(local);
+        const alone = Object.fromEntries(Object.entries(file.config).filter(([k]) => k !== "catbox-gke:peers"));
+        const run = await runOffline({ config: alone, secretKeys: file.secretKeys, stack: local });
+        others[peer] = { linkEndpoints: run.outputs.linkEndpoints };
+    }
+    return others;
+}
+
 export async function render(stack: string, opts: { showSecrets: boolean; outDir?: string }): Promise<string> {
     const { config, secretKeys, placeholders } = readStackFile(stack);
-    const run = await runOffline({ config, secretKeys, stack });
+    const run = await runOffline({ config, secretKeys, stack, otherStacks: await localPeers(config) });
     const out = opts.outDir ?? path.join(root, "out", stack);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(path.join(out, "manifests"), { recursive: true });

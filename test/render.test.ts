@@ -166,6 +166,24 @@ describe("npm run render", () => {
         assert.match(tlsYaml, /BEGIN PRIVATE KEY/);
     });
 
+    it("the two region examples render, each hub listing the other region's hubs over TLS, with the password the other computes", () => {
+        const servers: Record<string, string> = {};
+        for (const stack of ["prod-us", "prod-eu"]) {
+            const r = render(stack, "--show-secrets");
+            assert.equal(r.code, 0, r.stderr);
+            servers[stack] = readFileSync(path.join(outRoot, stack, "catbox", "servers-0.conf"), "utf8");
+            const out = JSON.parse(readFileSync(path.join(outRoot, stack, "outputs.json"), "utf8"));
+            assert.equal(out.linkEndpoints.regionNumber, stack === "prod-us" ? 1 : 2);
+        }
+        const line = (text: string, name: string) => text.split("\n").find((l) => l.startsWith(`${name} = `));
+        const usToEu = line(servers["prod-us"], "irc0.eu.example.org")!;
+        const euToUs = line(servers["prod-eu"], "irc0.us.example.org")!;
+        assert.match(usToEu, /^irc0\.eu\.example\.org = irc0\.eu\.example\.org,6697,[0-9a-f]{40},1$/);
+        assert.match(euToUs, /^irc0\.us\.example\.org = irc0\.us\.example\.org,6697,[0-9a-f]{40},1$/);
+        // The two placeholders of one linkSecret: both sides compute one password for the pair.
+        assert.equal(usToEu.split(",")[2], euToUs.split(",")[2]);
+    });
+
     it("bad config: exit code 1, the config error, no stack trace, nothing written", () => {
         const stack = `test-bad-${process.pid}`;
         const file = path.join(root, `Pulumi.${stack}.yaml`);

@@ -113,12 +113,22 @@ export async function renderCatboxFiles(
     values: Record<string, string> = {},
     secretKeys: string[] = [],
 ): Promise<Record<string, string>> {
+    return (await renderStack(stack, values, secretKeys)).files;
+}
+
+/** A stack file's run, with these values on top: the daemons' files and the stack's outputs (other stacks' outputs for its StackReferences). */
+export async function renderStack(
+    stack: string,
+    values: Record<string, string> = {},
+    secretKeys: string[] = [],
+    otherStacks: Record<string, Record<string, unknown>> = {},
+): Promise<{ files: Record<string, string>; outputs: Record<string, any> }> {
     const file = readStackFile(stack);
     const config = { ...file.config };
     for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
     const secrets = [...file.secretKeys, ...secretKeys.map((k) => `${project}:${k}`)];
-    const run = await runOffline({ config, secretKeys: secrets, stack });
+    const run = await runOffline({ config, secretKeys: secrets, stack, otherStacks });
     const secret = configSecret(run);
     if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
-    return secret.inputs.stringData;
+    return { files: secret.inputs.stringData, outputs: run.outputs };
 }

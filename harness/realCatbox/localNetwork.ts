@@ -74,6 +74,11 @@ export interface LocalNetworkOptions {
     issuedTls?: TlsPair;
     /** The cgroup.procs files catbox joins in pod n before it starts: the catbox container's limits (see cgroup.ts). */
     catboxCgroup?: (n: number) => string[];
+    /**
+     * An /etc/hosts of the pods' own, bind-mounted in each pod's mount namespace:
+     * public names (another region's hubs) resolved to loopback addresses.
+     */
+    hostsFile?: string;
 }
 
 /** How a pod's PID namespace is made here, if it can be: unshare as root, else in a user namespace. */
@@ -187,6 +192,7 @@ export class LocalNetwork {
         };
         Object.assign(env, this.opts.reloaderEnv, this.opts.catboxEnv);
         if (this.opts.catboxCgroup) env.CGROUP_PROCS = this.opts.catboxCgroup(n).join(" ");
+        if (this.opts.hostsFile) env.HOSTS_FILE = this.opts.hostsFile;
         const shell = this.opts.reloaderShell ?? ["sh"];
         const imageBin = this.imageBin();
         const reloader = this.opts.reloaderShell
@@ -199,9 +205,12 @@ export class LocalNetwork {
         const catbox = this.opts.catboxCgroup
             ? `sh -c 'for f in $CGROUP_PROCS; do echo $$ >"$f" || exit 1; done; exec "$CATBOX" -conf "$CONF"'`
             : `"$CATBOX" -conf "$CONF"`;
-        const podScript = `while :; do ${catbox} >>"$LOG" 2>&1; sleep 1; done & ${reloader} wait`;
+        // A pod's own /etc/hosts: unshare gave it a mount namespace of its own (private).
+        const hosts = this.opts.hostsFile ? `mount --bind "$HOSTS_FILE" /etc/hosts || exit 1; ` : "";
+        const podScript = `${hosts}while :; do ${catbox} >>"$LOG" 2>&1; sleep 1; done & ${reloader} wait`;
         const pod = podLauncher();
         if (!pod && this.opts.reloaderShell) throw new Error("a pod with a reloader needs a PID namespace (unshare)");
+        if (!pod && this.opts.hostsFile) throw new Error("a pod with its own /etc/hosts needs a mount namespace (unshare)");
         const argv = pod ? [...pod, ...shell, "-c", podScript] : [...shell, "-c", podScript];
         const p = spawn(argv[0], argv.slice(1), { env, stdio: "ignore", detached: !pod });
         live.add(p);

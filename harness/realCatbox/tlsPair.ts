@@ -1,7 +1,7 @@
 // A fresh self-signed TLS pair for the names given, made with the openssl CLI:
 // what an operator would store with `pulumi config set --secret` (tlsMode provided).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -57,6 +57,80 @@ export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"):
         );
         if (r.status !== 0) throw new Error(`openssl could not make a certificate: ${r.stderr || r.error?.message}`);
         return { certificatePem: readFileSync(cert, "utf8"), keyPem: readFileSync(key, "utf8") };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function openssl(args: string[], dir: string) {
+    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr || r.error?.message}`);
+}
+
+/** A test certificate authority: what a public CA is to catbox once SSL_CERT_FILE points at it. */
+export function testCa(name = "catbox-gke test CA", days = 2): TlsPair {
+    const dir = mkdtempSync(path.join(tmpdir(), "catbox-ca-"));
+    try {
+        openssl(
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                ...keyKinds["ECDSA P-256"],
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                String(days),
+                "-subj",
+                `/CN=${name}`,
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+            dir,
+        );
+        return { certificatePem: readFileSync(path.join(dir, "ca.crt"), "utf8"), keyPem: readFileSync(path.join(dir, "ca.key"), "utf8") };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** A pair for `names` signed by `ca`, as a CA would issue it (a server certificate for every name). */
+export function caSignedPair(ca: TlsPair, names: string[], days = 2): TlsPair {
+    const dir = mkdtempSync(path.join(tmpdir(), "catbox-leaf-"));
+    try {
+        writeFileSync(path.join(dir, "ca.crt"), ca.certificatePem);
+        writeFileSync(path.join(dir, "ca.key"), ca.keyPem);
+        writeFileSync(
+            path.join(dir, "ext.cnf"),
+            `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth,clientAuth\n`,
+        );
+        openssl(["req", "-newkey", ...keyKinds["ECDSA P-256"], "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", `/CN=${names[0]}`], dir);
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.crt",
+                "-days",
+                String(days),
+                "-extfile",
+                "ext.cnf",
+            ],
+            dir,
+        );
+        return { certificatePem: readFileSync(path.join(dir, "leaf.crt"), "utf8"), keyPem: readFileSync(path.join(dir, "leaf.key"), "utf8") };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
