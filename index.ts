@@ -63,6 +63,7 @@ export = async () => {
         reloaderImage: site.reloaderImage,
         credentials,
         clientAddressName: site.clientAddressName,
+        hubAddressNames: site.hubAddressNames,
         nodesTotal: site.nodesTotal,
         provider: site.provider,
     });
@@ -104,6 +105,8 @@ interface Site {
     proberImage?: pulumi.Input<string>;
     /** The static IP's name, for the client Service. */
     clientAddressName?: pulumi.Input<string>;
+    /** With peer regions: each hub's static address, by name. */
+    hubAddressNames?: pulumi.Input<string>[];
     /** Nodes the pods spread over, where the stack knows them. */
     nodesTotal?: number;
     /** Creates what needs the network, and returns this platform's stack outputs. */
@@ -144,6 +147,27 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
         reloaderBase: cfg.reloaderImage,
         readers: [cluster.nodeServiceAccount.member],
     });
+    // One network, several regions: each hub's public endpoint, by its server name.
+    const hubAddresses =
+        cfg.peers === undefined
+            ? []
+            : regionEndpoints(cfg).hubs.map((hub, n) => {
+                  const hubAddress = new ClientAddress(`hub-${n}`, {
+                      project: cfg.gcpProject,
+                      region: cfg.region,
+                      networkName: cfg.networkName,
+                      clientPort: hub.port,
+                      keep: cfg.keepAddress,
+                  });
+                  new ClientName(`hub-${n}-name`, {
+                      project: cfg.gcpProject,
+                      hostname: hub.server,
+                      dnsZone: cfg.dnsZone,
+                      ip: hubAddress.ip,
+                      clientPort: hub.port,
+                  });
+                  return hubAddress;
+              });
     // "Is the network up?", which the article left to its users to find out: a
     // dashboard and alerts from the prober's metrics, and an uptime check from outside.
     const monitoring = new NetworkMonitoring("monitoring", {
@@ -177,6 +201,7 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
         reloaderImage: images.reloaderRef,
         proberImage: images.proberRef,
         clientAddressName: address.name,
+        hubAddressNames: hubAddresses.map((a) => a.name),
         nodesTotal: cluster.nodesTotal,
         finish: (network) => {
             // A certificate every client trusts, on the network's own name.

@@ -34,7 +34,7 @@ async function validate(manifest: any) {
 }
 
 describe("Kubernetes manifests against the published schemas", () => {
-    for (const stack of ["prod", "dev"]) {
+    for (const stack of ["prod", "dev", "prod-us"]) {
         it(`npm run render -- ${stack}: every manifest it writes is valid`, async () => {
             const out = mkdtempSync(path.join(tmpdir(), `render-${stack}-`));
             try {

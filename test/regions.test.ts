@@ -123,4 +123,33 @@ describe("one network, several regions", () => {
         const c = await run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } } });
         assert.equal(checksum(a.resources), checksum(c.resources));
     });
+
+    it("with peers, each hub gets a public endpoint: its own static address, a LoadBalancer reaching only its pod on the TLS port, an A record for its server name", async () => {
+        const { resources } = await run({ ...us, replicas: "3", nodeCount: "3", peers: '["prod-eu"]' }, secretKeys);
+        const hubServices = byType(resources, T.service).filter((s) => s.name.startsWith("irc-hub-"));
+        assert.deepEqual(
+            hubServices.map((s) => [
+                s.inputs.spec.type,
+                s.inputs.spec.selector["statefulset.kubernetes.io/pod-name"],
+                s.inputs.spec.ports[0].port,
+                s.inputs.spec.ports[0].targetPort,
+            ]),
+            [
+                ["LoadBalancer", "catbox-0", 6697, "ircs"],
+                ["LoadBalancer", "catbox-1", 6697, "ircs"],
+            ],
+        );
+        const addresses = byType(resources, T.address).filter((a) => a.name.startsWith("hub-"));
+        assert.equal(addresses.length, 2);
+        for (const [n, svc] of hubServices.entries()) {
+            // Each on its own address, by name (the mock names an address after its resource).
+            assert.match(svc.inputs.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], new RegExp(`^hub-${n}-ip-`));
+        }
+        const records = byType(resources, T.dnsRecord).filter((r) => r.name.startsWith("hub-"));
+        assert.deepEqual(records.map((r) => r.inputs.name).sort(), ["irc0.us.example.org.", "irc1.us.example.org."]);
+        // Without peers, none of it.
+        const alone = (await run({ ...us, replicas: "3", nodeCount: "3" }, secretKeys)).resources;
+        assert.equal(byType(alone, T.service).filter((s) => s.name.startsWith("irc-hub-")).length, 0);
+        assert.equal(byType(alone, T.address).length, 1);
+    });
 });

@@ -10,6 +10,7 @@ import type { CatboxConfig } from "../config/types";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
 import { podTemplate } from "./podTemplate";
 import { proberSelector } from "./prober";
+import { hubPort } from "../catbox/regions";
 
 /** GKE's annotations for a LoadBalancer Service. */
 const gkeLoadBalancer = {
@@ -31,6 +32,11 @@ export interface IrcNetworkArgs {
     clientAddressName?: pulumi.Input<string>;
     /** Nodes the pods can spread over, where known: with at least one per pod, anti-affinity is required. */
     nodesTotal?: number;
+    /**
+     * With peer regions (platform gke): the names of the hubs' static addresses,
+     * one per hub; hub n gets a LoadBalancer of its own on its TLS port.
+     */
+    hubAddressNames?: pulumi.Input<string>[];
     provider: k8s.Provider;
 }
 
@@ -43,6 +49,8 @@ export class IrcNetwork extends pulumi.ComponentResource {
     readonly headlessService: k8s.core.v1.Service;
     readonly linkServices: k8s.core.v1.Service[];
     readonly clientService: k8s.core.v1.Service;
+    /** With peer regions: each hub's public endpoint, reaching exactly that pod. */
+    readonly hubServices: k8s.core.v1.Service[];
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget;
     readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
@@ -180,6 +188,28 @@ export class IrcNetwork extends pulumi.ComponentResource {
                 },
             },
             childOpts,
+        );
+
+        // Each hub reachable from the peer regions on its TLS port (where catbox takes
+        // servers as well as clients), by its own address, and only that pod behind it.
+        this.hubServices = (args.hubAddressNames ?? []).map(
+            (addressName, n) =>
+                new k8s.core.v1.Service(
+                    `${name}-hub-${n}`,
+                    {
+                        metadata: {
+                            ...meta(`${podName(net, n)}-hub`),
+                            annotations: { [gkeLoadBalancer.backendService]: "enabled", [gkeLoadBalancer.addressNames]: addressName },
+                        },
+                        spec: {
+                            type: "LoadBalancer",
+                            externalTrafficPolicy: "Local",
+                            selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
+                            ports: [{ name: "ircs", port: hubPort, targetPort: "ircs", protocol: "TCP" }],
+                        },
+                    },
+                    childOpts,
+                ),
         );
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
