@@ -4,100 +4,35 @@
 // resolve through an /etc/hosts of the pods' own (a mount namespace each), and
 // catbox trusts a test CA through SSL_CERT_FILE, as it would trust Let's Encrypt.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { serverName } from "../components/catbox/names";
-import { readStackFile, renderStack } from "../harness/offline/stack";
-import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
-import { caSignedPair, testCa, type TlsPair } from "../harness/realCatbox/tlsPair";
+import {
+    regionCertificates,
+    regionHostname,
+    regionNames,
+    regionServerNames,
+    type Region,
+    type TwoRegions,
+    twoRegions,
+    type TwoRegionsOptions,
+} from "../harness/realCatbox/twoRegions";
+import { caSignedPair, testCa } from "../harness/realCatbox/tlsPair";
 import { holdsFor, waitUntil } from "../harness/waitUntil";
 import { daemon, linkTimeoutMs, skipPods } from "./support/realCatbox";
 
 const replicas = 2;
-const secretKeys = ["linkSecret"];
-const shared = { replicas: String(replicas), hubs: "1", linkSecret: "the-network-shared-link-secret-0123" };
-const regions = {
-    us: { ...shared, regionNumber: "1", serverNamePattern: "irc{n}.us.example.org", hostname: "us.irc.example.org" },
-    eu: { ...shared, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org" },
+const names = (r: Region) => regionServerNames(r, replicas);
+const start = async (o: Omit<TwoRegionsOptions, "binary" | "replicas" | "hubs"> & { hubs?: number }) => {
+    const r = await twoRegions({ replicas, hubs: 1, binary: daemon, ...o });
+    await Promise.all(regionNames.map((x) => r.startRegion(x)));
+    return r;
 };
-type Region = keyof typeof regions;
-const names = (r: Region) => Array.from({ length: replicas }, (_, n) => serverName(regions[r].serverNamePattern, n));
-
-interface Running {
-    nets: Record<Region, LocalNetwork>;
-    stop: () => Promise<void>;
-}
-
-/**
- * Both regions, each knowing the other (each stack rendered with the other's
- * linkEndpoints), on blocks `block` and `block + 1`, with these certificates.
- */
-async function twoRegions(
-    block: number,
-    ca: TlsPair,
-    certificates: Record<Region, TlsPair>,
-    linkSecrets: Partial<Record<Region, string>> = {},
-): Promise<Running> {
-    const cfg = readStackFile("prod").config;
-    const values = (r: Region) => ({ ...regions[r], ...(linkSecrets[r] ? { linkSecret: linkSecrets[r]! } : {}) });
-    const alone = { us: await renderStack("prod", values("us"), secretKeys), eu: await renderStack("prod", values("eu"), secretKeys) };
-    const files = {
-        us: (
-            await renderStack("prod", { ...values("us"), peers: '["prod-eu"]' }, secretKeys, {
-                "prod-eu": { linkEndpoints: alone.eu.outputs.linkEndpoints },
-            })
-        ).files,
-        eu: (
-            await renderStack("prod", { ...values("eu"), peers: '["prod-us"]' }, secretKeys, {
-                "prod-us": { linkEndpoints: alone.us.outputs.linkEndpoints },
-            })
-        ).files,
-    };
-    const work = mkdtempSync(path.join(tmpdir(), "regions-"));
-    const hostsFile = path.join(work, "hosts");
-    const caFile = path.join(work, "ca.crt");
-    writeFileSync(caFile, ca.certificatePem);
-    const nets = {} as Record<Region, LocalNetwork>;
-    for (const [i, r] of (["us", "eu"] as const).entries()) {
-        nets[r] = new LocalNetwork({
-            binary: daemon,
-            shape: shapeOf(cfg),
-            files: files[r],
-            block: block + i,
-            issuedTls: certificates[r],
-            hostsFile,
-            catboxEnv: { SSL_CERT_FILE: caFile },
-        });
-    }
-    // The public names: every daemon's server name, at its pod's own address.
-    writeFileSync(
-        hostsFile,
-        ["127.0.0.1 localhost", ...(["us", "eu"] as const).flatMap((r) => names(r).map((name, n) => `${nets[r].address(n)} ${name}`))].join("\n") +
-            "\n",
-    );
-    await Promise.all((["us", "eu"] as const).flatMap((r) => names(r).map((_, n) => nets[r].start(n))));
-    return {
-        nets,
-        stop: async () => {
-            for (const r of ["us", "eu"] as const) await nets[r].stop();
-            rmSync(work, { recursive: true, force: true });
-        },
-    };
-}
-
-const regionCertificates = (ca: TlsPair) => ({
-    us: caSignedPair(ca, [regions.us.hostname, ...names("us")]),
-    eu: caSignedPair(ca, [regions.eu.hostname, ...names("eu")]),
-});
 
 describe("two regions of one network, on the real daemon", { skip: skipPods }, () => {
     const ca = testCa();
-    let running: Running;
+    let running: TwoRegions;
     before(
         async () => {
-            running = await twoRegions(18, ca, regionCertificates(ca));
+            running = await start({ block: 18, ca, certificates: regionCertificates(ca, replicas) });
         },
         { timeout: 60_000 },
     );
@@ -121,6 +56,69 @@ describe("two regions of one network, on the real daemon", { skip: skipPods }, (
     );
 });
 
+describe("losing a hub, then a region, on the real daemon (2 hubs a region)", { skip: skipPods }, () => {
+    const ca = testCa();
+    let running: TwoRegions;
+    before(
+        async () => {
+            running = await start({ block: 26, ca, certificates: regionCertificates(ca, replicas), hubs: 2 });
+        },
+        { timeout: 60_000 },
+    );
+    after(() => running?.stop());
+
+    it("the hub holding the link between regions dies: the regions relink through the other hub within 5 s", { timeout: 60_000 }, async () => {
+        const { us, eu } = running.nets;
+        const watchUs = [await us.client(0, "wus0"), await us.client(1, "wus1")];
+        const watchEu = await eu.client(1, "weu1");
+        await us.waitForLinks(watchUs[1], 2 * replicas, linkTimeoutMs);
+        // Which us hub holds the link: the one that sees an eu server one hop away.
+        const hops = async (c: (typeof watchUs)[number]) => {
+            const from = c.lines.length;
+            c.send("LINKS");
+            await c.waitFor(/ 365 /, 5000, "end of LINKS", from);
+            return c.lines.slice(from).filter((l) => / 364 \S+ \S+ irc\d\.eu\.example\.org :1 /.test(l)).length;
+        };
+        const holder = (await hops(watchUs[0])) > 0 ? 0 : 1;
+        const other = 1 - holder;
+        await us.stopPod(holder);
+        const killed = Date.now();
+        // The other hub and both eu daemons again: three servers from the surviving us hub.
+        await us.waitForLinks(watchUs[other], 2 * replicas - 1, 5000);
+        const relink = Date.now() - killed;
+        assert.ok(relink <= 5000, `${relink} ms`);
+        assert.ok(await watchEu.alive(), "the eu client stays connected");
+        // Back: the network whole again.
+        await us.start(holder);
+        await us.waitForLinks(watchUs[other], 2 * replicas, linkTimeoutMs);
+    });
+
+    it("a whole region dies: the other's clients stay connected and see the split; it rejoins when it comes back", { timeout: 90_000 }, async () => {
+        const { us, eu } = running.nets;
+        const stay = await us.client(1, "stayer");
+        const leave = await eu.client(1, "leaver");
+        // The whole network first (the last test restarted a hub).
+        await us.waitForLinks(stay, 2 * replicas, linkTimeoutMs);
+        await eu.waitForLinks(leave, 2 * replicas, linkTimeoutMs);
+        stay.send("JOIN #both");
+        leave.send("JOIN #both");
+        await stay.waitFor(/:leaver!\S+ JOIN :?#both/, 10_000, "the eu user in the channel");
+        await eu.stopPod(0);
+        await eu.stopPod(1);
+        // The split as a user sees it: the eu user quits, with the two servers' names as the reason.
+        await stay.waitFor(/:leaver!\S+ QUIT /, 10_000, "the eu user's netsplit quit");
+        assert.ok(await stay.alive(), "the us client stays connected");
+        // The network is a tree, and its path between two us daemons may have run through eu:
+        // they link again directly within a few connect attempts.
+        await us.waitForLinks(stay, replicas, 5000);
+        const back = Date.now();
+        await running.startRegion("eu");
+        await us.waitForLinks(stay, 2 * replicas, linkTimeoutMs);
+        assert.ok(Date.now() - back < linkTimeoutMs);
+        assert.ok(!stay.closed);
+    });
+});
+
 describe("two regions that must not link, on the real daemon", { skip: skipPods }, () => {
     // Only the dialling side verifies (a server's certificate, never a client's): a region
     // with a bad certificate would still link by dialling out to a good one, so both are bad here.
@@ -132,8 +130,8 @@ describe("two regions that must not link, on the real daemon", { skip: skipPods 
             () => {
                 const other = testCa("another CA");
                 return {
-                    us: caSignedPair(other, [regions.us.hostname, ...names("us")]),
-                    eu: caSignedPair(other, [regions.eu.hostname, ...names("eu")]),
+                    us: caSignedPair(other, [regionHostname("us"), ...names("us")]),
+                    eu: caSignedPair(other, [regionHostname("eu"), ...names("eu")]),
                 };
             },
             {},
@@ -149,13 +147,13 @@ describe("two regions that must not link, on the real daemon", { skip: skipPods 
         [
             "another link secret in one region (the TLS handshake passes; the peer's password does not)",
             24,
-            () => regionCertificates(ca),
+            () => regionCertificates(ca, replicas),
             { eu: "another-link-secret-entirely-0123" },
             /Connected to irc0\.(eu|us)\.example\.org with TLS/,
         ],
     ] as const) {
         it(`${what}: no link, and the daemon's log says how far it got`, { timeout: 60_000 }, async () => {
-            const r = await twoRegions(block, ca, certificates(), linkSecrets);
+            const r = await start({ block, ca, certificates: certificates(), linkSecrets });
             try {
                 const c = await r.nets.us.client(0, "watcher");
                 // Each region links inside itself.
