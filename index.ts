@@ -16,12 +16,13 @@ import { GkeCluster } from "./components/gcp/cluster";
 import { ImageRegistry } from "./components/gcp/images";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { NetworkMonitoring } from "./components/gcp/monitoring";
+import { checkRegions, SharedName } from "./components/gcp/sharedName";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
-import { zoneDnsNameHolding } from "./components/gcp/zone";
+import { inZone, zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
-import { linkEndpointsOutput, peerRegions } from "./components/regions/peers";
+import { clientEndpointOutput, linkEndpointsOutput, type PeerClient, peerRegions } from "./components/regions/peers";
 import { NetworkProber } from "./components/k8s/prober";
 
 export = async () => {
@@ -41,6 +42,15 @@ export = async () => {
             ? await zoneDnsNameHolding(cfg.gcpProject, cfg.dnsZone, cfg.hostname, (key) => shownValue(key, raw))
             : undefined;
 
+    // The shared name's record goes into the zone too, and the certificate must be provable for it.
+    if (cfg.platform === "gke" && cfg.sharedHostname !== undefined && zoneDnsName !== undefined && !inZone(cfg.sharedHostname, zoneDnsName)) {
+        throw new pulumi.RunError(
+            new ConfigError([
+                `${project}:sharedHostname = ${shownValue("sharedHostname", raw)}: is not inside the Cloud DNS zone ${project}:dnsZone, which must hold its record`,
+            ]).message,
+        );
+    }
+
     // The per-pod config files and their secrets, which the article wrote by hand.
     const credentials = new Credentials("credentials", {
         linkSecret: cfg.linkSecret === undefined ? undefined : secret("linkSecret"),
@@ -49,12 +59,13 @@ export = async () => {
         // (with letsEncrypt, this pair only stands in until the issued one arrives).
         dnsNames: [
             ...(cfg.hostname ? [cfg.hostname] : []),
+            ...(cfg.platform === "gke" && cfg.sharedHostname ? [cfg.sharedHostname] : []),
             ...(cfg.serverNames ?? Array.from({ length: maxReplicas }, (_, n) => serverName(cfg.serverNamePattern, n))),
         ],
     });
 
     // "Create a cluster" (and its IP and image) on GKE, or use a cluster you already have.
-    const site = cfg.platform === "gke" ? onGke(cfg, zoneDnsName) : onExistingCluster(cfg);
+    const site = cfg.platform === "gke" ? onGke(cfg, zoneDnsName, peers) : onExistingCluster(cfg);
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
@@ -114,7 +125,7 @@ interface Site {
 }
 
 /** Platform gke: the cluster, the static IP, the images, an alert, and the network's own name. */
-function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
+function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, peers: { client?: PeerClient }[]): Site {
     const cluster = new GkeCluster("gke", {
         project: cfg.gcpProject,
         location: cfg.clusterLocation,
@@ -168,6 +179,19 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
                   });
                   return hubAddress;
               });
+    // The network's shared name, answered by region: the owner writes it over every region's address.
+    if (cfg.sharedNameOwner && cfg.sharedHostname !== undefined) {
+        const peerClients = peers.flatMap((p) => (p.client ? [p.client] : []));
+        new SharedName("shared-name", {
+            project: cfg.gcpProject,
+            networkName: cfg.networkName,
+            hostname: cfg.sharedHostname,
+            dnsZone: cfg.dnsZone ?? unreachable("sharedHostname without dnsZone: peers require it"),
+            clientPort: cfg.clientPort,
+            regions: [{ region: cfg.region, ip: address.ip }, ...peerClients],
+            checkFrom: checkRegions([cfg.region, ...peerClients.map((p) => p.region)]),
+        });
+    }
     // "Is the network up?", which the article left to its users to find out: a
     // dashboard and alerts from the prober's metrics, and an uptime check from outside.
     const monitoring = new NetworkMonitoring("monitoring", {
@@ -214,7 +238,8 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
                           zoneDnsName:
                               zoneDnsName ?? unreachable("letsEncrypt without its zone read: the config check requires hostname and dnsZone"),
                           hostname: cfg.hostname,
-                          serverNames: serverNames(cfg),
+                          // The network's shared name too: every region answers it.
+                          serverNames: [...serverNames(cfg), ...(cfg.sharedHostname ? [cfg.sharedHostname] : [])],
                           acmeServer: cfg.acmeServer,
                           email: cfg.acmeEmail ?? cfg.adminEmail,
                           namespace: network.namespace.metadata.name,
@@ -238,6 +263,8 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined): Site {
                 clusterName: cluster.cluster.name,
                 kubeconfig: cluster.kubeconfig,
                 clientIp: address.ip,
+                // Where this region's clients connect, for the shared name's record (written by one region).
+                ...(cfg.peers !== undefined && { [clientEndpointOutput]: { region: cfg.region, ip: address.ip } }),
                 ircUrl: name?.url ?? address.url,
                 image: images.ref,
                 ...(name && !name.record && { dnsRecordToCreate: name.recordToCreate }),

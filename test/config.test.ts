@@ -142,6 +142,23 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
         "peers",
     ],
     ["peers with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", peers: '["prod-eu"]' }, [], "peers"],
+    ["sharedHostname without peers", { sharedHostname: "irc.example.org" }, [], "sharedHostname"],
+    [
+        "sharedHostname with a provided certificate (it must hold the shared name)",
+        {
+            sharedHostname: "irc.example.org",
+            peers: '["prod-eu"]',
+            dnsZone: "example-org",
+            hostname: "us.example.org",
+            tlsMode: "provided",
+            tlsCertificate: pem.certificatePem,
+            tlsKey: pem.keyPem,
+        },
+        ["tlsKey"],
+        "sharedHostname",
+    ],
+    ["sharedNameOwner without sharedHostname", { sharedNameOwner: "true" }, [], "sharedNameOwner"],
+    ["sharedHostname an IP address", { sharedHostname: "203.0.113.5" }, [], "sharedHostname"],
     ["letsEncrypt without a hostname", { tlsMode: "letsEncrypt", dnsZone: "example-org" }, [], "hostname"],
     ["letsEncrypt without a zone", { tlsMode: "letsEncrypt", hostname: "irc.example.org" }, [], "dnsZone"],
     [

@@ -153,3 +153,49 @@ describe("one network, several regions", () => {
         assert.equal(byType(alone, T.address).length, 1);
     });
 });
+
+describe("the network's shared name, answered by region", () => {
+    const shared = { sharedHostname: "irc.example.org" };
+    it("the owner writes one record with a geolocation policy over every region's client address, each health-checked on the client port", async () => {
+        const euRun = await run({ ...eu, ...shared, peers: '["prod-us"]' }, secretKeys);
+        assert.deepEqual(euRun.outputs.clientEndpoint, { region: "us-west1", ip: "203.0.113.7" });
+        const peerClient = { region: "europe-west1", ip: "198.51.100.9" };
+        const { resources } = await run({ ...us, ...shared, sharedNameOwner: "true", peers: '["prod-eu"]' }, secretKeys, {
+            otherStacks: { "prod-eu": { linkEndpoints: euRun.outputs.linkEndpoints, clientEndpoint: peerClient } },
+        });
+        const record = byType(resources, T.dnsRecord).find((r) => r.inputs.name === "irc.example.org.")!;
+        assert.ok(record, "no record for the shared name");
+        assert.deepEqual(
+            record.inputs.routingPolicy.geos.map((g: any) => [g.location, g.healthCheckedTargets.externalEndpoints]),
+            [
+                ["us-west1", ["203.0.113.7"]],
+                ["europe-west1", ["198.51.100.9"]],
+            ],
+        );
+        const check = one(resources, T.healthCheck).inputs;
+        assert.deepEqual(check.tcpHealthCheck, { port: 7000 });
+        assert.equal(check.sourceRegions.length, 3, "Cloud DNS checks external endpoints from three regions");
+        assert.ok(check.sourceRegions.includes("us-west1") && check.sourceRegions.includes("europe-west1"));
+        assert.ok(record.inputs.routingPolicy.healthCheck, "the policy names its health check");
+        // Every region's certificate holds the shared name.
+        assert.ok(one(resources, T.certificate).inputs.spec.dnsNames.includes("irc.example.org"));
+        // A region that does not own it writes no record for it, but its certificate holds it too.
+        const other = (await run({ ...eu, ...shared, peers: '["prod-us"]' }, secretKeys)).resources;
+        assert.equal(byType(other, T.dnsRecord).filter((r) => r.inputs.name === "irc.example.org.").length, 0);
+        assert.ok(one(other, T.certificate).inputs.spec.dnsNames.includes("irc.example.org"));
+    });
+
+    it("a shared name outside the zone is refused before anything is created", async () => {
+        await assert.rejects(
+            run({ ...us, sharedHostname: "irc.elsewhere.net", peers: '["prod-eu"]' }, secretKeys),
+            (err: Error & { registered?: Registered[] }) => {
+                assert.match(err.message, /catbox-gke:sharedHostname = "irc\.elsewhere\.net": is not inside the Cloud DNS zone/);
+                assert.deepEqual(
+                    (err.registered ?? []).map((r) => r.type),
+                    ["pulumi:pulumi:Stack"],
+                );
+                return true;
+            },
+        );
+    });
+});

@@ -232,6 +232,16 @@ export const keyTable = {
             "must be a JSON list of the other regions' stacks, such as [\"my-org/catbox-gke/prod-eu\"] (organization/project/stack, or a stack's own name)",
         only: onlyGke,
     },
+    sharedHostname: {
+        schema: z.string().max(253).regex(hostnameRe).refine(notNumericTld).optional(),
+        allowed: "must be the lower-case host name of the whole network, such as irc.example.org, answered by region (not an IP address)",
+        only: onlyGke,
+    },
+    sharedNameOwner: {
+        schema: bool().default(false),
+        allowed: "must be true (this stack writes the shared name's record, over every region's client address) or false",
+        only: onlyGke,
+    },
     serverInfo: {
         schema: catboxValue(80).default("IRC"),
         allowed: "must be one line of 1 to 80 characters without '#', '=', control characters or leading/trailing spaces",

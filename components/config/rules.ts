@@ -211,6 +211,21 @@ const regionRules: Rule = (c) => {
     if (parsed.dnsZone === undefined) c.problem("peers", "needs dnsZone: each hub's server name gets a public A record there, which the peers dial");
 };
 
+/** The network's shared name: answered by region, so every region's certificate holds it, and one stack writes it. */
+const sharedNameRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("sharedHostname", "sharedNameOwner", "peers", "tlsMode")) return;
+    if (parsed.sharedHostname !== undefined) {
+        if (parsed.peers === undefined) c.problem("sharedHostname", "needs peers: it is the name of a network that spans regions");
+        if (parsed.tlsMode !== "letsEncrypt") {
+            c.problem("sharedHostname", "needs tlsMode letsEncrypt, whose certificate then holds it too (every region answers it)");
+        }
+    }
+    if (parsed.sharedNameOwner && parsed.sharedHostname === undefined) {
+        c.problem("sharedNameOwner", "needs sharedHostname: the name whose record this stack writes");
+    }
+};
+
 /** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
 const sizingRules: Rule = (c) => {
     const { parsed } = c;
@@ -249,6 +264,7 @@ export const rules: Rule[] = [
     lineRules,
     maintenanceRules,
     regionRules,
+    sharedNameRules,
     sizingRules,
 ];
 

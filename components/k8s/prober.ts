@@ -16,12 +16,16 @@ export function proberSelector(networkName: string): Record<string, string> {
 export const proberMetricsPort = 9090;
 /** A round every 30 s: alerts look at minutes, and each round costs every daemon a few lines. */
 export const proberIntervalSeconds = 30;
-/** The prober's nicks: pr0, pr1 … (short: catbox refuses a nick longer than maxNickLength). */
-export const proberNickPrefix = "pr";
+/**
+ * The prober's nicks: pr<region>_0, pr<region>_1 …: short (catbox refuses a nick
+ * longer than maxNickLength), and the region's own, since nicks are network-wide
+ * and every region runs a prober.
+ */
+export const proberNickPrefix = (regionNumber: number) => `pr${regionNumber}_`;
 
 type ProbedConfig = Pick<
     CatboxConfig,
-    "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "hostname"
+    "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "hostname" | "regionNumber"
 >;
 
 /** What the prober connects to: daemon n's own Service on the link port, and its pod's TLS port. */
@@ -81,7 +85,7 @@ export class NetworkProber extends pulumi.ComponentResource {
                                         ...(cfg.hostname ? [{ name: "PROBER_HOSTNAME", value: cfg.hostname }] : []),
                                         ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
                                         { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },
-                                        { name: "PROBER_NICK_PREFIX", value: proberNickPrefix },
+                                        { name: "PROBER_NICK_PREFIX", value: proberNickPrefix(cfg.regionNumber) },
                                         { name: "PROBER_PORT", value: String(proberMetricsPort) },
                                     ],
                                     ports: [{ name: "metrics", containerPort: proberMetricsPort, protocol: "TCP" }],

@@ -8,8 +8,15 @@ import { type RegionEndpoints, regionProblems } from "../catbox/regions";
 import { project } from "../config/keys";
 import { ConfigError } from "../config/parse";
 
-/** The stack output every region exports for its peers. */
+/** The stack outputs every region exports for its peers: its link endpoints, and where its clients connect. */
 export const linkEndpointsOutput = "linkEndpoints";
+export const clientEndpointOutput = "clientEndpoint";
+
+/** A peer's client address and region, once its stack has them (the shared name's record reads them). */
+export interface PeerClient {
+    region: string;
+    ip: string;
+}
 
 function isEndpoints(v: unknown): v is RegionEndpoints {
     const e = v as RegionEndpoints;
@@ -26,8 +33,11 @@ function isEndpoints(v: unknown): v is RegionEndpoints {
 }
 
 /** Each peer stack's endpoints, checked against this region's; a RunError (one line each) for a peer that cannot join. */
-export async function peerRegions(stacks: string[], own: RegionEndpoints): Promise<{ stack: string; endpoints: RegionEndpoints }[]> {
-    const peers: { stack: string; endpoints: RegionEndpoints }[] = [];
+export async function peerRegions(
+    stacks: string[],
+    own: RegionEndpoints,
+): Promise<{ stack: string; endpoints: RegionEndpoints; client?: PeerClient }[]> {
+    const peers: { stack: string; endpoints: RegionEndpoints; client?: PeerClient }[] = [];
     const problems: string[] = [];
     for (const stack of stacks) {
         const ref = new pulumi.StackReference(`peer-${stack}`, { name: stack });
@@ -38,7 +48,8 @@ export async function peerRegions(stacks: string[], own: RegionEndpoints): Promi
             problems.push(`${stack}'s ${linkEndpointsOutput} output is not a region's link endpoints: is it a catbox-gke stack?`);
             continue;
         }
-        peers.push({ stack, endpoints: value });
+        const client = (await ref.getOutputDetails(clientEndpointOutput)).value as PeerClient | undefined;
+        peers.push({ stack, endpoints: value, ...(client && typeof client.ip === "string" && typeof client.region === "string" ? { client } : {}) });
     }
     problems.push(...regionProblems(own, peers));
     if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems.map((p) => `${project}:peers: ${p}`)).message);

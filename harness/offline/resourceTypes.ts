@@ -16,6 +16,7 @@ export const resourceTypes = {
     notificationChannel: "gcp:monitoring/notificationChannel:NotificationChannel",
     alertPolicy: "gcp:monitoring/alertPolicy:AlertPolicy",
     dashboard: "gcp:monitoring/dashboard:Dashboard",
+    healthCheck: "gcp:compute/healthCheck:HealthCheck",
     image: "docker:index/image:Image",
     randomPassword: "random:index/randomPassword:RandomPassword",
     privateKey: "tls:index/privateKey:PrivateKey",
