@@ -18,7 +18,7 @@ import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { NetworkMonitoring } from "./components/gcp/monitoring";
 import { checkRegions, SharedName } from "./components/gcp/sharedName";
 import { UptimeAlert } from "./components/gcp/uptimeAlert";
-import { inZone, zoneDnsNameHolding } from "./components/gcp/zone";
+import { requireInZone, zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
 import { PreviewAccess } from "./components/k8s/previewAccess";
@@ -43,12 +43,8 @@ export = async () => {
             : undefined;
 
     // The shared name's record goes into the zone too, and the certificate must be provable for it.
-    if (cfg.platform === "gke" && cfg.sharedHostname !== undefined && zoneDnsName !== undefined && !inZone(cfg.sharedHostname, zoneDnsName)) {
-        throw new pulumi.RunError(
-            new ConfigError([
-                `${project}:sharedHostname = ${shownValue("sharedHostname", raw)}: is not inside the Cloud DNS zone ${project}:dnsZone, which must hold its record`,
-            ]).message,
-        );
+    if (cfg.platform === "gke" && cfg.sharedHostname !== undefined && zoneDnsName !== undefined) {
+        requireInZone("sharedHostname", cfg.sharedHostname, zoneDnsName, shownValue("sharedHostname", raw));
     }
 
     // The per-pod config files and their secrets, which the article wrote by hand.

@@ -36,3 +36,14 @@ export async function zoneDnsNameHolding(
     }
     return zone.dnsName;
 }
+
+/** Another name the zone must hold (the network's shared name): refused, as a config error, when it cannot. */
+export function requireInZone(key: string, name: string, zoneDnsName: string, shown: string): void {
+    if (!inZone(name, zoneDnsName)) {
+        throw new pulumi.RunError(
+            new ConfigError([
+                `${configProject}:${key} = ${shown}: is not inside the Cloud DNS zone ${configProject}:dnsZone, which must hold its record`,
+            ]).message,
+        );
+    }
+}
