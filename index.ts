@@ -84,6 +84,7 @@ export = async () => {
             // A self-signed certificate is trusted as the stack's own; any other as clients trust it.
             ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
             podMonitoring: cfg.platform === "gke",
+            peers: peers.map((p) => p.endpoints),
             provider: site.provider,
         });
     }

@@ -11,6 +11,8 @@ export interface ProberSettings {
     intervalSeconds: number;
     nickPrefix: string;
     port: number;
+    /** The servers of the whole network (this region's and its peers'). */
+    expectedServers?: number;
     /** Trust beyond the system's, in PEM (the stack's own self-signed certificate). */
     ca?: string;
 }
@@ -36,6 +38,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ProberSettings {
         nickPrefix: env.PROBER_NICK_PREFIX || "probe",
         port: number("PROBER_PORT", 9090),
         ca: env.PROBER_CA || undefined,
+        ...(env.PROBER_EXPECTED_SERVERS ? { expectedServers: number("PROBER_EXPECTED_SERVERS", targets.length) } : {}),
     };
 }
 
@@ -49,6 +52,7 @@ export async function startProber(s: ProberSettings): Promise<{ prober: Prober; 
             nickPrefix: s.nickPrefix,
             intervalMs: s.intervalSeconds * 1000,
             ca: s.ca,
+            expectedServers: s.expectedServers,
         },
         metrics,
     );

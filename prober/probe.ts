@@ -21,6 +21,11 @@ export interface Target {
     /** Where its TLS port answers (the pod's own address), for the certificate check. */
     tlsHost: string;
     tlsPort: number;
+    /**
+     * A peer region's hub, reached as the other region reaches it: by its public
+     * name, over TLS verified with the system's trust (its IRC client too).
+     */
+    tls?: boolean;
 }
 
 export interface ProberOptions {
@@ -32,6 +37,8 @@ export interface ProberOptions {
     /** The prober's nicks: `${nickPrefix}${n}` on daemon n. */
     nickPrefix: string;
     intervalMs: number;
+    /** The servers the whole network should have (this region's and its peers'); the targets' count unless given. */
+    expectedServers?: number;
 }
 
 interface Connection {
@@ -64,7 +71,7 @@ export class Prober extends EventEmitter {
         private readonly metrics: Metrics,
     ) {
         super();
-        metrics.serversExpected.set(o.targets.length);
+        metrics.serversExpected.set(o.expectedServers ?? o.targets.length);
     }
 
     start() {
@@ -161,6 +168,7 @@ export class Prober extends EventEmitter {
         client.connect({
             host: t.host,
             port: t.port,
+            ...(t.tls ? { tls: true, rejectUnauthorized: true } : {}),
             nick,
             username: "prober",
             gecos: "catbox-gke prober",
@@ -258,7 +266,7 @@ export class Prober extends EventEmitter {
         });
     }
 
-    /** A TLS handshake as a client makes it: the system's trust, and every name the certificate must hold. */
+    /** A TLS handshake as a client makes it: the system's trust, and every name the certificate must hold (a peer's hub: its own). */
     private checkCertificate(t: Target): Promise<void> {
         const server = t.server;
         return new Promise((resolve) => {
@@ -280,7 +288,8 @@ export class Prober extends EventEmitter {
             socket.once("secureConnect", () => {
                 const cert = socket.getPeerCertificate();
                 const expires = cert.valid_to ? Date.parse(cert.valid_to) / 1000 : undefined;
-                const namesHeld = this.o.certificateNames(t).every((name) => tls.checkServerIdentity(name, cert) === undefined);
+                const names = t.tls ? [t.server] : this.o.certificateNames(t);
+                const namesHeld = names.every((name) => tls.checkServerIdentity(name, cert) === undefined);
                 finish(socket.authorized && namesHeld, expires);
             });
         });

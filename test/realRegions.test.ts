@@ -4,6 +4,13 @@
 // resolve through an /etc/hosts of the pods' own (a mount namespace each), and
 // catbox trusts a test CA through SSL_CERT_FILE, as it would trust Let's Encrypt.
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
+import { hubPort } from "../components/catbox/regions";
 import { after, before, describe, it } from "node:test";
 import {
     regionCertificates,
@@ -17,6 +24,7 @@ import {
 } from "../harness/realCatbox/twoRegions";
 import { caSignedPair, testCa } from "../harness/realCatbox/tlsPair";
 import { holdsFor, waitUntil } from "../harness/waitUntil";
+import { type Family, parseExposition, sample, samples } from "./support/exposition";
 import { daemon, linkTimeoutMs, skipPods } from "./support/realCatbox";
 
 const replicas = 2;
@@ -174,4 +182,96 @@ describe("two regions that must not link, on the real daemon", { skip: skipPods 
             }
         });
     }
+});
+
+describe("the prober of one region, reaching the other's hubs by their public names over verified TLS", { skip: skipPods }, () => {
+    const ca = testCa();
+    let running: TwoRegions;
+    let prober: ChildProcess | undefined;
+    const work = mkdtempSync(path.join(tmpdir(), "prober-regions-"));
+    before(
+        async () => {
+            running = await start({ block: 28, ca, certificates: regionCertificates(ca, replicas) });
+        },
+        { timeout: 60_000 },
+    );
+    after(async () => {
+        prober?.kill();
+        await running?.stop();
+        rmSync(work, { recursive: true, force: true });
+    });
+
+    it(
+        "measures delivery from us to eu and eu's hub's certificate; eu gone, its hub is down and the messages to it lost",
+        { timeout: 90_000 },
+        async () => {
+            const { us } = running.nets;
+            // The bundle the prober's image runs, in a mount namespace with the pods' /etc/hosts,
+            // trusting the test CA as the image trusts Let's Encrypt.
+            const bundle = path.join(work, "prober.js");
+            buildSync({
+                entryPoints: [path.join(__dirname, "..", "prober", "main.ts")],
+                bundle: true,
+                platform: "node",
+                target: "node20",
+                outfile: bundle,
+                logLevel: "error",
+            });
+            const eu0 = names("eu")[0];
+            const targets = [
+                ...names("us").map((server, n) => ({
+                    server,
+                    host: us.address(n),
+                    port: containerLinkPort,
+                    tlsHost: us.address(n),
+                    tlsPort: containerTlsPort,
+                })),
+                { server: eu0, host: eu0, port: hubPort, tlsHost: eu0, tlsPort: hubPort, tls: true },
+            ];
+            const port = 20000 + (process.pid % 1000);
+            prober = spawn("unshare", ["--mount", "sh", "-c", 'mount --bind "$HOSTS_FILE" /etc/hosts && exec "$NODE" "$BUNDLE"'], {
+                env: {
+                    PATH: process.env.PATH,
+                    HOSTS_FILE: running.hostsFile,
+                    NODE: process.execPath,
+                    BUNDLE: bundle,
+                    NODE_EXTRA_CA_CERTS: running.caFile,
+                    PROBER_TARGETS: JSON.stringify(targets),
+                    PROBER_EXPECTED_SERVERS: String(2 * replicas),
+                    PROBER_INTERVAL_SECONDS: "1",
+                    PROBER_NICK_PREFIX: "pr1_",
+                    PROBER_PORT: String(port),
+                },
+                stdio: "ignore",
+            });
+            const scrape = async () => parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+            let last: Family[] = [];
+            const show = (what: string, check: (f: Family[]) => boolean) =>
+                waitUntil(what, async () => check((last = await scrape().catch(() => []))), {
+                    timeoutMs: 20_000,
+                    detail: () => JSON.stringify(last.filter((f) => /up|seen|delivered|valid/.test(f.name)).map((f) => [f.name, f.metrics])),
+                });
+            await show(
+                "eu's hub up, seeing the whole network, its certificate valid, and a message from us delivered to it",
+                (f) =>
+                    sample(f, "catbox_up", { server: eu0 }) === 1 &&
+                    sample(f, "catbox_servers_seen", { server: eu0 }) === 2 * replicas &&
+                    sample(f, "catbox_tls_certificate_valid", { server: eu0 }) === 1 &&
+                    samples(f, "catbox_probe_messages_delivered_total").some((x) => x.labels.to === eu0 && x.value > 0),
+            );
+            const lost = (f: Family[]) =>
+                samples(f, "catbox_probe_messages_sent_total")
+                    .filter((x) => x.labels.to === eu0)
+                    .reduce((s, x) => s + x.value - (sample(f, "catbox_probe_messages_delivered_total", x.labels) ?? 0), 0);
+            const lostBefore = lost(last);
+            for (let n = 0; n < replicas; n++) await running.nets.eu.stopPod(n);
+            await show(
+                "eu's hub down, the us daemons seeing only us, and messages to eu lost",
+                (f) =>
+                    sample(f, "catbox_up", { server: eu0 }) === 0 &&
+                    names("us").every((s) => sample(f, "catbox_servers_seen", { server: s }) === replicas) &&
+                    lost(f) > lostBefore,
+            );
+        },
+    );
 });

@@ -4,7 +4,7 @@
 // Managed Service for Prometheus collects them.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serverNames } from "../catbox/files";
+import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
 import type { CatboxConfig } from "../config/types";
 
@@ -28,15 +28,24 @@ type ProbedConfig = Pick<
     "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "hostname" | "regionNumber"
 >;
 
-/** What the prober connects to: daemon n's own Service on the link port, and its pod's TLS port. */
-export function proberTargets(cfg: ProbedConfig) {
-    return serverNames(cfg).map((server, n) => ({
+/**
+ * What the prober connects to: daemon n's own Service on the link port, and its
+ * pod's TLS port; and each peer region's hubs as that region's peers reach them,
+ * by public name over verified TLS, so that "can this region reach that one?" is
+ * a message delivered or lost.
+ */
+export function proberTargets(cfg: ProbedConfig, peers: PeerEndpoints[] = []) {
+    const own = serverNames(cfg).map((server, n) => ({
         server,
         host: linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
         port: cfg.linkPort,
         tlsHost: podHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
         tlsPort: containerTlsPort,
     }));
+    const hubs = peers
+        .flatMap((p) => p.hubs)
+        .map((hub) => ({ server: hub.server, host: hub.server, port: hub.port, tlsHost: hub.server, tlsPort: hub.port, tls: true }));
+    return [...own, ...hubs];
 }
 
 export interface NetworkProberArgs {
@@ -47,6 +56,8 @@ export interface NetworkProberArgs {
     ca?: pulumi.Input<string>;
     /** Have Managed Service for Prometheus collect the metrics (GKE). */
     podMonitoring: boolean;
+    /** The peer regions: their hubs are probed too, and their servers expected. */
+    peers?: PeerEndpoints[];
     provider: k8s.Provider;
 }
 
@@ -81,7 +92,11 @@ export class NetworkProber extends pulumi.ComponentResource {
                                     name: "prober",
                                     image: args.image,
                                     env: [
-                                        { name: "PROBER_TARGETS", value: JSON.stringify(proberTargets(cfg)) },
+                                        { name: "PROBER_TARGETS", value: JSON.stringify(proberTargets(cfg, args.peers)) },
+                                        {
+                                            name: "PROBER_EXPECTED_SERVERS",
+                                            value: String(cfg.replicas + (args.peers ?? []).reduce((sum, p) => sum + p.serverNames.length, 0)),
+                                        },
                                         ...(cfg.hostname ? [{ name: "PROBER_HOSTNAME", value: cfg.hostname }] : []),
                                         ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
                                         { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },

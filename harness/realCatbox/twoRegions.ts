@@ -47,6 +47,9 @@ export const regionHostname = (r: Region) => regionValues[r].hostname;
 
 export interface TwoRegions {
     nets: Record<Region, LocalNetwork>;
+    /** The pods' /etc/hosts (every public name) and the test CA's certificate, for other processes of the network. */
+    hostsFile: string;
+    caFile: string;
     /** Start every daemon of a region (all at once). */
     startRegion(r: Region): Promise<void>;
     stop(): Promise<void>;
@@ -89,6 +92,8 @@ export async function twoRegions(o: TwoRegionsOptions): Promise<TwoRegions> {
     writeFileSync(hostsFile, ["127.0.0.1 localhost", ...hosts].join("\n") + "\n");
     return {
         nets,
+        hostsFile,
+        caFile,
         startRegion: async (r) => {
             await Promise.all(regionServerNames(r, o.replicas).map((_, n) => nets[r].start(n)));
         },
