@@ -61,6 +61,22 @@ describe("one network, several regions", () => {
         }
     });
 
+    it("the prober also targets the peer's hubs by public name over TLS, and expects every region's servers", async () => {
+        const euEndpoints = (await run({ ...eu, replicas: "3", nodeCount: "3" }, secretKeys)).outputs.linkEndpoints;
+        const { resources } = await run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } } });
+        const env = Object.fromEntries(one(resources, T.deployment).inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        const targets = JSON.parse(env.PROBER_TARGETS);
+        assert.deepEqual(
+            targets.filter((t: any) => t.tls).map((t: any) => [t.server, t.host, t.port]),
+            [
+                ["irc0.eu.example.org", "irc0.eu.example.org", 6697],
+                ["irc1.eu.example.org", "irc1.eu.example.org", 6697],
+            ],
+        );
+        assert.equal(targets.filter((t: any) => !t.tls).length, 2, "this region's own daemons, in the cluster");
+        assert.equal(env.PROBER_EXPECTED_SERVERS, "5", "2 here and 3 in eu");
+    });
+
     it("a peer whose stack has no endpoints yet (its first up is still to come) is left out, and the up goes on", async () => {
         const { resources } = await run({ ...us, peers: '["prod-eu"]' }, secretKeys);
         assert.doesNotMatch(serversConf(resources, 0), /eu\.example\.org/);
