@@ -128,6 +128,17 @@ describe("one network, several regions", () => {
             run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: { hello: 1 } } } }),
             /prod-eu's linkEndpoints output is not a region's link endpoints/,
         );
+        // A name that would break a servers file (a comma and a line of its own) never reaches one.
+        const evil = {
+            regionNumber: 2,
+            serverNames: ["a.example.org"],
+            sids: ["200"],
+            hubs: [{ server: "a.example.org,1,x,0\nb.example.org", port: 6697 }],
+        };
+        await assert.rejects(
+            run({ ...us, peers: '["prod-eu"]' }, secretKeys, { otherStacks: { "prod-eu": { linkEndpoints: evil } } }),
+            /is not a region's link endpoints/,
+        );
     });
 
     it("a regionNumber change restarts the daemons (their SIDs change); a peer's new hub only reloads the hubs' files", async () => {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type RegionEndpoints, regionProblems } from "../catbox/regions";
 import { project } from "../config/keys";
 import { ConfigError } from "../config/parse";
+import { serverNameRe } from "../config/values";
 
 /** The stack outputs every region exports for its peers: its link endpoints, and where its clients connect. */
 export const linkEndpointsOutput = "linkEndpoints";
@@ -18,17 +19,23 @@ export interface PeerClient {
     ip: string;
 }
 
+/**
+ * Whether another stack's output is a region's endpoints. Its names go into this
+ * region's catbox files, so they must be server names as the config check takes
+ * them (no ',', '=' or line break can reach a servers file).
+ */
 function isEndpoints(v: unknown): v is RegionEndpoints {
     const e = v as RegionEndpoints;
+    const names = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === "string" && serverNameRe.test(s));
     const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === "string");
     return (
         typeof e === "object" &&
         e !== null &&
         Number.isInteger(e.regionNumber) &&
-        strings(e.serverNames) &&
+        names(e.serverNames) &&
         strings(e.sids) &&
         Array.isArray(e.hubs) &&
-        e.hubs.every((h) => typeof h?.server === "string" && Number.isInteger(h?.port))
+        e.hubs.every((h) => names([h?.server]) && Number.isInteger(h?.port) && h.port > 0 && h.port < 65536)
     );
 }
 
