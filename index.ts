@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
 import { issuedTlsSecretName, serverName } from "./components/catbox/names";
-import { regionEndpoints } from "./components/catbox/regions";
+import { type RegionEndpoints, regionEndpoints } from "./components/catbox/regions";
 import { chosenSecretTexts } from "./components/config/chosenSecrets";
 import { maxReplicas, project, secretConfigKeys } from "./components/config/keys";
 import { ConfigError, parseConfig, RawConfig, rawConfigOf, shownValue } from "./components/config/parse";
@@ -61,7 +61,7 @@ export = async () => {
     });
 
     // "Create a cluster" (and its IP and image) on GKE, or use a cluster you already have.
-    const site = cfg.platform === "gke" ? onGke(cfg, zoneDnsName, peers) : onExistingCluster(cfg);
+    const site = cfg.platform === "gke" ? onGke(cfg, zoneDnsName, { endpoints, peers }) : onExistingCluster(cfg);
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
@@ -122,7 +122,7 @@ interface Site {
 }
 
 /** Platform gke: the cluster, the static IP, the images, an alert, and the network's own name. */
-function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, peers: { client?: PeerClient }[]): Site {
+function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, region: { endpoints: RegionEndpoints; peers: { client?: PeerClient }[] }): Site {
     const cluster = new GkeCluster("gke", {
         project: cfg.gcpProject,
         location: cfg.clusterLocation,
@@ -159,7 +159,7 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, peers: { client?
     const hubAddresses =
         cfg.peers === undefined
             ? []
-            : regionEndpoints(cfg).hubs.map((hub, n) => {
+            : region.endpoints.hubs.map((hub, n) => {
                   const hubAddress = new ClientAddress(`hub-${n}`, {
                       project: cfg.gcpProject,
                       region: cfg.region,
@@ -178,7 +178,7 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, peers: { client?
               });
     // The network's shared name, answered by region: the owner writes it over every region's address.
     if (cfg.sharedNameOwner && cfg.sharedHostname !== undefined) {
-        const peerClients = peers.flatMap((p) => (p.client ? [p.client] : []));
+        const peerClients = region.peers.flatMap((p) => (p.client ? [p.client] : []));
         new SharedName("shared-name", {
             project: cfg.gcpProject,
             networkName: cfg.networkName,

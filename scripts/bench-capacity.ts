@@ -24,11 +24,8 @@ import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { cpuSeconds, dataBytes, rssBytes } from "../harness/realCatbox/procStats";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
+import { arg } from "./args";
 
-function arg(name: string, fallback: string): string {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const steps = arg("steps", "100,250,500,1000,1500,2000").split(",").map(Number);
 const talkers = Number(arg("talkers", "20"));
 const seconds = Number(arg("seconds", "10"));

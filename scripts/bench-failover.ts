@@ -21,11 +21,8 @@ import { podSize, type PodSize } from "../components/catbox/sizing";
 import { cgroupsUnavailable } from "../harness/realCatbox/cgroup";
 import { failover } from "../harness/realCatbox/failover";
 import { readStackFile } from "../harness/offline/stack";
+import { arg } from "./args";
 
-function arg(name: string, fallback: string): string {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const stack = arg("stack", "prod");
 const variants = arg("variants", "sized,no-gomemlimit,no-cpu-limit,unlimited").split(",");
 const talkers = Number(arg("talkers", "20"));

@@ -10,11 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { catboxBinary } from "../harness/realCatbox/binary";
 import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
-
-function arg(name: string, fallback: string): string {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { arg } from "./args";
 
 const stack = arg("stack", "dev");
 const runs = Number(arg("runs", "10"));

@@ -7,19 +7,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { buildSync } from "esbuild";
 import { containerLinkPort, containerTlsPort, serverName } from "../components/catbox/names";
 import { catboxBinary } from "../harness/realCatbox/binary";
+import { bundleProber } from "../harness/realCatbox/proberBundle";
 import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { cpuSeconds, rssBytes } from "../harness/realCatbox/procStats";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { readStackFile, renderCatboxFiles } from "../harness/offline/stack";
 import { waitUntil } from "../harness/waitUntil";
+import { arg } from "./args";
 
-function arg(name: string, fallback: string): string {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const daemons = Number(arg("daemons", "3"));
 const interval = Number(arg("interval", "5"));
 const seconds = Number(arg("seconds", "60"));
@@ -38,15 +35,7 @@ async function main() {
     const net = new LocalNetwork({ binary: bin.path, shape: shapeOf(cfg), files, block: 230 });
     const work = mkdtempSync(path.join(tmpdir(), "prober-bundle-"));
     try {
-        const bundle = path.join(work, "prober.js");
-        buildSync({
-            entryPoints: [path.join(__dirname, "..", "prober", "main.ts")],
-            bundle: true,
-            platform: "node",
-            target: "node20",
-            outfile: bundle,
-            logLevel: "error",
-        });
+        const bundle = bundleProber(work);
         await Promise.all(names.map((_, n) => net.start(n)));
         const probe = await net.client(0, "linker");
         await net.waitForLinks(probe, daemons, 30_000);

@@ -12,11 +12,8 @@ import { catboxBinary } from "../harness/realCatbox/binary";
 import { IrcClient } from "../harness/realCatbox/ircClient";
 import { regionCertificates, regionNames, twoRegions } from "../harness/realCatbox/twoRegions";
 import { testCa } from "../harness/realCatbox/tlsPair";
+import { arg } from "./args";
 
-function arg(name: string, fallback: string): string {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const runs = Number(arg("runs", "5"));
 const replicas = Number(arg("replicas", "2"));
 const hubs = Number(arg("hubs", "2"));

@@ -8,7 +8,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { hubPort } from "../components/catbox/regions";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +21,7 @@ import {
     twoRegions,
     type TwoRegionsOptions,
 } from "../harness/realCatbox/twoRegions";
+import { bundleProber } from "../harness/realCatbox/proberBundle";
 import { caSignedPair, testCa } from "../harness/realCatbox/tlsPair";
 import { holdsFor, waitUntil } from "../harness/waitUntil";
 import { type Family, parseExposition, sample, samples } from "./support/exposition";
@@ -208,15 +208,7 @@ describe("the prober of one region, reaching the other's hubs by their public na
             const { us } = running.nets;
             // The bundle the prober's image runs, in a mount namespace with the pods' /etc/hosts,
             // trusting the test CA as the image trusts Let's Encrypt.
-            const bundle = path.join(work, "prober.js");
-            buildSync({
-                entryPoints: [path.join(__dirname, "..", "prober", "main.ts")],
-                bundle: true,
-                platform: "node",
-                target: "node20",
-                outfile: bundle,
-                logLevel: "error",
-            });
+            const bundle = bundleProber(work);
             const eu0 = names("eu")[0];
             const targets = [
                 ...names("us").map((server, n) => ({

@@ -30,12 +30,28 @@ export const keyKinds: Record<string, string[]> = {
 /** The kinds the config check takes: what Go's TLS server serves to today's clients. */
 export const servedKinds = ["ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "Ed25519", "RSA 2048", "RSA 4096"];
 
-export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"): TlsPair {
+/** Run openssl in `dir`; its error, whole, if it fails. */
+function openssl(args: string[], dir: string) {
+    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl could not make a certificate (${args[0]}): ${r.stderr || r.error?.message}`);
+}
+
+/** A pair made by `make` in a folder of its own, as `<name>.crt` and `<name>.key`; the folder goes after. */
+function madePair(name: string, make: (dir: string) => void): TlsPair {
     const dir = mkdtempSync(path.join(tmpdir(), "catbox-tls-"));
     try {
-        const [cert, key] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
-        const r = spawnSync(
-            "openssl",
+        make(dir);
+        return { certificatePem: readFileSync(path.join(dir, `${name}.crt`), "utf8"), keyPem: readFileSync(path.join(dir, `${name}.key`), "utf8") };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+const subjectAltName = (names: string[]) => `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`;
+
+export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"): TlsPair {
+    return madePair("cert", (dir) =>
+        openssl(
             [
                 "req",
                 "-x509",
@@ -43,34 +59,24 @@ export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"):
                 ...keyKinds[kind],
                 "-nodes",
                 "-keyout",
-                key,
+                "cert.key",
                 "-out",
-                cert,
+                "cert.crt",
                 "-days",
                 String(days),
                 "-subj",
                 `/CN=${names[0]}`,
                 "-addext",
-                `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
+                subjectAltName(names),
             ],
-            { encoding: "utf8" },
-        );
-        if (r.status !== 0) throw new Error(`openssl could not make a certificate: ${r.stderr || r.error?.message}`);
-        return { certificatePem: readFileSync(cert, "utf8"), keyPem: readFileSync(key, "utf8") };
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
-}
-
-function openssl(args: string[], dir: string) {
-    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr || r.error?.message}`);
+            dir,
+        ),
+    );
 }
 
 /** A test certificate authority: what a public CA is to catbox once SSL_CERT_FILE points at it. */
 export function testCa(name = "catbox-gke test CA", days = 2): TlsPair {
-    const dir = mkdtempSync(path.join(tmpdir(), "catbox-ca-"));
-    try {
+    return madePair("ca", (dir) =>
         openssl(
             [
                 "req",
@@ -92,23 +98,16 @@ export function testCa(name = "catbox-gke test CA", days = 2): TlsPair {
                 "keyUsage=critical,keyCertSign,cRLSign",
             ],
             dir,
-        );
-        return { certificatePem: readFileSync(path.join(dir, "ca.crt"), "utf8"), keyPem: readFileSync(path.join(dir, "ca.key"), "utf8") };
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
+        ),
+    );
 }
 
 /** A pair for `names` signed by `ca`, as a CA would issue it (a server certificate for every name). */
 export function caSignedPair(ca: TlsPair, names: string[], days = 2): TlsPair {
-    const dir = mkdtempSync(path.join(tmpdir(), "catbox-leaf-"));
-    try {
+    return madePair("leaf", (dir) => {
         writeFileSync(path.join(dir, "ca.crt"), ca.certificatePem);
         writeFileSync(path.join(dir, "ca.key"), ca.keyPem);
-        writeFileSync(
-            path.join(dir, "ext.cnf"),
-            `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth,clientAuth\n`,
-        );
+        writeFileSync(path.join(dir, "ext.cnf"), `${subjectAltName(names)}\nextendedKeyUsage=serverAuth,clientAuth\n`);
         openssl(["req", "-newkey", ...keyKinds["ECDSA P-256"], "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", `/CN=${names[0]}`], dir);
         openssl(
             [
@@ -130,8 +129,5 @@ export function caSignedPair(ca: TlsPair, names: string[], days = 2): TlsPair {
             ],
             dir,
         );
-        return { certificatePem: readFileSync(path.join(dir, "leaf.crt"), "utf8"), keyPem: readFileSync(path.join(dir, "leaf.key"), "utf8") };
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
+    });
 }
