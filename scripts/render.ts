@@ -51,6 +51,8 @@ const kindOrder = [
     "NetworkPolicy",
     "ClusterIssuer",
     "Certificate",
+    "Deployment",
+    "PodMonitoring",
 ];
 const manifestKey = (m: Record<string, any>) => [String(kindOrder.indexOf(m.kind)).padStart(2, "0"), m.metadata.name];
 

@@ -134,6 +134,8 @@ describe("npm run render", () => {
             manifests.join(", "),
         );
         assert.ok(manifests.includes("helm-release-cert-manager.yaml"), manifests.join(", "));
+        // In the order they apply: the namespace first (a kind render does not place sorts before it).
+        assert.match([...manifests].sort()[0], /^01-namespace-/);
         // With letsEncrypt the pair lives in a Secret of its own, not among catbox's files.
         assert.deepEqual(readdirSync(path.join(out, "catbox")).sort(), [
             "catbox-0.conf",
