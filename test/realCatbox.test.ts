@@ -3,7 +3,7 @@
 // address per pod, each pod in its own PID namespace with its reloader, all
 // reading one Secret volume laid out as kubelet lays it out. A client here is a
 // client as a user's would be: TLS with Node's defaults (TLS 1.3), certificate
-// checked. Skipped only where no catbox can be had, and never under CI=true.
+// checked. Skipped only where no catbox can be had, and never under .ci/run (CATBOX_GKE_NEVER_SKIP=1).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TLSSocket } from "node:tls";

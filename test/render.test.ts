@@ -43,7 +43,7 @@ describe("npm run render's arguments", () => {
     });
 });
 
-describe("stack files read as the Pulumi CLI reads them (render, the benchmarks and the tests all use this)", () => {
+describe("stack files that are no YAML the CLI reads (test/stackFile.test.ts holds the rest)", () => {
     /** readStackFile of a stack file with this text, beside the project's Pulumi.yaml. */
     function read(text: string) {
         const dir = mkdtempSync(path.join(tmpdir(), "catbox-stack-file-"));
@@ -61,24 +61,7 @@ describe("stack files read as the Pulumi CLI reads them (render, the benchmarks 
             (e: Error) => pulumi.RunError.isInstance(e) && message.test(e.message) && !e.message.includes("\n"),
         );
 
-    it("takes a top-level scalar as its text, and a list as JSON", () => {
-        const { config } = read(
-            "config:\n  catbox-gke:replicas: 0x10\n  catbox-gke:motd: 010\n  catbox-gke:exposePlaintext: yes\n" +
-                '  catbox-gke:serverInfo: !!binary aGVsbG8=\n  catbox-gke:adminEmail: "ops@irc-operators.net"\n  catbox-gke:clusterDomain:\n' +
-                "  catbox-gke:serverNames:\n    - a.example.org\n    - b.example.org\n",
-        );
-        assert.deepEqual(
-            [config["catbox-gke:replicas"], config["catbox-gke:motd"], config["catbox-gke:exposePlaintext"], config["catbox-gke:serverInfo"]],
-            ["0x10", "010", "yes", "aGVsbG8="],
-        );
-        assert.equal(config["catbox-gke:adminEmail"], "ops@irc-operators.net");
-        assert.equal(config["catbox-gke:clusterDomain"], "", "`key:` is empty: unset");
-        assert.equal(config["catbox-gke:serverNames"], '["a.example.org","b.example.org"]');
-    });
-
-    it("refuses, in one line each: a secret key in plain text, an undefined alias, an alias bomb, a config that is no map, a key twice", () => {
-        refused('config:\n  catbox-gke:opers: {"alice": "pw"}\n', /catbox-gke:opers is in plain text, but Pulumi\.yaml declares it secret/);
-        refused("config:\n  catbox-gke:linkSecret: a-long-enough-link-secret\n", /catbox-gke:linkSecret is in plain text/);
+    it("refuses, in one line each: an undefined alias, an alias bomb, a config that is no map, a key twice", () => {
         refused("config:\n  catbox-gke:motd: *nope\n", /Unresolved alias/);
         const bomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
         for (const [prev, name] of ["ab", "bc", "cd", "de", "ef", "fg", "gh", "hi"]) {

@@ -127,9 +127,11 @@ describe("the CI workflow", () => {
     for (const job of ["preview", "up"]) {
         it(`${job}: npm ci and npm test first, then Workload Identity Federation and the GKE auth plugin, then Pulumi`, () => {
             const s = steps(job);
-            const tools = indexOf(s, (x) => !!x.run?.includes("apt-get install -y --no-install-recommends busybox"));
+            // busybox (the reloader's shell) and promtool (the alerts' judge), from a fresh package list, before the tests.
+            const tools = indexOf(s, (x) => /apt-get update[^]*apt-get install .*\bbusybox\b.*\bprometheus\b/.test(x.run ?? ""));
             const ci = indexOf(s, (x) => x.run === "npm ci");
-            assert.ok(tools >= 0 && tools < ci, "busybox (the real-daemon tests' reloader shell) is installed before the tests");
+            assert.ok(tools >= 0 && tools < ci, "busybox and prometheus are installed, after apt-get update, before the tests");
+            assert.equal(s.filter((x) => x.run?.includes("apt-get install")).length, 1, "one install step, which updates the package list first");
             const test = indexOf(s, (x) => x.run === "npm test");
             const auth = indexOf(s, (x) => !!x.uses?.startsWith("google-github-actions/auth@"));
             const gcloud = indexOf(s, (x) => !!x.uses?.startsWith("google-github-actions/setup-gcloud@"));

@@ -7,8 +7,8 @@ import { project } from "./keys";
 import { showsChosenSecret } from "./chosenSecrets";
 
 /**
- * Keys (without the project prefix) that the CLI passed as secrets: those
- * Pulumi.yaml declares secret and any other set with `--secret`. The CLI hands
+ * Keys (without the project prefix) that the CLI passed as secrets: those set
+ * with `--secret` (Pulumi.yaml declares none: a declared key needs a default). The CLI hands
  * the program their names beside the values (PULUMI_CONFIG_SECRET_KEYS); the
  * SDK reads them with runtime.isConfigSecret, which its typings leave out, so a
  * test holds that the installed SDK still has it, and a run without it stops.

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Document, isMap, isNode, isScalar, parse, parseDocument, Scalar, YAMLError } from "yaml";
+import { Document, isMap, isScalar, parse, parseDocument, YAMLError } from "yaml";
 import { placeholderProject, project } from "../../components/config/keys";
+import { cliText, goValue, type GoValue, jsonValue } from "./goYaml";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
 import { resourceTypes } from "./resourceTypes";
 
@@ -29,15 +30,26 @@ function placeholderFor(key: string): string {
     }
 }
 
+/** A key's declaration in Pulumi.yaml's `config:` block. */
+interface Declared {
+    type?: "string" | "integer" | "boolean" | "array";
+    items?: { type: string };
+    default?: unknown;
+    value?: unknown;
+    secret?: boolean;
+}
+
 /**
  * Stack config as the Pulumi CLI would pass it: project defaults, then the stack
- * file; every value a string. As the CLI does, it takes a top-level scalar as its
- * text (`0x10` stays "0x10"), an object or list as JSON, and refuses a plain value
- * for a key Pulumi.yaml declares secret; every error is one line.
+ * file; every value a string, read as the CLI reads it (goYaml.ts: `0x10` is
+ * "16", a list is JSON), and every error is one line. Before the program runs, the CLI (v3.248.0, sdk/go/common/workspace/config.go,
+ * mergeConfig and validateStackConfigValues) refuses a stack that lacks a key
+ * Pulumi.yaml declares without a default, a plain value for a key declared
+ * secret, and a value not of its declared type: so does this, in its words.
  */
 export function readStackFile(stack: string, dir = root): { config: Record<string, string>; secretKeys: string[]; placeholders: string[] } {
     const projectFile = parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
-    const declared: Record<string, { default?: unknown; secret?: boolean }> = projectFile.config ?? {};
+    const declared: Record<string, Declared> = projectFile.config ?? {};
     const stackPath = path.join(dir, `Pulumi.${stack}.yaml`);
     const shownPath = path.relative(process.cwd(), stackPath);
     if (!existsSync(stackPath)) throw new pulumi.RunError(`no stack file ${shownPath} for stack ${stack}`);
@@ -61,42 +73,111 @@ export function readStackFile(stack: string, dir = root): { config: Record<strin
     if (configNode !== undefined && configNode !== null && !isMap(configNode)) {
         throw fail("", "config: must be a map of keys to values");
     }
+    // The stack file's values as the CLI holds them: the text it hands the program, and what it type-checks.
+    const values = new Map<string, StackValue>();
+    for (const pair of isMap(configNode) ? configNode.items : []) {
+        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        let value: GoValue;
+        try {
+            value = goValue(pair.value, (alias) => alias.resolve(document));
+        } catch (e) {
+            throw fail("", `${key}: ${(e as Error).message}`);
+        }
+        const secure = !!value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure";
+        const { text, object } = secure ? { text: "", object: false } : cliText(value);
+        values.set(key, { text, checked: object ? jsonValue(value) : text, secure });
+    }
+    checkAsTheCli(stack, declared, values);
+
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
-    // `key:` with no value is empty, which the config check takes as unset.
-    const asString = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? "" : JSON.stringify(v));
     for (const [key, decl] of Object.entries(declared)) {
-        const full = key.includes(":") ? key : `${project}:${key}`;
-        if (decl && typeof decl === "object" && "default" in decl) config[full] = asString(decl.default);
+        if (decl && typeof decl === "object" && "default" in decl) config[fullKey(key)] = asString(decl.default);
     }
-    for (const pair of isMap(configNode) ? configNode.items : []) {
-        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-        const node = pair.value;
-        const value = isScalar(node) ? scalarText(node) : isNode(node) ? node.toJSON() : node;
-        const declaredSecret = key.startsWith(`${project}:`) && declared[key.slice(project.length + 1)]?.secret === true;
-        if (key === "gcp:project" && value === placeholderProject) {
+    for (const [key, { text, secure }] of values) {
+        if (key === "gcp:project" && text === placeholderProject) {
             // The committed prod stack's stand-in, which `pulumi up` refuses: render with another.
             config[key] = "example-irc-project";
             placeholders.push(key);
-        } else if (value && typeof value === "object" && typeof (value as { secure?: unknown }).secure === "string") {
+        } else if (secure) {
             config[key] = placeholderFor(key);
             secretKeys.push(key);
             placeholders.push(key);
-        } else if (declaredSecret && asString(value) !== "") {
-            throw fail("", `${key} is in plain text, but Pulumi.yaml declares it secret: set it with \`pulumi config set --secret ${key} …\``);
         } else {
-            config[key] = asString(value);
+            config[key] = text;
         }
     }
     return { config, secretKeys, placeholders };
 }
 
-/** A scalar as the CLI passes it: the text as written for a plain or tagged one, the string itself for a quoted one. */
-function scalarText(node: Scalar): string {
-    if (node.value === null) return "";
-    if (node.type === Scalar.PLAIN || node.tag) return String(node.source ?? node.value);
-    return String(node.value);
+/** A default as the CLI hands it on: a scalar's text, a list as JSON. */
+const asString = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** A declared key as the stack file names it: this project's own unless it names another. */
+const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+
+/** The CLI's checks of a stack's config against Pulumi.yaml, in its order and its words. */
+/** A stack file's value: the text the program gets, the value the CLI checks against the declared type, and whether it is `secure:`. */
+interface StackValue {
+    text: string;
+    checked: unknown;
+    secure: boolean;
+}
+
+function checkAsTheCli(stack: string, declared: Record<string, Declared>, values: Map<string, StackValue>): void {
+    const keys = Object.keys(declared).sort();
+    const missing = keys.filter((k) => {
+        const decl = declared[k] ?? {};
+        return !values.has(fullKey(k)) && (decl.default ?? null) === null && (decl.value ?? null) === null && fullKey(k).startsWith(`${project}:`);
+    });
+    if (missing.length > 0) {
+        const names = missing.map((k) => `'${k}'`);
+        const listed =
+            names.length === 1
+                ? names[0]
+                : `${names
+                      .slice(0, -2)
+                      .map((n) => `${n}, `)
+                      .join("")}${names.at(-2)} and ${names.at(-1)}`;
+        throw new pulumi.RunError(`Stack '${stack}' is missing configuration value${names.length === 1 ? "" : "s"} ${listed}`);
+    }
+    for (const k of keys) {
+        const decl = declared[k] ?? {};
+        const given = values.get(fullKey(k));
+        if (decl.type === undefined || given === undefined) continue;
+        if (decl.secret && !given.secure) {
+            throw new pulumi.RunError(`Stack '${stack}' with configuration key '${k}' must be encrypted as it's secret`);
+        }
+        // A secure value cannot be decrypted here: the CLI checks its type, this cannot.
+        if (!given.secure && !cliTypeAccepts(decl.type, decl.items?.type, given.checked)) {
+            const typeName = decl.items ? `array<${decl.items.type}>` : decl.type;
+            throw new pulumi.RunError(`Stack '${stack}' with configuration key '${k}' must be of type '${typeName}'`);
+        }
+    }
+}
+
+/** The CLI's ValidateConfigValue: a scalar's text must parse as the type (Go's strconv.Atoi for integers). */
+function cliTypeAccepts(type: string, itemType: string | undefined, value: unknown): boolean {
+    switch (type) {
+        case "string":
+            return typeof value === "string";
+        case "integer":
+            return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && goAtoiAccepts(value));
+        case "boolean":
+            return typeof value === "boolean" || value === "true" || value === "false";
+        case "object":
+            return !!value && typeof value === "object" && !Array.isArray(value);
+        default:
+            return Array.isArray(value) && itemType !== undefined && value.every((item) => cliTypeAccepts(itemType, undefined, item));
+    }
+}
+
+/** Go's strconv.Atoi on a 64-bit machine: an optional sign, decimal digits, within int64. */
+function goAtoiAccepts(text: string): boolean {
+    if (!/^[+-]?[0-9]+$/.test(text)) return false;
+    const n = BigInt(text);
+    return n >= -(2n ** 63n) && n < 2n ** 63n;
 }
 
 /** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */

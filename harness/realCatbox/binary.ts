@@ -3,13 +3,14 @@
 //   CATBOX_BIN   a catbox binary to use as it is
 //   CATBOX_SRC   catbox's sources with their offline build.sh (CI: ../shared/catbox)
 //   go install   github.com/horgh/catbox@<version>, where Go and its module proxy are reachable
-// Where none works, the caller gets a reason to skip, except under CI=true,
-// where a missing daemon is an error: CI never skips the real daemon.
+// Where none works, the caller gets a reason to skip, except under .ci/run's
+// CATBOX_GKE_NEVER_SKIP=1, where a missing daemon is an error.
 import { spawnSync } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { catboxProcessName } from "../../components/catbox/names";
 import { readStackFile } from "../offline/stack";
+import { skipUnlessRequired } from "../neverSkip";
 
 const root = path.join(__dirname, "..", "..");
 const cacheDir = path.join(root, "node_modules", ".cache", "catbox-gke");
@@ -99,8 +100,6 @@ export function catboxBinary(version = stackCatboxVersion()): CatboxBinary {
         const problem = executable(out) ? undefined : withLock(`${out}.lock`, () => (executable(out) ? undefined : build(version, out)));
         result = problem ? { skip: problem } : { path: out, version };
     }
-    if ("skip" in result && process.env.CI === "true") {
-        throw new Error(`the real catbox is required under CI=true: ${result.skip}; ${howToEnable}`);
-    }
+    if ("skip" in result) skipUnlessRequired("the real catbox", `${result.skip}; ${howToEnable}`);
     return result;
 }
