@@ -27,7 +27,7 @@ import { NetworkProber } from "./components/k8s/prober";
 
 export = async () => {
     const all = pulumi.runtime.allConfig();
-    const raw = rawConfigOf(all, runtimeSecretKeys(all));
+    const raw = rawConfigOf(all, runtimeSecretKeys(all), pulumi.getStack());
     const cfg = validatedConfig(raw);
     // A value set with --secret stays a secret wherever it goes, though Pulumi.yaml does not ask it.
     const chosenSecrets = chosenSecretTexts(cfg, raw);
@@ -284,7 +284,7 @@ function unreachable(what: string): never {
     throw new Error(what);
 }
 
-/** A key that must be a secret, read as one (the CLI refuses it in plain text: Pulumi.yaml says so). */
+/** A key that must be a secret, read as one (the config check refused it in plain text). */
 function secret(key: string): pulumi.Output<string> {
     if (!secretConfigKeys.has(key)) throw new Error(`${key} is not a secret key`);
     return new pulumi.Config(project).requireSecret(key);

@@ -73,20 +73,135 @@ export function podSize(clientsPerPod: number): PodSize {
     };
 }
 
-/**
- * What a node of these machine types leaves to this network's pods, estimated:
- * its allocatable share after GKE's reservation (25% of the first 4 GiB of
- * memory, 20% of the next 4, 8% of the next 8, plus 100 MiB for eviction;
- * 60 m of the first core, 10 m of the second, 5 m of each of the next two;
- * shared-core e2 machines get 940 m), less about 500 MiB and 400 m that GKE's
- * own pods request on a Dataplane V2 node.
- */
-export const nodeRoom: Record<string, { memoryMiB: number; cpuMilli: number }> = {
-    "e2-small": { memoryMiB: 900, cpuMilli: 540 },
-    "e2-medium": { memoryMiB: 2450, cpuMilli: 540 },
-    "e2-standard-2": { memoryMiB: 5700, cpuMilli: 1530 },
-    "e2-standard-4": { memoryMiB: 13000, cpuMilli: 3500 },
+/** The prober's pod (measured with 3 daemons: about 55 MiB resident, a few millicores). */
+export const proberSize = { memoryMiB: 64, cpuRequestMilli: 10, memoryLimitMiB: 128, cpuLimitMilli: 100 };
+/** Each of cert-manager's pods: small, but enough for one Certificate. */
+export const certManagerPodSize = { memoryMiB: 48, cpuRequestMilli: 10, memoryLimitMiB: 128 };
+/** cert-manager's pods: its controller, webhook and cainjector, and the Job that checks its API at install and upgrade. */
+const certManagerPods = ["cert-manager", "cert-manager-webhook", "cert-manager-cainjector", "cert-manager-startupapicheck"];
+
+/** The machine types the check knows: memory and vCPUs (shared-core e2 types bursting on two). */
+const machines: Record<string, { memoryMiB: number; cpus: number; sharedCore?: true }> = {
+    "e2-small": { memoryMiB: 2048, cpus: 2, sharedCore: true },
+    "e2-medium": { memoryMiB: 4096, cpus: 2, sharedCore: true },
+    "e2-standard-2": { memoryMiB: 8192, cpus: 2 },
+    "e2-standard-4": { memoryMiB: 16384, cpus: 4 },
+    "e2-standard-8": { memoryMiB: 32768, cpus: 8 },
 };
+
+/**
+ * A node's allocatable share, as GKE documents it (plan-node-sizes, "Memory and
+ * CPU reservations"): memory less 25% of the first 4 GiB, 20% of the next 4, 10%
+ * of the next 8, 6% of the next 112 and 2% above, and 100 MiB for eviction; CPU
+ * less 6% of the first core, 1% of the second, 0.5% of the next two and 0.25%
+ * above; a shared-core E2 machine has 940m.
+ */
+function allocatable(machine: { memoryMiB: number; cpus: number; sharedCore?: true }): { memoryMiB: number; cpuMilli: number } {
+    const tiers = (total: number, steps: [number, number][]) => {
+        let left = total;
+        let reserved = 0;
+        for (const [size, share] of steps) {
+            const part = Math.min(left, size);
+            reserved += part * share;
+            left -= part;
+        }
+        return reserved;
+    };
+    const gib = 1024;
+    const memoryReserved = tiers(machine.memoryMiB, [
+        [4 * gib, 0.25],
+        [4 * gib, 0.2],
+        [8 * gib, 0.1],
+        [112 * gib, 0.06],
+        [Infinity, 0.02],
+    ]);
+    const cpuReserved = tiers(machine.cpus * 1000, [
+        [1000, 0.06],
+        [1000, 0.01],
+        [2000, 0.005],
+        [Infinity, 0.0025],
+    ]);
+    return {
+        memoryMiB: Math.floor(machine.memoryMiB - memoryReserved - 100),
+        cpuMilli: machine.sharedCore ? 940 : Math.floor(machine.cpus * 1000 - cpuReserved),
+    };
+}
+
+/**
+ * What GKE's own pods request on each node of this stack's clusters (Dataplane
+ * V2, Managed Service for Prometheus): its DaemonSets (anetd, fluentbit, the
+ * metrics agent, the disk driver, the Prometheus collector) and a share of its
+ * Deployments (kube-dns, konnectivity, metrics-server). An estimate, from
+ * `kubectl describe node` on such nodes; `kubectl describe node` on yours
+ * shows the real figure under "Allocated resources".
+ */
+const systemPodsPerNode = { memoryMiB: 500, cpuMilli: 400 };
+
+/** What a node of this machine type leaves to the stack's pods, where the check knows the type. */
+export function nodeRoom(machineType: string): { memoryMiB: number; cpuMilli: number } | undefined {
+    const machine = Object.hasOwn(machines, machineType) ? machines[machineType] : undefined;
+    if (!machine) return undefined;
+    const node = allocatable(machine);
+    return { memoryMiB: node.memoryMiB - systemPodsPerNode.memoryMiB, cpuMilli: node.cpuMilli - systemPodsPerNode.cpuMilli };
+}
+
+/** catbox's pods must be on different nodes (required anti-affinity) when there are nodes enough; else they only prefer to. */
+export function catboxSpreadRequired(nodes: number | undefined, replicas: number): boolean {
+    return nodes !== undefined && nodes >= replicas;
+}
+
+/** A pod as the scheduler counts it: its containers' requests. */
+export interface ScheduledPod {
+    name: string;
+    memoryMiB: number;
+    cpuMilli: number;
+    /** Pods of one group must each be on a node of their own. */
+    apart?: string;
+}
+
+/** Every pod a gke stack schedules on its nodes, at the requests it sets. */
+export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: number; letsEncrypt: boolean }): ScheduledPod[] {
+    const size = podSize(s.clientsPerPod);
+    const apart = catboxSpreadRequired(s.nodes, s.replicas) ? "catbox" : undefined;
+    return [
+        ...Array.from({ length: s.replicas }, (_, n) => ({
+            name: `catbox-${n}`,
+            memoryMiB: size.memoryMiB + reloaderSize.memoryMiB,
+            cpuMilli: size.cpuRequestMilli + reloaderSize.cpuRequestMilli,
+            apart,
+        })),
+        ...(s.letsEncrypt
+            ? certManagerPods.map((name) => ({ name, memoryMiB: certManagerPodSize.memoryMiB, cpuMilli: certManagerPodSize.cpuRequestMilli }))
+            : []),
+        { name: "catbox-prober", memoryMiB: proberSize.memoryMiB, cpuMilli: proberSize.cpuRequestMilli },
+    ];
+}
+
+/**
+ * Places the pods on `nodes` nodes of `room` each as the scheduler would find
+ * room: largest first, each on the node with the most memory left that fits it
+ * and holds none of its group. Returns each node's pods, or the first pod that
+ * found no node.
+ */
+export function pack(
+    pods: ScheduledPod[],
+    nodes: number,
+    room: { memoryMiB: number; cpuMilli: number },
+): { nodes: ScheduledPod[][] } | { unplaced: ScheduledPod } {
+    const placed: ScheduledPod[][] = Array.from({ length: nodes }, () => []);
+    const used = (node: ScheduledPod[], what: "memoryMiB" | "cpuMilli") => node.reduce((sum, p) => sum + p[what], 0);
+    for (const pod of [...pods].sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMilli - a.cpuMilli)) {
+        const fits = placed.filter(
+            (node) =>
+                used(node, "memoryMiB") + pod.memoryMiB <= room.memoryMiB &&
+                used(node, "cpuMilli") + pod.cpuMilli <= room.cpuMilli &&
+                !(pod.apart && node.some((p) => p.apart === pod.apart)),
+        );
+        if (fits.length === 0) return { unplaced: pod };
+        fits.sort((a, b) => used(a, "memoryMiB") - used(b, "memoryMiB"))[0].push(pod);
+    }
+    return { nodes: placed };
+}
 
 /** Zones a regional cluster's pool spans by default. */
 const zonesPerRegion = 3;

@@ -1,8 +1,9 @@
 // Every key of the stack config, one entry each: its schema (and so its type and
 // default), what it allows (for the error message), where it applies, and
 // whether it must be a secret. Adding a key means adding an entry here, a
-// declaration in Pulumi.yaml and a row in the README's table (tests keep the
-// three in step). Pure: no Pulumi import.
+// declaration in Pulumi.yaml if it has a default (the CLI requires a declared
+// key that has none) and a row in the README's table (tests keep the three in
+// step). Pure: no Pulumi import.
 import { z } from "zod";
 import { serverName } from "../catbox/names";
 import {
@@ -75,7 +76,7 @@ export interface KeyEntry {
     schema: z.ZodType;
     /** What the key allows: the end of its error message. */
     allowed: string;
-    /** Must be set with `pulumi config set --secret` (Pulumi.yaml declares it `secret: true`). */
+    /** Must be set with `pulumi config set --secret` (the config check refuses a plain value). */
     secret?: true;
     only?: Applies;
 }
@@ -227,9 +228,23 @@ export const keyTable = {
         allowed: "must be a whole number from 1 to 20: how many daemons (the first ones) link to the peer regions",
     },
     peers: {
-        schema: z.preprocess(fromJsonString, z.array(z.string().max(300).regex(stackNameRe)).min(1).max(9)).optional(),
+        schema: z
+            .preprocess(
+                fromJsonString,
+                z
+                    .array(
+                        z
+                            .string()
+                            .regex(stackNameRe)
+                            .refine((ref) => ref.split("/").every((part) => part.length <= 100)),
+                    )
+                    .min(1)
+                    .max(9),
+            )
+            .optional(),
         allowed:
-            "must be a JSON list of the other regions' stacks, such as [\"my-org/catbox-gke/prod-eu\"] (organization/project/stack, or a stack's own name)",
+            'must be a JSON list of 1 to 9 other regions\' stacks, such as ["my-org/catbox-gke/prod-eu"] ' +
+            "(organization/project/stack, or a stack's own name): letters, digits, '-', '_' and '.', each part at most 100 characters",
         only: onlyGke,
     },
     sharedHostname: {
@@ -325,7 +340,7 @@ export const keyTable = {
     deadTime: { schema: goDuration().default("45s"), allowed: durationAllowed("45s or 4m") },
     connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
     clientsPerPod: {
-        schema: int(50, 5000).default(150),
+        schema: int(50, 5000).default(100),
         allowed:
             "must be a whole number from 50 to 5000: the clients each daemon holds in normal operation (it sizes the pods, with room for a dead pod's share)",
     },
@@ -429,9 +444,9 @@ export const entryOf = (key: ConfigKey): KeyEntry => keyTable[key];
 export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(keyTable, key);
 
 /**
- * Keys whose values must be secrets. Pulumi.yaml declares them `secret: true`, and
- * the Pulumi CLI refuses a plain value for such a key before the program runs;
- * offline, parseConfig checks it against the stack file.
+ * Keys whose values must be secrets. None has a default, so Pulumi.yaml cannot
+ * declare them (the CLI would require them in every stack): the config check
+ * refuses a plain value for one.
  */
 export const secretConfigKeys: ReadonlySet<string> = new Set(configKeys.filter((k) => entryOf(k).secret));
 

@@ -15,20 +15,22 @@ export interface RawConfig {
     secretKeys: ReadonlySet<string>;
     /** The gcp provider's own config (`gcp:project`, …), used for defaults. */
     gcp?: { project?: string; region?: string; zone?: string };
+    /** This stack's name, which its peer regions' must differ from. */
+    stack?: string;
 }
 
 /**
  * RawConfig from the whole config as the runtime holds it (`catbox-gke:replicas`,
  * `gcp:project`, …), with the keys (without prefix) whose values are secrets.
  */
-export function rawConfigOf(all: Record<string, string>, secretKeys: ReadonlySet<string>): RawConfig {
+export function rawConfigOf(all: Record<string, string>, secretKeys: ReadonlySet<string>, stack?: string): RawConfig {
     const prefix = `${project}:`;
     const values = Object.fromEntries(
         Object.entries(all)
             .filter(([fullKey]) => fullKey.startsWith(prefix))
             .map(([fullKey, value]) => [fullKey.slice(prefix.length), value]),
     );
-    return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] } };
+    return { values, secretKeys, gcp: { project: all["gcp:project"], region: all["gcp:region"], zone: all["gcp:zone"] }, stack };
 }
 
 export class ConfigError extends Error {
@@ -90,6 +92,7 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const context: RuleContext = {
         parsed,
         gcp,
+        stack: raw.stack,
         region,
         clusterLocation,
         isSet,

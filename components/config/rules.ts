@@ -3,7 +3,7 @@
 // neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
 import { serverNames } from "../catbox/files";
-import { nodeRoom, nodesTotal, podSize, reloaderSize } from "../catbox/sizing";
+import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, ConfigKey, configKeys, defaultOf, entryOf, Parsed, placeholderProject } from "./keys";
 import { parseGoDuration } from "./values";
 
@@ -13,6 +13,8 @@ export interface RuleContext {
     parsed: Partial<Parsed>;
     /** The gcp provider's own config. */
     gcp: { project?: string; region?: string; zone?: string };
+    /** This stack's name, where known. */
+    stack?: string;
     /** The GCP region and cluster location, from config or the gcp provider's. */
     region: string;
     clusterLocation: string;
@@ -209,6 +211,14 @@ const regionRules: Rule = (c) => {
         );
     }
     if (parsed.dnsZone === undefined) c.problem("peers", "needs dnsZone: each hub's server name gets a public A record there, which the peers dial");
+    // A StackReference names its stack last (organization/project/stack); a stack's own name is unique among its project's.
+    const stackOf = (ref: string) => ref.split("/").at(-1)!;
+    if (firstDuplicate(parsed.peers.map(stackOf))) {
+        c.problem("peers", "names one stack twice (its last part, the stack's name, compared without case): list each peer region once");
+    }
+    if (c.stack !== undefined && parsed.peers.some((p) => stackOf(p).toLowerCase() === c.stack!.toLowerCase())) {
+        c.problem("peers", "names this stack itself: list the other regions' stacks (each region has a stack of its own name)");
+    }
 };
 
 /** The network's shared name: answered by region, so every region's certificate holds it, and one stack writes it. */
@@ -226,27 +236,40 @@ const sharedNameRules: Rule = (c) => {
     }
 };
 
-/** Pods that cannot fit their nodes stay Pending: say so before anything is created. */
+/**
+ * Pods that cannot fit their nodes stay Pending (and a Helm release waiting for
+ * them times out): every pod the stack schedules, packed as the scheduler
+ * would, before anything is created.
+ */
 const sizingRules: Rule = (c) => {
     const { parsed } = c;
-    const room = nodeRoom[parsed.machineType ?? ""];
+    const room = nodeRoom(parsed.machineType ?? "");
     if (
         !room ||
         parsed.platform !== "gke" ||
-        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation")
+        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode")
     ) {
         return;
     }
-    const size = podSize(parsed.clientsPerPod!);
-    const perNode = Math.ceil(parsed.replicas! / nodesTotal(parsed.nodeCount!, c.clusterLocation));
-    const podMemory = size.memoryMiB + reloaderSize.memoryMiB;
-    const podCpu = size.cpuRequestMilli + reloaderSize.cpuRequestMilli;
-    if (perNode * podMemory > room.memoryMiB || perNode * podCpu > room.cpuMilli) {
+    const nodes = nodesTotal(parsed.nodeCount!, c.clusterLocation);
+    const pods = stackPods({
+        replicas: parsed.replicas!,
+        clientsPerPod: parsed.clientsPerPod!,
+        nodes,
+        letsEncrypt: parsed.tlsMode === "letsEncrypt",
+    });
+    const placed = pack(pods, nodes, room);
+    if ("unplaced" in placed) {
+        const needed = [...new Map(pods.map((p) => [p.name.replace(/-\d+$/, ""), p])).values()].map((p) => {
+            const count = pods.filter((q) => q.name.replace(/-\d+$/, "") === p.name.replace(/-\d+$/, "")).length;
+            return `${count > 1 ? `${count} × ` : ""}${p.name.replace(/-\d+$/, "")} (${p.memoryMiB} MiB, ${p.cpuMilli}m)`;
+        });
         c.problem(
             "clientsPerPod",
-            `needs ${perNode * podMemory} MiB and ${perNode * podCpu}m CPU on each node (${perNode} pod(s) of ${podMemory} MiB ` +
-                `and ${podCpu}m), but a ${parsed.machineType} node has about ${room.memoryMiB} MiB and ` +
-                `${room.cpuMilli}m left after GKE's own pods: lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`,
+            `leaves ${placed.unplaced.name} no node: ${nodes} ${parsed.machineType} node(s) leave about ${room.memoryMiB} MiB and ` +
+                `${room.cpuMilli}m each after GKE's own pods, and the stack schedules ${needed.join(", ")}` +
+                `${pods.some((p) => p.apart) ? ", catbox's pods each on a node of its own" : ""}: ` +
+                `lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`,
         );
     }
 };

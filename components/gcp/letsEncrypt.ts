@@ -9,6 +9,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountId } from "./names";
+import { certManagerPodSize } from "../catbox/sizing";
 import { inZone } from "./zone";
 
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
@@ -46,8 +47,11 @@ export function namesInZone(names: string[], zone: string): string[] {
     return names.filter((n) => inZone(n, zone));
 }
 
-/** Small but enough: cert-manager's controller, webhook and cainjector on an e2-small. */
-const smallPod = { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "128Mi" } };
+/** Small but enough: cert-manager's controller, webhook and cainjector on an e2-small (the config check counts them). */
+const smallPod = {
+    requests: { cpu: `${certManagerPodSize.cpuRequestMilli}m`, memory: `${certManagerPodSize.memoryMiB}Mi` },
+    limits: { memory: `${certManagerPodSize.memoryLimitMiB}Mi` },
+};
 
 export class LetsEncrypt extends pulumi.ComponentResource {
     readonly dnsServiceAccount: gcp.serviceaccount.Account;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { restartChecksum } from "../catbox/files";
 import { catboxProcessName, configDir, containerLinkPort, containerTlsPort, issuedTlsDir, reloaderDir, reloaderScriptFile } from "../catbox/names";
-import { podSize, reloaderSize } from "../catbox/sizing";
+import { catboxSpreadRequired, podSize, reloaderSize } from "../catbox/sizing";
 import type { IrcNetworkArgs } from "./ircNetwork";
 
 /** The numeric user both containers run as: the distroless "nonroot" user of configs/Dockerfile. */
@@ -49,10 +49,9 @@ export interface PodTemplateArgs {
 export function podTemplate(a: PodTemplateArgs) {
     const { cfg, selector } = a;
     const antiAffinityTerm = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
-    const antiAffinity =
-        a.nodesTotal !== undefined && a.nodesTotal >= cfg.replicas
-            ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
-            : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
+    const antiAffinity = catboxSpreadRequired(a.nodesTotal, cfg.replicas)
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
     const size = podSize(cfg.clientsPerPod);
     const containerSecurity = {
         runAsNonRoot: true,

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
+import { proberSize } from "../catbox/sizing";
 import type { CatboxConfig } from "../config/types";
 
 /** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
@@ -108,8 +109,8 @@ export class NetworkProber extends pulumi.ComponentResource {
                                     livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 30, failureThreshold: 3 },
                                     // Measured with 3 daemons (see the README): well under these.
                                     resources: {
-                                        requests: { cpu: "10m", memory: "64Mi" },
-                                        limits: { cpu: "100m", memory: "128Mi" },
+                                        requests: { cpu: `${proberSize.cpuRequestMilli}m`, memory: `${proberSize.memoryMiB}Mi` },
+                                        limits: { cpu: `${proberSize.cpuLimitMilli}m`, memory: `${proberSize.memoryLimitMiB}Mi` },
                                     },
                                     securityContext: {
                                         runAsNonRoot: true,
