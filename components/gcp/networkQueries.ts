@@ -148,9 +148,10 @@ export function networkAlerts(namespace: string): NetworkAlert[] {
 export function dashboardJson(networkName: string, namespace: string): string {
     const width = 24;
     const height = 16;
+    // The Monitoring API leaves out a position of 0 when it returns the layout: written, it would diff on every preview.
+    const at = (x: number, y: number) => ({ ...(x !== 0 && { xPos: x }), ...(y !== 0 && { yPos: y }) });
     const tiles = networkCharts(namespace).map((chart, i) => ({
-        xPos: (i % 2) * width,
-        yPos: Math.floor(i / 2) * height,
+        ...at((i % 2) * width, Math.floor(i / 2) * height),
         width,
         height,
         widget: {
