@@ -9,9 +9,17 @@ import { ConfigError, parseConfig, rawConfigOf } from "../components/config/pars
 import { registryHost } from "../components/gcp/names";
 import { readStackFile } from "../harness/offline/stack";
 
-/** The registry host of `stack`, from its stack file and the project's defaults. */
+/**
+ * The registry host of `stack` (a stack's name, or organization/stack, or
+ * organization/project/stack as CI names it), from its stack file, which Pulumi
+ * names by the stack's name alone, and the project's defaults.
+ */
 export function stackRegistryHost(stack: string, dir?: string): string {
-    const { config, secretKeys } = readStackFile(stack, dir);
+    const parts = stack.split("/");
+    if (parts.length > 3 || !parts.every((p) => /^[A-Za-z0-9_.-]{1,100}$/.test(p)) || (parts.length === 3 && parts[1] !== project)) {
+        throw new pulumi.RunError(`${JSON.stringify(stack)} is not a stack of ${project}: give [organization/[${project}/]]stack`);
+    }
+    const { config, secretKeys } = readStackFile(parts.at(-1)!, dir);
     const prefix = `${project}:`;
     const parsed = parseConfig(rawConfigOf(config, new Set(secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))));
     if (parsed.platform !== "gke") throw new pulumi.RunError(`stack ${stack} is platform ${parsed.platform}: it pushes no image`);

@@ -399,6 +399,12 @@ describe("npm run registry-host", () => {
                     assert.ok(String(image.inputs.imageName).startsWith(`${host}/`), `${image.inputs.imageName} vs ${host}`);
                 }
                 assert.equal(host, `${region ?? "us-west1"}-docker.pkg.dev`);
+                // As CI names it (the README's PULUMI_STACKS): with its organization, and its project.
+                assert.equal(stackRegistryHost("my-org/prod", dir), host);
+                assert.equal(stackRegistryHost("my-org/catbox-gke/prod", dir), host);
+                for (const bad of ["my-org/other-project/prod", "a/b/c/prod", "my-org/", "my org/prod"]) {
+                    assert.throws(() => stackRegistryHost(bad, dir), /is not a stack of catbox-gke|no stack file/, bad);
+                }
             } finally {
                 rmSync(dir, { recursive: true, force: true });
             }

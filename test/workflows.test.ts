@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { skipUnlessRequired } from "../harness/neverSkip";
 
 const root = path.join(__dirname, "..");
 const workflowPath = path.join(root, ".github", "workflows", "pulumi.yml");
@@ -34,6 +35,9 @@ const steps = (job: string): Step[] =>
         }));
     });
 const indexOf = (s: Step[], pred: (x: Step) => boolean) => s.findIndex(pred);
+const noJq = skipUnlessRequired("the stack list test", spawnSync("jq", ["--version"]).status === 0 ? undefined : "no jq (apt-get install jq)");
+/** The up job's loop over the stacks. */
+const upScript = () => steps("up").find((s) => s.run?.includes("pulumi up "))!.run!;
 const localActions = () =>
     readdirSync(path.join(root, ".github", "actions")).map((name) => path.join(root, ".github", "actions", name, "action.yml"));
 
@@ -73,8 +77,52 @@ describe("the CI workflow", () => {
         assert.match(workflow.jobs.preview.if, /github\.event_name == 'pull_request'/);
         assert.equal(pulumi("preview").with!.command, "preview");
         assert.equal(pulumi("preview").with!["comment-on-pr"], true);
-        assert.equal(pulumi("up").with!.command, "up");
         assert.match(workflow.jobs.up.if, /github\.event_name == 'push'/);
+        assert.match(upScript(), /pulumi up --yes --diff --stack "\$stack"/);
+    });
+
+    it("acts on every region's stack: a preview and a drift check each, the ups one after another with the first again last", () => {
+        assert.equal(workflow.env.PULUMI_STACKS, "${{ vars.PULUMI_STACKS || vars.PULUMI_STACK || 'prod' }}");
+        for (const job of ["preview", "drift"]) {
+            assert.equal(workflow.jobs[job].strategy.matrix.stack, "${{ fromJSON(needs.stacks.outputs.list) }}", job);
+            assert.equal(workflow.jobs[job].strategy["fail-fast"], false, `${job}: one region's failure hides the others'`);
+            assert.equal(steps(job).find((s) => s.uses?.startsWith("pulumi/actions@"))!.with!["stack-name"], "${{ matrix.stack }}");
+        }
+        // The up loop, run as bash would: the order it gives for a few PULUMI_STACKS.
+        const order = (stacks: string) => {
+            const script = upScript()
+                .replace(/^\s*gcloud auth configure-docker .*$/m, "")
+                .replace(/^\s*pulumi up --yes .*$/m, 'echo "$stack"');
+            const r = spawnSync("bash", ["-e", "-c", script], { env: { ...process.env, PULUMI_STACKS: stacks }, encoding: "utf8" });
+            return r.stdout.split("\n").filter((l) => l && !l.startsWith("::"));
+        };
+        assert.deepEqual(order("my-org/prod-us my-org/prod-eu my-org/prod-asia"), [
+            "my-org/prod-us",
+            "my-org/prod-eu",
+            "my-org/prod-asia",
+            "my-org/prod-us",
+        ]);
+        assert.deepEqual(order("prod"), ["prod"]);
+    });
+
+    it("the stacks job lists PULUMI_STACKS as the matrices' JSON, as GitHub's runner (which has jq) runs it", { skip: noJq }, () => {
+        const list = (stacks: string) => {
+            const r = spawnSync("bash", ["-e", "-c", steps("stacks")[0].run!.replace(/ >> "\$GITHUB_OUTPUT"$/, "")], {
+                env: { ...process.env, PULUMI_STACKS: stacks },
+                encoding: "utf8",
+            });
+            assert.equal(r.status, 0, r.stderr);
+            return JSON.parse(r.stdout.replace(/^list=/, ""));
+        };
+        assert.deepEqual(list("my-org/prod-us my-org/prod-eu"), ["my-org/prod-us", "my-org/prod-eu"]);
+        assert.deepEqual(list(" prod  "), ["prod"]);
+    });
+
+    it("checks every day that the cloud still matches each stack: a refreshed preview that must change nothing", () => {
+        assert.ok(workflow.on.schedule.some((s: { cron: string }) => /^\d+ \d+ \* \* \*$/.test(s.cron)));
+        assert.equal(workflow.jobs.drift.if, "github.event_name == 'schedule'");
+        const preview = steps("drift").find((s) => s.uses?.startsWith("pulumi/actions@"))!.with!;
+        assert.deepEqual([preview.command, preview.refresh, preview["expect-no-changes"]], ["preview", true, true]);
     });
 
     it("deploys only main, manual runs included", () => {
@@ -153,10 +201,9 @@ describe("the CI workflow", () => {
     });
 
     it("logs Docker in to the registry of the stack's own region, read from the stack file as the program reads it", () => {
-        const login = steps("up").find((s) => s.run?.includes("gcloud auth configure-docker"))!;
-        assert.equal(login.run, 'gcloud auth configure-docker "$(npm run --silent registry-host -- "$PULUMI_STACK")" --quiet');
-        const pulumi = indexOf(steps("up"), (x) => !!x.uses?.startsWith("pulumi/actions@"));
-        assert.ok(indexOf(steps("up"), (x) => x === login) < pulumi);
+        const script = upScript();
+        const login = script.indexOf('gcloud auth configure-docker "$(npm run --silent registry-host -- "$stack")" --quiet');
+        assert.ok(login >= 0 && login < script.indexOf("pulumi up --yes"), script);
         for (const job of Object.keys(workflow.jobs)) {
             for (const s of steps(job).filter((x) => x.run)) {
                 assert.ok(!s.run!.includes("${{"), `${job}: an expression in a run step (pass it through env)`);
@@ -196,14 +243,16 @@ describe("the CI workflow", () => {
         assert.deepEqual(workflow.permissions, { contents: "read" });
         assert.deepEqual(workflow.jobs.preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
         assert.deepEqual(workflow.jobs.up.permissions, { contents: "read", "id-token": "write" });
+        assert.deepEqual(workflow.jobs.drift.permissions, { contents: "read", "id-token": "write" });
         for (const [job, spec] of Object.entries<{ permissions?: unknown }>(workflow.jobs)) {
-            if (!["preview", "up"].includes(job)) assert.equal(spec.permissions, undefined, `${job} asks for more than contents: read`);
+            if (!["preview", "up", "drift"].includes(job)) assert.equal(spec.permissions, undefined, `${job} asks for more than contents: read`);
         }
     });
 
     it("previews as the preview account; only up, in the production environment, as the deployer", () => {
         const account = (job: string) => steps(job).find((s) => s.uses?.startsWith("google-github-actions/auth@"))!.with!.service_account;
         assert.equal(account("preview"), "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+        assert.equal(account("drift"), "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
         assert.equal(account("up"), "${{ vars.GCP_SERVICE_ACCOUNT }}");
         assert.equal(workflow.jobs.up.environment, "production");
         assert.equal(workflow.jobs.preview.environment, undefined);
