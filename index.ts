@@ -166,6 +166,7 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, region: { endpoi
                       networkName: cfg.networkName,
                       clientPort: hub.port,
                       keep: cfg.keepAddress,
+                      existing: cfg.existingHubAddresses?.[n],
                   });
                   new ClientName(`hub-${n}-name`, {
                       project: cfg.gcpProject,
@@ -194,17 +195,49 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, region: { endpoi
     const monitoring = new NetworkMonitoring("monitoring", {
         project: cfg.gcpProject,
         networkName: cfg.networkName,
-        namespace: cfg.namespace,
+        // The cluster is named after the network (components/gcp/cluster.ts).
+        scope: { namespace: cfg.namespace, cluster: cfg.networkName, location: cfg.clusterLocation },
         email: cfg.alertEmail ?? cfg.adminEmail,
     });
     if (cfg.uptimeAlert) {
         new UptimeAlert("uptime", {
             project: cfg.gcpProject,
             networkName: cfg.networkName,
-            ip: address.ip,
-            clientPort: cfg.clientPort,
+            host: address.ip,
+            port: cfg.clientPort,
             channel: monitoring.channel?.name,
         });
+        // The hubs, by the names the peer regions dial, and the shared name, from Google's checkers around the world.
+        for (const [n, hub] of cfg.peers === undefined ? [] : region.endpoints.hubs.entries()) {
+            new UptimeAlert(`hub-${n}-uptime`, {
+                project: cfg.gcpProject,
+                networkName: cfg.networkName,
+                host: hub.server,
+                port: hub.port,
+                checked: {
+                    what: `hub ${hub.server}`,
+                    unreachable:
+                        `The peer regions cannot reach hub ${hub.server} on port ${hub.port}: if every hub of this region is ` +
+                        "unreachable, this region is split from the others. See `kubectl get svc,pods` and the hub's A record.",
+                },
+                channel: monitoring.channel?.name,
+            });
+        }
+        if (cfg.sharedNameOwner && cfg.sharedHostname !== undefined) {
+            new UptimeAlert("shared-name-uptime", {
+                project: cfg.gcpProject,
+                networkName: cfg.networkName,
+                host: cfg.sharedHostname,
+                port: cfg.clientPort,
+                checked: {
+                    what: `shared name ${cfg.sharedHostname}`,
+                    unreachable:
+                        `Clients of ${cfg.sharedHostname} cannot connect from some places: the region its geolocation record ` +
+                        "sends them to is down and its health check has not yet left it out, or every region is down.",
+                },
+                channel: monitoring.channel?.name,
+            });
+        }
     }
     const name =
         cfg.hostname === undefined

@@ -21,6 +21,18 @@ export function newMetrics() {
             labelNames: server,
             registers: [registry],
         }),
+        users: new Gauge({
+            name: "catbox_users",
+            help: "Users connected to this daemon, the probers' own clients left out (every region's prober has one on each hub)",
+            labelNames: server,
+            registers: [registry],
+        }),
+        peerHub: new Gauge({
+            name: "catbox_peer_hub",
+            help: "1 for a peer region's hub: its series are this region's view of it, not this region's own daemons",
+            labelNames: server,
+            registers: [registry],
+        }),
         globalUsers: new Gauge({
             name: "catbox_global_users",
             help: "Users on the whole network as this daemon sees it (LUSERS 266)",
@@ -53,6 +65,18 @@ export function newMetrics() {
         }),
         messagesDelivered: new Counter({
             name: "catbox_probe_messages_delivered_total",
+            help: "Of those, the ones that arrived before the next round",
+            labelNames: pair,
+            registers: [registry],
+        }),
+        peerMessagesSent: new Counter({
+            name: "catbox_peer_messages_sent_total",
+            help: "Messages the prober's client on this region's daemon `from` sent to its client on a peer region's hub `to`",
+            labelNames: pair,
+            registers: [registry],
+        }),
+        peerMessagesDelivered: new Counter({
+            name: "catbox_peer_messages_delivered_total",
             help: "Of those, the ones that arrived before the next round",
             labelNames: pair,
             registers: [registry],

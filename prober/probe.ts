@@ -26,6 +26,8 @@ export interface Target {
      * name, over TLS verified with the system's trust (its IRC client too).
      */
     tls?: boolean;
+    /** The probers' own clients on this daemon, which LUSERS counts (1 unless every region's prober is on it). */
+    probers?: number;
 }
 
 export interface ProberOptions {
@@ -72,6 +74,7 @@ export class Prober extends EventEmitter {
     ) {
         super();
         metrics.serversExpected.set(o.expectedServers ?? o.targets.length);
+        for (const t of o.targets) if (t.tls) metrics.peerHub.set({ server: t.server }, 1);
     }
 
     start() {
@@ -190,6 +193,7 @@ export class Prober extends EventEmitter {
         switch (command) {
             case "265":
                 this.metrics.localUsers.set({ server }, Number(params[0]));
+                this.metrics.users.set({ server }, Math.max(0, Number(params[0]) - (this.o.targets[i].probers ?? 1)));
                 break;
             case "266":
                 this.metrics.globalUsers.set({ server }, Number(params[0]));
@@ -248,14 +252,18 @@ export class Prober extends EventEmitter {
         const from = this.o.targets[i].server;
         const to = this.o.targets[j].server;
         const token = `m-${i}-${j}-${this.round}`;
-        this.metrics.messagesSent.inc({ from, to });
+        // A message to a peer region's hub is a cross-region check: its own metric, its own alert.
+        const [sent, delivered] = this.o.targets[j].tls
+            ? [this.metrics.peerMessagesSent, this.metrics.peerMessagesDelivered]
+            : [this.metrics.messagesSent, this.metrics.messagesDelivered];
+        sent.inc({ from, to });
         const target = this.conns.get(j);
         return new Promise((resolve) => {
             this.messages.set(token, {
                 sentAt: Date.now(),
                 done: (ms) => {
                     if (ms !== undefined) {
-                        this.metrics.messagesDelivered.inc({ from, to });
+                        delivered.inc({ from, to });
                         this.metrics.deliverySeconds.observe(ms / 1000);
                     }
                     resolve();

@@ -16,8 +16,10 @@ import { skipUnlessRequired } from "../harness/neverSkip";
 const promtool = spawnSync("promtool", ["--version"]).status === 0;
 const noPromtool = skipUnlessRequired("the alert tests", promtool ? undefined : "no promtool (apt-get install prometheus)");
 
-const ns = 'namespace="irc"';
-const alerts = networkAlerts("irc");
+const ns = 'namespace="irc",cluster="catbox-us",location="us-west1-a"';
+/** The same namespace in another region's cluster: the same project holds its series. */
+const otherRegion = 'namespace="irc",cluster="catbox-eu",location="europe-west4-a"';
+const alerts = networkAlerts({ namespace: "irc", cluster: "catbox-us", location: "us-west1-a" });
 const byId = Object.fromEntries(alerts.map((a) => [a.id, a]));
 
 interface Case {
@@ -106,8 +108,8 @@ const cases: Case[] = [
         what: "irc0 loses its users at minute 10 while irc1 keeps its own: fires after 5 minutes",
         series: {
             ...alive,
-            [`catbox_local_users{${ns},server="irc0"}`]: "50x9 1x50",
-            [`catbox_local_users{${ns},server="irc1"}`]: "40x60",
+            [`catbox_users{${ns},server="irc0"}`]: "50x9 0x50",
+            [`catbox_users{${ns},server="irc1"}`]: "40x60",
         },
         checks: [
             { at: 12, firing: [] },
@@ -118,10 +120,63 @@ const cases: Case[] = [
         what: "every daemon loses its users at once (the users went, not one server): silent",
         series: {
             ...alive,
-            [`catbox_local_users{${ns},server="irc0"}`]: "50x9 1x50",
-            [`catbox_local_users{${ns},server="irc1"}`]: "40x9 1x50",
+            [`catbox_users{${ns},server="irc0"}`]: "50x9 0x50",
+            [`catbox_users{${ns},server="irc1"}`]: "40x9 0x50",
         },
         checks: [{ at: 20, firing: [] }],
+    },
+    {
+        what: "a peer region's hub loses its users, and its certificate fails from here: its own region's alerts, not this one's",
+        series: {
+            ...alive,
+            ...goodCertificates,
+            [`catbox_users{${ns},server="irc0"}`]: "50x60",
+            [`catbox_users{${ns},server="eu0"}`]: "30x9 0x50",
+            [`catbox_peer_hub{${ns},server="eu0"}`]: "1x60",
+            [`catbox_tls_certificate_valid{${ns},server="eu0"}`]: "0x60",
+            [`catbox_tls_certificate_expiry_timestamp_seconds{${ns},server="eu0"}`]: `${365 * 86400}x60`,
+            [`catbox_servers_expected{${ns}}`]: "4x60",
+            [`catbox_servers_seen{${ns},server="irc0"}`]: "4x60",
+            [`catbox_servers_seen{${ns},server="eu0"}`]: "2x60",
+        },
+        checks: [{ at: 30, firing: [] }],
+    },
+    {
+        what: "messages from irc0 to the peer region's hub eu0 lost from minute 10: the cross-region alert, after 5 minutes; not the delivery alert",
+        series: {
+            ...alive,
+            [`catbox_peer_messages_sent_total{${ns},from="irc0",to="eu0"}`]: "0+1x60",
+            [`catbox_peer_messages_delivered_total{${ns},from="irc0",to="eu0"}`]: "0+1x9 9x50",
+        },
+        checks: [
+            { at: 13, firing: [] },
+            { at: 20, firing: [{ id: "region-link", labels: { from: "irc0", to: "eu0" } }] },
+        ],
+    },
+    {
+        what: "the other region, in the same project and namespace, loses a daemon's users, splits and its prober stops: nothing fires here",
+        series: {
+            ...alive,
+            ...goodCertificates,
+            [`catbox_users{${ns},server="irc0"}`]: "50x60",
+            [`catbox_users{${otherRegion},server="eu1"}`]: "30x9 0x50",
+            [`catbox_users{${otherRegion},server="eu0"}`]: "30x60",
+            [`catbox_servers_expected{${otherRegion}}`]: "4x60",
+            [`catbox_servers_seen{${otherRegion},server="eu1"}`]: "1x60",
+            [`catbox_prober_last_round_timestamp_seconds{${otherRegion}}`]: "0+60x10 600x50",
+        },
+        checks: [{ at: 30, firing: [] }],
+    },
+    {
+        what: "this region's prober stops reporting altogether while the other region's goes on: fires",
+        series: {
+            ...goodCertificates,
+            [`catbox_prober_last_round_timestamp_seconds{${otherRegion}}`]: "0+60x60",
+        },
+        checks: [
+            { at: 4, firing: [] },
+            { at: 6, firing: [{ id: "prober", labels: { namespace: "irc", cluster: "catbox-us", location: "us-west1-a" } }] },
+        ],
     },
     {
         what: "a certificate with 20 days left is fine; with 10 it fires after 10 minutes; one that stops verifying fires too",
@@ -163,7 +218,7 @@ describe("the alerts, judged by Prometheus (promtool test rules)", () => {
     it("each fires when it should, held for its duration, and stays silent when it should", { skip: noPromtool, timeout: 60_000 }, () => {
         assert.deepEqual(
             alerts.map((a) => a.id).sort(),
-            ["certificate", "delivery", "prober", "split", "users-lost"],
+            ["certificate", "delivery", "prober", "region-link", "split", "users-lost"],
             "a new alert needs its cases here",
         );
         const r = runPromtool(cases);

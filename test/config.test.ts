@@ -212,6 +212,31 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["existingAddress not a resource name", { existingAddress: "My_IP" }, [], "existingAddress"],
     ["existingAddress with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", existingAddress: "catbox-ip" }, [], "existingAddress"],
     ["existingAddress with keepAddress false", { existingAddress: "catbox-ip", keepAddress: "false" }, [], "keepAddress"],
+    ["existingHubAddresses without peers", { existingHubAddresses: '["catbox-hub-0-ip"]' }, [], "existingHubAddresses"],
+    [
+        "existingHubAddresses not resource names",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", peers: '["prod-eu"]', existingHubAddresses: '["Hub_0"]' },
+        [],
+        "existingHubAddresses",
+    ],
+    [
+        "more existingHubAddresses than hubs",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", peers: '["prod-eu"]', existingHubAddresses: '["a-0","a-1","a-2"]' },
+        [],
+        "existingHubAddresses",
+    ],
+    [
+        "an existingHubAddresses entry that is existingAddress too",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", peers: '["prod-eu"]', existingAddress: "a-0", existingHubAddresses: '["a-0"]' },
+        [],
+        "existingHubAddresses",
+    ],
+    [
+        "existingHubAddresses with keepAddress false",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", peers: '["prod-eu"]', existingHubAddresses: '["a-0"]', keepAddress: "false" },
+        [],
+        "keepAddress",
+    ],
     // Keys that mean something on one platform only: set elsewhere (to other than their default), refused.
     ...[
         "keepAddress=false",

@@ -8,9 +8,12 @@ import { describe, it } from "node:test";
 import { parser } from "@prometheus-io/lezer-promql";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { networkAlerts, networkCharts } from "../components/gcp/networkQueries";
-import { proberSelector } from "../components/k8s/prober";
+import { proberSelector, proberTargets } from "../components/k8s/prober";
 import { newMetrics } from "../prober/metrics";
-import { byType, one, run, T } from "./support/helpers";
+
+/** The default stack's series: its namespace in its own cluster, named after the network, at its location. */
+const scope = { namespace: "irc", cluster: "catbox", location: "us-west1-a" };
+import { byType, config, one, run, T } from "./support/helpers";
 
 const root = path.join(__dirname, "..");
 
@@ -130,6 +133,38 @@ describe("the prober on the cluster", () => {
     });
 });
 
+describe("the probers' own clients, which LUSERS counts", () => {
+    it("one on each daemon; on a hub of a network of regions, one per region (each region's prober is on every hub)", () => {
+        const cfg = config({ replicas: "3", nodeCount: "3", hubs: "2" });
+        const peer = {
+            regionNumber: 2,
+            serverNames: ["eu0", "eu1"],
+            sids: ["200", "201"],
+            hubs: [
+                { server: "eu0", port: 6697 },
+                { server: "eu1", port: 6697 },
+            ],
+        };
+        const third = { ...peer, regionNumber: 3, serverNames: ["ap0"], sids: ["300"], hubs: [{ server: "ap0", port: 6697 }] };
+        assert.deepEqual(
+            proberTargets(cfg).map((t) => t.probers),
+            [1, 1, 1],
+        );
+        const targets = proberTargets(cfg, [peer, third]);
+        assert.deepEqual(
+            targets.map((t) => [t.server.replace(/\..*/, ""), t.probers, !!("tls" in t && t.tls)]),
+            [
+                ["irc0", 3, false],
+                ["irc1", 3, false],
+                ["irc2", 1, false],
+                ["eu0", 3, true],
+                ["eu1", 3, true],
+                ["ap0", 3, true],
+            ],
+        );
+    });
+});
+
 describe("the dashboard and the alerts", () => {
     const exported = new Set(
         newMetrics()
@@ -138,7 +173,7 @@ describe("the dashboard and the alerts", () => {
     );
     /** GKE's own container metric, in Cloud Monitoring's PromQL naming. */
     const gkeMetrics = new Set(["kubernetes_io:container_restart_count"]);
-    const queries = [...networkCharts("irc").flatMap((c) => c.queries.map((q) => q.promql)), ...networkAlerts("irc").map((a) => a.promql)];
+    const queries = [...networkCharts(scope).flatMap((c) => c.queries.map((q) => q.promql)), ...networkAlerts(scope).map((a) => a.promql)];
 
     it("every PromQL expression parses, and reads only metrics the prober exports (or GKE's restart count)", () => {
         for (const q of queries) {
@@ -160,7 +195,7 @@ describe("the dashboard and the alerts", () => {
         for (const t of json.mosaicLayout.tiles) assert.ok(t.xPos !== 0 && t.yPos !== 0, `"${t.widget.title}" writes a position of 0`);
         const tiles = json.mosaicLayout.tiles.map((t: any) => ({ xPos: 0, yPos: 0, ...t }));
         assert.equal(json.mosaicLayout.columns, 48);
-        assert.equal(tiles.length, networkCharts("irc").length);
+        assert.equal(tiles.length, networkCharts(scope).length);
         for (const [i, t] of tiles.entries()) {
             assert.ok(t.xPos + t.width <= 48 && t.width > 0 && t.height > 0);
             for (const u of tiles.slice(i + 1)) {
@@ -181,7 +216,7 @@ describe("the dashboard and the alerts", () => {
         const channel = one(resources, T.notificationChannel);
         const policies = byType(resources, T.alertPolicy);
         const promqlPolicies = policies.filter((p) => p.inputs.conditions[0].conditionPrometheusQueryLanguage);
-        assert.equal(promqlPolicies.length, networkAlerts("irc").length);
+        assert.equal(promqlPolicies.length, networkAlerts(scope).length);
         for (const p of promqlPolicies) {
             const c = p.inputs.conditions[0].conditionPrometheusQueryLanguage;
             assert.deepEqual(promqlErrors(c.query), []);
@@ -202,9 +237,22 @@ describe("the dashboard and the alerts", () => {
         );
     });
 
+    it("every query reads this region's series only: its namespace, cluster and location", () => {
+        const queries = [...networkCharts(scope).flatMap((c) => c.queries.map((q) => q.promql)), ...networkAlerts(scope).map((a) => a.promql)];
+        for (const q of queries) {
+            const selectors = [...q.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]);
+            assert.ok(selectors.length > 0, q);
+            for (const sel of selectors) {
+                assert.match(sel, /namespace(_name)?="irc"/, q);
+                assert.match(sel, /cluster(_name)?="catbox"/, q);
+                assert.match(sel, /location="us-west1-a"/, q);
+            }
+        }
+    });
+
     it("the split alert compares the servers seen with the servers expected; the delivery alert counts what was sent and not delivered", () => {
-        const byId = Object.fromEntries(networkAlerts("irc").map((a) => [a.id, a]));
-        assert.deepEqual(metricNames(byId.split.promql), ["catbox_servers_seen", "catbox_servers_expected"]);
+        const byId = Object.fromEntries(networkAlerts(scope).map((a) => [a.id, a]));
+        assert.deepEqual(metricNames(byId.split.promql), ["catbox_servers_seen", "catbox_peer_hub", "catbox_servers_expected"]);
         assert.match(byId.split.promql, /\) < max\(/);
         assert.deepEqual(metricNames(byId.delivery.promql), ["catbox_probe_messages_sent_total", "catbox_probe_messages_delivered_total"]);
         assert.match(byId.delivery.promql, /sent_total.*\) - sum.*delivered_total.*\) > 0\.5$/);

@@ -61,6 +61,11 @@ describe("the prober, on the real daemon", () => {
         assert.equal(sample(f, "catbox_servers_expected"), replicas);
         for (const s of servers) {
             assert.ok(sample(f, "catbox_local_users", { server: s })! >= 1, `${s}: the prober's own client is a user`);
+            assert.equal(
+                sample(f, "catbox_users", { server: s }),
+                sample(f, "catbox_local_users", { server: s })! - 1,
+                `${s}: users without the prober`,
+            );
             assert.equal(sample(f, "catbox_global_users", { server: s }), replicas + 1, `${s}: one prober client per daemon, and the squatter`);
             assert.ok(sample(f, "catbox_ping_rtt_seconds", { server: s })! > 0);
             assert.equal(sample(f, "catbox_tls_certificate_valid", { server: s }), 1, `${s}: the certificate verifies for its name`);

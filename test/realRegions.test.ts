@@ -249,12 +249,19 @@ describe("the prober of one region, reaching the other's hubs by their public na
                     sample(f, "catbox_up", { server: eu0 }) === 1 &&
                     sample(f, "catbox_servers_seen", { server: eu0 }) === 2 * replicas &&
                     sample(f, "catbox_tls_certificate_valid", { server: eu0 }) === 1 &&
-                    samples(f, "catbox_probe_messages_delivered_total").some((x) => x.labels.to === eu0 && x.value > 0),
+                    samples(f, "catbox_peer_messages_delivered_total").some((x) => x.labels.to === eu0 && x.value > 0),
             );
+            // A cross-region check is its own metric, and eu's hub is marked as the peer's.
+            assert.ok(
+                !samples(last, "catbox_probe_messages_sent_total").some((x) => x.labels.to === eu0),
+                "messages to eu0 counted as this region's own",
+            );
+            assert.equal(sample(last, "catbox_peer_hub", { server: eu0 }), 1);
+            assert.equal(sample(last, "catbox_peer_hub", { server: names("us")[0] }), undefined);
             const lost = (f: Family[]) =>
-                samples(f, "catbox_probe_messages_sent_total")
+                samples(f, "catbox_peer_messages_sent_total")
                     .filter((x) => x.labels.to === eu0)
-                    .reduce((s, x) => s + x.value - (sample(f, "catbox_probe_messages_delivered_total", x.labels) ?? 0), 0);
+                    .reduce((s, x) => s + x.value - (sample(f, "catbox_peer_messages_delivered_total", x.labels) ?? 0), 0);
             const lostBefore = lost(last);
             for (let n = 0; n < replicas; n++) await running.nets.eu.stopPod(n);
             await show(

@@ -174,10 +174,36 @@ describe("one network, several regions", () => {
         }
         const records = byType(resources, T.dnsRecord).filter((r) => r.name.startsWith("hub-"));
         assert.deepEqual(records.map((r) => r.inputs.name).sort(), ["irc0.us.example.org.", "irc1.us.example.org."]);
+        // Each watched from Google's checkers by the name the peers dial, with its own alert.
+        const hubChecks = byType(resources, T.uptimeCheck).filter((c) => c.name.startsWith("hub-"));
+        assert.deepEqual(
+            hubChecks.map((c) => [c.inputs.monitoredResource.labels.host, c.inputs.tcpCheck.port]),
+            [
+                ["irc0.us.example.org", 6697],
+                ["irc1.us.example.org", 6697],
+            ],
+        );
+        assert.equal(
+            byType(resources, T.alertPolicy).filter((p) => /hub irc\d\.us\.example\.org is unreachable/.test(p.inputs.displayName)).length,
+            2,
+        );
+        // A hub takes up an address a destroyed region kept, by name; the next makes its own.
+        const kept = (
+            await run({ ...us, replicas: "3", nodeCount: "3", peers: '["prod-eu"]', existingHubAddresses: '["catbox-us-hub-0-kept"]' }, secretKeys)
+        ).resources;
+        assert.deepEqual(
+            byType(kept, T.address)
+                .filter((a) => a.name.startsWith("hub-"))
+                .map((a) => a.name),
+            ["hub-1-ip"],
+        );
+        const keptServices = byType(kept, T.service).filter((s) => s.name.startsWith("irc-hub-"));
+        assert.equal(keptServices[0].inputs.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], "catbox-us-hub-0-kept");
         // Without peers, none of it.
         const alone = (await run({ ...us, replicas: "3", nodeCount: "3" }, secretKeys)).resources;
         assert.equal(byType(alone, T.service).filter((s) => s.name.startsWith("irc-hub-")).length, 0);
         assert.equal(byType(alone, T.address).length, 1);
+        assert.equal(byType(alone, T.uptimeCheck).length, 1, "the client port's alone");
     });
 });
 
@@ -206,9 +232,13 @@ describe("the network's shared name, answered by region", () => {
         assert.ok(record.inputs.routingPolicy.healthCheck, "the policy names its health check");
         // Every region's certificate holds the shared name.
         assert.ok(one(resources, T.certificate).inputs.spec.dnsNames.includes("irc.example.org"));
+        // Watched from Google's checkers around the world, which the record sends each to its nearest region.
+        const sharedCheck = byType(resources, T.uptimeCheck).find((c) => c.name.startsWith("shared-name-"))!;
+        assert.deepEqual([sharedCheck.inputs.monitoredResource.labels.host, sharedCheck.inputs.tcpCheck.port], ["irc.example.org", 7000]);
         // A region that does not own it writes no record for it, but its certificate holds it too.
         const other = (await run({ ...eu, ...shared, peers: '["prod-us"]' }, secretKeys)).resources;
         assert.equal(byType(other, T.dnsRecord).filter((r) => r.inputs.name === "irc.example.org.").length, 0);
+        assert.equal(byType(other, T.uptimeCheck).filter((c) => c.name.startsWith("shared-name-")).length, 0, "one region watches it");
         assert.ok(one(other, T.certificate).inputs.spec.dnsNames.includes("irc.example.org"));
     });
 

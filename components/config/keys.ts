@@ -81,6 +81,9 @@ export interface KeyEntry {
     only?: Applies;
 }
 
+/** A Compute Engine resource's name, such as a static address's. */
+const gceName = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+
 /** A UTC time as GKE returns it (any other form makes a permanent diff). */
 const utcTime = z
     .string()
@@ -311,12 +314,15 @@ export const keyTable = {
         only: onlyGke,
     },
     existingAddress: {
-        // A Compute Engine resource name.
-        schema: z
-            .string()
-            .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/)
-            .optional(),
+        schema: gceName.optional(),
         allowed: "must be the name of a regional static address in the stack's project and region (gcloud compute addresses list)",
+        only: onlyGke,
+    },
+    existingHubAddresses: {
+        schema: z.preprocess(fromJsonString, z.array(gceName).min(1).max(maxReplicas)).optional(),
+        allowed:
+            "must be a JSON list of the names of regional static addresses in the stack's project and region, hub 0's first, " +
+            'such as ["catbox-us-hub-0-ip"] (gcloud compute addresses list)',
         only: onlyGke,
     },
     uptimeAlert: {

@@ -69,6 +69,9 @@ const platformRules: Rule = (c) => {
     if (c.valid("existingAddress", "keepAddress") && c.isSet("existingAddress") && parsed.keepAddress === false) {
         c.problem("keepAddress", "cannot be false with existingAddress: the stack never releases an address it did not make");
     }
+    if (c.valid("existingHubAddresses", "keepAddress") && c.isSet("existingHubAddresses") && parsed.keepAddress === false) {
+        c.problem("keepAddress", "cannot be false with existingHubAddresses: the stack never releases an address it did not make");
+    }
     if (c.valid("region", "clusterLocation") && c.clusterLocation !== c.region && !c.clusterLocation.startsWith(`${c.region}-`)) {
         c.problem("clusterLocation", `must be in region ${c.region} (the static IP and the registry are regional)`);
     }
@@ -203,6 +206,9 @@ const maintenanceRules: Rule = (c) => {
  */
 const regionRules: Rule = (c) => {
     const { parsed } = c;
+    if (c.valid("peers", "existingHubAddresses") && parsed.existingHubAddresses !== undefined && parsed.peers === undefined) {
+        c.problem("existingHubAddresses", "needs peers: only the hubs of a network of regions have addresses of their own");
+    }
     if (!c.valid("peers", "tlsMode", "dnsZone") || parsed.peers === undefined) return;
     if (parsed.tlsMode === "selfSigned") {
         c.problem(
@@ -215,6 +221,16 @@ const regionRules: Rule = (c) => {
     const stackOf = (ref: string) => ref.split("/").at(-1)!;
     if (firstDuplicate(parsed.peers.map(stackOf))) {
         c.problem("peers", "names one stack twice (its last part, the stack's name, compared without case): list each peer region once");
+    }
+    const kept = parsed.existingHubAddresses;
+    if (kept !== undefined && c.valid("existingHubAddresses", "hubs", "replicas", "existingAddress")) {
+        const hubs = Math.min(parsed.hubs!, parsed.replicas!);
+        if (kept.length > hubs) {
+            c.problem("existingHubAddresses", `names ${kept.length} addresses for ${hubs} hub(s) (hubs, at most replicas): one a hub`);
+        }
+        if (firstDuplicate([...kept, ...(parsed.existingAddress ? [parsed.existingAddress] : [])])) {
+            c.problem("existingHubAddresses", "names one address twice (or existingAddress's): each endpoint needs its own");
+        }
     }
     if (c.stack !== undefined && parsed.peers.some((p) => stackOf(p).toLowerCase() === c.stack!.toLowerCase())) {
         c.problem("peers", "names this stack itself: list the other regions' stacks (each region has a stack of its own name)");

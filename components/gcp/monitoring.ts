@@ -4,12 +4,13 @@
 // networkQueries.ts).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { dashboardJson, networkAlerts } from "./networkQueries";
+import { dashboardJson, networkAlerts, type Scope } from "./networkQueries";
 
 export interface NetworkMonitoringArgs {
     project: string;
     networkName: string;
-    namespace: string;
+    /** This region's series: its namespace, in its own cluster (the project holds every region's). */
+    scope: Scope;
     /** Who is told; without one, incidents show in Cloud Monitoring only. */
     email?: string;
 }
@@ -39,11 +40,11 @@ export class NetworkMonitoring extends pulumi.ComponentResource {
 
         this.dashboard = new gcp.monitoring.Dashboard(
             `${name}-dashboard`,
-            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.namespace) },
+            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.scope) },
             parent,
         );
 
-        this.policies = networkAlerts(args.namespace).map(
+        this.policies = networkAlerts(args.scope).map(
             (alert) =>
                 new gcp.monitoring.AlertPolicy(
                     `${name}-${alert.id}`,

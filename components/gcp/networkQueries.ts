@@ -1,7 +1,13 @@
 // What the operator sees of the network, in PromQL over the prober's metrics
-// (Managed Service for Prometheus keeps the target's namespace as a label) and
-// GKE's own container metrics: the dashboard's charts and the alerts, with
+// and GKE's own container metrics: the dashboard's charts and the alerts, with
 // what each alert means for a user. Pure: no Pulumi import.
+//
+// Every region of a network writes to one GCP project, by default in the same
+// namespace: a series is this region's only when its selector names the cluster
+// and its location (labels Managed Service for Prometheus adds to every series).
+// A region's prober also watches the peer regions' hubs (catbox_peer_hub marks
+// their series): the alerts about a daemon leave those to the peer's own prober,
+// and what crosses regions is its own metric and alert.
 
 export interface Chart {
     title: string;
@@ -21,15 +27,24 @@ export interface NetworkAlert {
     meaning: string;
 }
 
-/** The prober's series of this network only. */
-const of = (namespace: string) => `namespace="${namespace}"`;
+/** Where a region's series come from: its namespace in its own cluster. */
+export interface Scope {
+    namespace: string;
+    cluster: string;
+    location: string;
+}
 
-export function networkCharts(namespace: string): Chart[] {
-    const ns = of(namespace);
+/** The prober's series of this region's network only. */
+const of = (s: Scope) => `namespace="${s.namespace}",cluster="${s.cluster}",location="${s.location}"`;
+/** This region's own daemons: the peer regions' hubs left out. */
+const own = (series: string, ns: string) => `(${series} unless on (server) catbox_peer_hub{${ns}})`;
+
+export function networkCharts(scope: Scope): Chart[] {
+    const ns = of(scope);
     return [
         {
-            title: "Users per server (the prober's own client left out)",
-            queries: [{ promql: `max by (server) (catbox_local_users{${ns}}) - 1` }],
+            title: "Users per server (the probers' own clients left out)",
+            queries: [{ promql: `max by (server) (${own(`catbox_users{${ns}}`, ns)})` }],
             yLabel: "users",
         },
         {
@@ -47,6 +62,17 @@ export function networkCharts(namespace: string): Chart[] {
                     promql:
                         `sum by (from, to) (increase(catbox_probe_messages_delivered_total{${ns}}[10m])) ` +
                         `/ sum by (from, to) (increase(catbox_probe_messages_sent_total{${ns}}[10m]))`,
+                },
+            ],
+            yLabel: "delivered / sent",
+        },
+        {
+            title: "Probe messages delivered to the peer regions' hubs (10 min)",
+            queries: [
+                {
+                    promql:
+                        `sum by (from, to) (increase(catbox_peer_messages_delivered_total{${ns}}[10m])) ` +
+                        `/ sum by (from, to) (increase(catbox_peer_messages_sent_total{${ns}}[10m]))`,
                 },
             ],
             yLabel: "delivered / sent",
@@ -70,7 +96,7 @@ export function networkCharts(namespace: string): Chart[] {
                 {
                     promql:
                         `sum by (pod_name) (increase(kubernetes_io:container_restart_count{monitored_resource="k8s_container",` +
-                        `namespace_name="${namespace}",container_name="catbox"}[1h]))`,
+                        `namespace_name="${scope.namespace}",cluster_name="${scope.cluster}",location="${scope.location}",container_name="catbox"}[1h]))`,
                 },
             ],
             yLabel: "restarts",
@@ -88,13 +114,13 @@ export function networkCharts(namespace: string): Chart[] {
     ];
 }
 
-export function networkAlerts(namespace: string): NetworkAlert[] {
-    const ns = of(namespace);
+export function networkAlerts(scope: Scope): NetworkAlert[] {
+    const ns = of(scope);
     return [
         {
             id: "split",
             displayName: "IRC network split: a daemon sees fewer servers than expected",
-            promql: `min(catbox_servers_seen{${ns}}) < max(catbox_servers_expected{${ns}})`,
+            promql: `min(${own(`catbox_servers_seen{${ns}}`, ns)}) < max(catbox_servers_expected{${ns}})`,
             duration: "120s",
             meaning:
                 "Users on different servers no longer see each other: messages and channel members stop at the split. " +
@@ -112,12 +138,24 @@ export function networkAlerts(namespace: string): NetworkAlert[] {
                 "though the daemons may still look linked.",
         },
         {
+            id: "region-link",
+            displayName: "IRC messages do not reach a peer region",
+            promql:
+                `sum by (from, to) (increase(catbox_peer_messages_sent_total{${ns}}[5m])) ` +
+                `- sum by (from, to) (increase(catbox_peer_messages_delivered_total{${ns}}[5m])) > 0.5`,
+            duration: "300s",
+            meaning:
+                "Users of this region and of the peer region whose hub is `to` no longer reach each other: the regions are " +
+                "split, or the link between them is down. See the hubs' logs (`kubectl logs -c catbox` on pods 0 and 1) " +
+                "for the TLS or password error, and the peer region's own alerts.",
+        },
+        {
             id: "users-lost",
             displayName: "An IRC daemon lost all its users while the others keep theirs",
             promql:
-                `(max by (server) (catbox_local_users{${ns}}) <= 1 ` +
-                `and max by (server) (max_over_time(catbox_local_users{${ns}}[1h])) > 1) ` +
-                `and on () (sum(catbox_local_users{${ns}}) > count(catbox_local_users{${ns}}))`,
+                `(max by (server) (${own(`catbox_users{${ns}}`, ns)}) == 0 ` +
+                `and max by (server) (max_over_time(catbox_users{${ns}}[1h])) > 0) ` +
+                `and on () (sum(${own(`catbox_users{${ns}}`, ns)}) > 0)`,
             duration: "300s",
             meaning:
                 "Users of one server were all disconnected and did not come back to it: the load balancer may no longer send " +
@@ -127,8 +165,8 @@ export function networkAlerts(namespace: string): NetworkAlert[] {
             id: "certificate",
             displayName: "An IRC server's certificate fails verification or expires within 14 days",
             promql:
-                `min by (server) (catbox_tls_certificate_valid{${ns}}) < 1 ` +
-                `or min by (server) (catbox_tls_certificate_expiry_timestamp_seconds{${ns}} - time()) < 14 * 86400`,
+                `min by (server) (${own(`catbox_tls_certificate_valid{${ns}}`, ns)}) < 1 ` +
+                `or min by (server) (${own(`catbox_tls_certificate_expiry_timestamp_seconds{${ns}}`, ns)} - time()) < 14 * 86400`,
             duration: "600s",
             meaning:
                 "Clients that check certificates (most do) will refuse to connect, now or when it expires: a renewal " +
@@ -145,12 +183,12 @@ export function networkAlerts(namespace: string): NetworkAlert[] {
 }
 
 /** Cloud Monitoring's dashboard JSON: the charts two abreast, each a line chart of its PromQL queries. */
-export function dashboardJson(networkName: string, namespace: string): string {
+export function dashboardJson(networkName: string, scope: Scope): string {
     const width = 24;
     const height = 16;
     // The Monitoring API leaves out a position of 0 when it returns the layout: written, it would diff on every preview.
     const at = (x: number, y: number) => ({ ...(x !== 0 && { xPos: x }), ...(y !== 0 && { yPos: y }) });
-    const tiles = networkCharts(namespace).map((chart, i) => ({
+    const tiles = networkCharts(scope).map((chart, i) => ({
         ...at((i % 2) * width, Math.floor(i / 2) * height),
         width,
         height,
@@ -167,5 +205,5 @@ export function dashboardJson(networkName: string, namespace: string): string {
             },
         },
     }));
-    return JSON.stringify({ displayName: `${networkName} IRC network`, mosaicLayout: { columns: 2 * width, tiles } });
+    return JSON.stringify({ displayName: `${networkName} IRC network (${scope.location})`, mosaicLayout: { columns: 2 * width, tiles } });
 }

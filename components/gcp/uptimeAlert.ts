@@ -1,16 +1,19 @@
 // An alert when the network is down, which the article never had: a Cloud
 // Monitoring uptime check connects to the client port on the static IP from
 // Google's checkers around the world, and an alert policy emails the operator
-// when more than one of them fails.
+// when more than one of them fails. In a network of regions the same watches
+// each hub's public endpoint, which the peer regions dial, and the shared name.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface UptimeAlertArgs {
     project: string;
     networkName: string;
-    /** The static IP clients connect to. */
-    ip: pulumi.Input<string>;
-    clientPort: number;
+    /** What is checked: the static IP clients connect to, or a public name. */
+    host: pulumi.Input<string>;
+    port: number;
+    /** What it is, for its names and its alert: the client port unless said. */
+    checked?: { what: string; unreachable: string };
     /** Who is told (a notification channel's name); without one, incidents show in Cloud Monitoring only. */
     channel?: pulumi.Input<string>;
 }
@@ -31,11 +34,11 @@ export class UptimeAlert extends pulumi.ComponentResource {
             `${name}-check`,
             {
                 project: args.project,
-                displayName: `${args.networkName} IRC client port`,
+                displayName: `${args.networkName} IRC ${args.checked?.what ?? "client port"}`,
                 period: checkPeriod,
                 timeout: checkTimeout,
-                tcpCheck: { port: args.clientPort },
-                monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host: args.ip } },
+                tcpCheck: { port: args.port },
+                monitoredResource: { type: "uptime_url", labels: { project_id: args.project, host: args.host } },
             },
             parent,
         );
@@ -45,11 +48,11 @@ export class UptimeAlert extends pulumi.ComponentResource {
             `${name}-policy`,
             {
                 project: args.project,
-                displayName: `${args.networkName} IRC network is down`,
+                displayName: args.checked ? `${args.networkName} IRC ${args.checked.what} is unreachable` : `${args.networkName} IRC network is down`,
                 combiner: "OR",
                 conditions: [
                     {
-                        displayName: "client port unreachable",
+                        displayName: args.checked ? `${args.checked.what} unreachable` : "client port unreachable",
                         conditionThreshold: {
                             filter: pulumi.interpolate`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="${this.uptimeCheck.uptimeCheckId}" AND resource.type="uptime_url"`,
                             comparison: "COMPARISON_GT",
@@ -71,8 +74,9 @@ export class UptimeAlert extends pulumi.ComponentResource {
                 documentation: {
                     mimeType: "text/markdown",
                     content:
-                        `Clients cannot connect to the ${args.networkName} IRC network on port ${args.clientPort}. ` +
-                        "See `kubectl -n <namespace> get pods` and the README's troubleshooting table.",
+                        args.checked?.unreachable ??
+                        `Clients cannot connect to the ${args.networkName} IRC network on port ${args.port}. ` +
+                            "See `kubectl -n <namespace> get pods` and the README's troubleshooting table.",
                 },
             },
             parent,

@@ -1,12 +1,17 @@
-// What CI's preview account may do in the cluster. `pulumi preview` of the
-// network's Kubernetes objects is a server-side dry run (pulumi-kubernetes's
-// server-side apply), and Kubernetes authorizes a dry run exactly as the write
-// it rehearses: there is no read-only way to preview. So the preview account
-// gets the writes a dry run needs on the kinds of object this stack makes, in
-// this network's namespace and cert-manager's, and on its own cluster-scoped
-// objects by name, and nothing else: no RBAC, no other namespace. Its reads
-// come from GKE's mapping of its one project role, Viewer (granted outside the
-// stack: see the README's CI section), which reads no Secret.
+// What CI's preview account may do in the cluster: read the network's own
+// objects, and nothing else. pulumi-kubernetes previews a new or changed object
+// by a server-side dry run, which Kubernetes authorizes as the write it
+// rehearses; but when that dry run is forbidden, the provider computes the
+// preview on the client instead (provider.go, Create and Update: "unable to
+// compute Server-side dry-run and defaulting to client-side"), and a Helm
+// release's preview is a client-only render. So a pull request's preview needs
+// no write at all, and gets none: a pull request can never change the cluster.
+// What it does need is to read what the stack made, for a refreshed preview
+// (the daily drift check): the kinds of object the stack makes, in this
+// network's namespace and cert-manager's (Helm's release records are Secrets),
+// and its own cluster-scoped objects by name. Its other reads come from GKE's
+// mapping of its one project role, Viewer (granted outside the stack: see the
+// README's CI section), which reads no Secret.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -21,8 +26,6 @@ export interface PreviewAccessArgs {
     provider: k8s.Provider;
 }
 
-/** The verbs of a server-side dry-run apply, of a new object and of an existing one. */
-const dryRunVerbs = ["create", "patch"];
 const readVerbs = ["get", "list", "watch"];
 /** The kinds the stack makes in a namespace (and Helm's release records, which are Secrets). */
 const namespacedKinds = [
@@ -35,8 +38,8 @@ const namespacedKinds = [
 ];
 
 export class PreviewAccess extends pulumi.ComponentResource {
-    readonly dryRuns: k8s.rbac.v1.RoleBinding[];
-    readonly clusterDryRun: k8s.rbac.v1.ClusterRoleBinding;
+    readonly reads: k8s.rbac.v1.RoleBinding[];
+    readonly clusterRead: k8s.rbac.v1.ClusterRoleBinding;
 
     constructor(name: string, args: PreviewAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:PreviewAccess", name, {}, opts);
@@ -44,34 +47,34 @@ export class PreviewAccess extends pulumi.ComponentResource {
         const subjects = [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: args.serviceAccount }];
         const roleName = `${args.networkName}-preview`;
 
-        const dryRunRole = new k8s.rbac.v1.ClusterRole(
-            `${name}-dry-run`,
-            { metadata: { name: `${roleName}-dry-run` }, rules: namespacedKinds.map((k) => ({ ...k, verbs: [...readVerbs, ...dryRunVerbs] })) },
+        const readRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-read`,
+            { metadata: { name: `${roleName}-read` }, rules: namespacedKinds.map((k) => ({ ...k, verbs: readVerbs })) },
             k8sOpts,
         );
         // A ClusterRole bound per namespace: it holds in those namespaces only.
-        this.dryRuns = args.namespaces.map(
+        this.reads = args.namespaces.map(
             (namespace, i) =>
                 new k8s.rbac.v1.RoleBinding(
-                    `${name}-dry-run-${i}`,
-                    { metadata: { name: `${roleName}-dry-run`, namespace }, roleRef: clusterRoleRef(dryRunRole.metadata.name), subjects },
+                    `${name}-read-${i}`,
+                    { metadata: { name: `${roleName}-read`, namespace }, roleRef: clusterRoleRef(readRole.metadata.name), subjects },
                     k8sOpts,
                 ),
         );
 
         const clusterRole = new k8s.rbac.v1.ClusterRole(
-            `${name}-cluster-dry-run`,
+            `${name}-cluster-read`,
             {
-                metadata: { name: `${roleName}-cluster-dry-run` },
+                metadata: { name: `${roleName}-cluster-read` },
                 rules: [
-                    { apiGroups: [""], resources: ["namespaces"], resourceNames: args.clusterScoped.namespaces, verbs: ["patch"] },
+                    { apiGroups: [""], resources: ["namespaces"], resourceNames: args.clusterScoped.namespaces, verbs: ["get"] },
                     ...(args.clusterScoped.clusterIssuers.length
                         ? [
                               {
                                   apiGroups: ["cert-manager.io"],
                                   resources: ["clusterissuers"],
                                   resourceNames: args.clusterScoped.clusterIssuers,
-                                  verbs: ["patch"],
+                                  verbs: ["get"],
                               },
                           ]
                         : []),
@@ -79,9 +82,9 @@ export class PreviewAccess extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
-        this.clusterDryRun = new k8s.rbac.v1.ClusterRoleBinding(
-            `${name}-cluster-dry-run`,
-            { metadata: { name: `${roleName}-cluster-dry-run` }, roleRef: clusterRoleRef(clusterRole.metadata.name), subjects },
+        this.clusterRead = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-cluster-read`,
+            { metadata: { name: `${roleName}-cluster-read` }, roleRef: clusterRoleRef(clusterRole.metadata.name), subjects },
             k8sOpts,
         );
         this.registerOutputs({});

@@ -26,7 +26,16 @@ export const proberNickPrefix = (regionNumber: number) => `pr${regionNumber}_`;
 
 type ProbedConfig = Pick<
     CatboxConfig,
-    "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "hostname" | "regionNumber"
+    | "networkName"
+    | "namespace"
+    | "clusterDomain"
+    | "linkPort"
+    | "replicas"
+    | "serverNamePattern"
+    | "serverNames"
+    | "hostname"
+    | "regionNumber"
+    | "hubs"
 >;
 
 /**
@@ -36,16 +45,27 @@ type ProbedConfig = Pick<
  * a message delivered or lost.
  */
 export function proberTargets(cfg: ProbedConfig, peers: PeerEndpoints[] = []) {
+    // Every region's prober keeps a client on each hub of every region; elsewhere only this region's does.
+    const regions = 1 + peers.length;
     const own = serverNames(cfg).map((server, n) => ({
         server,
         host: linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
         port: cfg.linkPort,
         tlsHost: podHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n),
         tlsPort: containerTlsPort,
+        probers: peers.length > 0 && n < cfg.hubs ? regions : 1,
     }));
     const hubs = peers
         .flatMap((p) => p.hubs)
-        .map((hub) => ({ server: hub.server, host: hub.server, port: hub.port, tlsHost: hub.server, tlsPort: hub.port, tls: true }));
+        .map((hub) => ({
+            server: hub.server,
+            host: hub.server,
+            port: hub.port,
+            tlsHost: hub.server,
+            tlsPort: hub.port,
+            tls: true,
+            probers: regions,
+        }));
     return [...own, ...hubs];
 }
 
