@@ -12,6 +12,14 @@
 #   from catbox's main loop. While catbox answers, $STATE_DIR/healthy exists
 #   (the pod's readiness probe looks for it); after HEALTH_FAILURES failed
 #   checks in a row, catbox is killed so that kubelet restarts it.
+# - one link between two regions: on hub n > 0 of a region that links to others
+#   (relink-n.conf in the config Secret names the hubs below it), every
+#   RELINK_SECONDS this asks its daemon and those hubs, as a client, which other
+#   regions' hubs each links to directly (LINKS, hop 1); while a lower hub holds
+#   such a link, it drops its own with an oper's SQUIT. catbox dials the servers
+#   it lists in random order, so two hubs of a region can both link out before
+#   they link to each other, and the region's own daemons then reach each other
+#   only through the other region; dropped, this hub links back inside its region.
 #
 # POSIX sh with nc and timeout (busybox in the pod). Environment:
 #   CONFIG_DIR       the mounted Secrets, space-separated         (default /etc/catbox)
@@ -23,6 +31,8 @@
 #   HEALTH_TIMEOUT   how long an answer may take, seconds        (default 5)
 #   HEALTH_FAILURES  failed checks in a row before the kill      (default 3)
 #   STATE_DIR        a writable directory for "healthy"          (default /run/catbox-gke)
+#   POD_NAME         this pod's name, <name>-<n>: n is the daemon (no relinking without it)
+#   RELINK_SECONDS   how often a hub checks the links to other regions (default 5)
 set -u
 
 dirs="${CONFIG_DIR:-/etc/catbox}"
@@ -34,6 +44,11 @@ health_every="${HEALTH_SECONDS:-15}"
 health_timeout="${HEALTH_TIMEOUT:-5}"
 max_failures="${HEALTH_FAILURES:-3}"
 state="${STATE_DIR:-/run/catbox-gke}"
+relink_every="${RELINK_SECONDS:-5}"
+index="${POD_NAME:-}"
+index="${index##*-}"
+# The config Secret: the first of the watched mounts.
+config="${dirs%% *}"
 
 log() { echo "reloader: $*"; }
 
@@ -102,6 +117,43 @@ check_health() {
     fi
 }
 
+# The peer regions' hubs that the daemon at $1:$2 links to directly, asked as client $3.
+cross_links() {
+    peers=" $(sed -n 's/^\([^ =]*\) = .*,1$/\1/p' "$config/servers-$index.conf" 2>/dev/null | tr '\n' ' ')"
+    printf 'NICK %s\r\nUSER relinker 0 * :relinker\r\nLINKS\r\nQUIT\r\n' "$3" |
+        timeout "$health_timeout" nc "$1" "$2" 2>/dev/null |
+        awk -v peers="$peers" '$2 == "364" && $6 == ":1" && index(peers, " " $5 " ") { print $5 }'
+}
+
+relink() {
+    conf="$config/relink-$index.conf"
+    [ -f "$conf" ] || return 0
+    nick=$(sed -n 's/^nick = //p' "$conf")
+    mine=$(cross_links "$health_host" "$health_port" "${nick}m")
+    [ -n "$mine" ] || return 0
+    holder=""
+    for hub in $(sed -n 's/^\([^ =]*\) = \([^,]*\),\([^,]*\),lower-hub$/\1,\2,\3/p' "$conf"); do
+        rest="${hub#*,}"
+        if [ -n "$(cross_links "${rest%,*}" "${rest#*,}" "${nick}l")" ]; then
+            holder="${hub%%,*}"
+            break
+        fi
+    done
+    [ -n "$holder" ] || return 0
+    password=$(sed -n 's/^relinker = //p' "$config/opers.conf")
+    oper() {
+        printf 'NICK %s\r\nUSER relinker 0 * :relinker\r\nOPER relinker %s\r\n%s\r\nQUIT\r\n' "$1" "$password" "$2" |
+            timeout "$health_timeout" nc "$health_host" "$health_port" >/dev/null 2>&1
+    }
+    for server in $mine; do
+        log "$holder already links this region to the others: dropping this hub's link to $server"
+        oper "${nick}s" "SQUIT $server :one link between two regions"
+    done
+    # Back inside the region at once, rather than by catbox's next random dial (which may go out again).
+    sleep 1
+    oper "${nick}c" "CONNECT $holder"
+}
+
 trap 'log "stopping"; exit 0' TERM INT
 
 mkdir -p "$state"
@@ -109,6 +161,7 @@ rm -f "$state/healthy"
 last=$(current)
 failures=0
 next_check=0
+next_relink=0
 log "watching ..data in $dirs (now ${last:-missing}) for $name, every ${interval}s; health check every ${health_every}s"
 
 while :; do
@@ -116,6 +169,10 @@ while :; do
     wait $!
     reload
     now_s=$(date +%s)
+    if [ -n "$index" ] && [ "$now_s" -ge "$next_relink" ] && [ -n "$(target_pids)" ]; then
+        next_relink=$((now_s + relink_every))
+        relink
+    fi
     [ "$now_s" -ge "$next_check" ] || continue
     next_check=$((now_s + health_every))
     check_health

@@ -100,6 +100,7 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["a capital in an oper name (catbox never opers it)", { opers: '{"Alice":"pw-Alice1"}' }, ["opers"], "opers"],
     ["oper password with a space (/oper splits it)", { opers: '{"alice":"pass word"}' }, ["opers"], "opers"],
     ["oper password starting with ':'", { opers: '{"alice":":password"}' }, ["opers"], "opers"],
+    ["an oper named relinker (the hubs' reloaders' own)", { opers: '{"relinker":"a-long-password-1"}' }, ["opers"], "opers"],
     ["oper password over 128 characters", { opers: JSON.stringify({ alice: "p".repeat(129) }) }, ["opers"], "opers"],
     ["pingTime under 1s (catbox reads 0.5ns as 0)", { pingTime: "500ms" }, [], "pingTime"],
     ["connectAttemptTime of a nanosecond", { connectAttemptTime: "1ns" }, [], "connectAttemptTime"],

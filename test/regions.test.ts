@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { linkPassword } from "../components/catbox/files";
+import { linkPassword, relinkerPassword } from "../components/catbox/files";
+import { topologyProblems } from "../harness/realCatbox/topology";
 import { sid } from "../components/catbox/names";
 import { regionEndpoints, regionProblems } from "../components/catbox/regions";
 import { byType, config, one, type Registered, run, T } from "./support/helpers";
@@ -59,6 +60,72 @@ describe("one network, several regions", () => {
             .filter((l) => l.includes("eu.example.org"))) {
             assert.match(line, /,1$/);
         }
+    });
+
+    it("hub n > 0 gets relink-n.conf (its reloader's nick, the hubs below it), and opers.conf the relinker's oper; none without peers", async () => {
+        const euEndpoints = (await run({ ...eu, replicas: "3", nodeCount: "3" }, secretKeys)).outputs.linkEndpoints;
+        const files = (
+            await run({ ...us, replicas: "3", nodeCount: "3", hubs: "3", peers: '["prod-eu"]' }, secretKeys, {
+                otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } },
+            })
+        ).resources;
+        const data = one(files, T.secret, "irc-config").inputs.stringData as Record<string, string>;
+        assert.deepEqual(
+            Object.keys(data).filter((f) => f.startsWith("relink-")),
+            ["relink-1.conf", "relink-2.conf"],
+        );
+        const body = (f: string) => data[f].split("\n").filter((l) => l && !l.startsWith("#"));
+        assert.deepEqual(body("relink-1.conf"), ["nick = rl1_1", "irc0.us.example.org = catbox-0.irc.svc.cluster.local,6667,lower-hub"]);
+        assert.deepEqual(body("relink-2.conf").slice(1), [
+            "irc0.us.example.org = catbox-0.irc.svc.cluster.local,6667,lower-hub",
+            "irc1.us.example.org = catbox-1.irc.svc.cluster.local,6667,lower-hub",
+        ]);
+        assert.ok(body("opers.conf").includes(`relinker = ${relinkerPassword(us.linkSecret)}`));
+        // Alone, or before any peer has endpoints: nothing of it.
+        const alone = one((await run({ ...us, replicas: "3", nodeCount: "3" }, secretKeys)).resources, T.secret, "irc-config").inputs.stringData;
+        assert.deepEqual(
+            Object.keys(alone).filter((f) => f.startsWith("relink-")),
+            [],
+        );
+        assert.doesNotMatch(alone["opers.conf"], /relinker/);
+    });
+
+    it("the shape of a network of regions: one link between two regions, each region linked inside it", () => {
+        const regions = { us: ["u0", "u1", "u2"], eu: ["e0", "e1"] };
+        assert.deepEqual(
+            topologyProblems(
+                [
+                    ["u0", "u1"],
+                    ["u1", "u2"],
+                    ["e0", "u0"],
+                    ["e0", "e1"],
+                ],
+                regions,
+            ),
+            [],
+        );
+        assert.deepEqual(
+            topologyProblems(
+                [
+                    ["u0", "u1"],
+                    ["e0", "u0"],
+                    ["e1", "u1"],
+                ],
+                regions,
+            ),
+            ["2 links join us and eu: e0-u0, e1-u1", "eu's e1 reach e0 only through another region"],
+        );
+        assert.deepEqual(
+            topologyProblems(
+                [
+                    ["e0", "u0"],
+                    ["e0", "u1"],
+                    ["e0", "e1"],
+                ],
+                regions,
+            ),
+            ["2 links join us and eu: e0-u0, e0-u1", "us's u1 reach u0 only through another region"],
+        );
     });
 
     it("the prober also targets the peer's hubs by public name over TLS, and expects every region's servers", async () => {

@@ -74,6 +74,23 @@ export function linkPassword(linkSecret: string, a: string, b: string): string {
     return createHmac("sha256", linkSecret).update(`catbox-link\n${x}\n${y}`).digest("hex").slice(0, 40);
 }
 
+/**
+ * The oper a hub's reloader uses to drop its own link to another region while a
+ * lower hub of its region holds one (configs/reloader.sh): catbox dials the
+ * servers it lists in random order, so two hubs of a region can link to the peer
+ * region before they link to each other, and the region's own daemons then reach
+ * each other only through the other region. Its password is derived from the
+ * link secret, like the links' own.
+ */
+export const relinkerOper = "relinker";
+
+export function relinkerPassword(linkSecret: string): string {
+    return createHmac("sha256", linkSecret).update("catbox-relinker").digest("hex").slice(0, 40);
+}
+
+/** Whether this daemon's region links to others: it has peers with hubs. */
+const linksRegions = (cfg: NetworkConfig) => (cfg.peerRegions ?? []).some((p) => p.hubs.length > 0);
+
 /** Keys of catbox.conf that catbox's rehash (SIGHUP) leaves as they were: a change needs a restart. */
 const restartKeys = ["listen-host", "listen-port", "listen-port-tls", "server-name", "server-info", "max-nick-length", "ts6-sid"] as const;
 
@@ -130,13 +147,27 @@ function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): s
     return lines(entries);
 }
 
-function renderOpersConf(cfg: NetworkConfig): string {
-    const opers = cfg.opers ?? {};
+function renderOpersConf(cfg: NetworkConfig, linkSecret: string): string {
+    const opers: Record<string, string> = { ...cfg.opers, ...(linksRegions(cfg) ? { [relinkerOper]: relinkerPassword(linkSecret) } : {}) };
     return lines(
         Object.keys(opers)
             .sort()
             .map((name) => [name, opers[name]]),
     );
+}
+
+/**
+ * relink-n.conf, for hub n > 0 of a region that links to others: its reloader's
+ * nick (network-wide, so the region's number is in it) and the hubs below it, by
+ * their link Services. Its reloader drops its own link to another region while
+ * one of these holds one, so that one hub, the lowest up, links the region out.
+ */
+function renderRelinkConf(cfg: NetworkConfig, n: number): string {
+    const names = serverNames(cfg);
+    const lower: [string, string][] = names
+        .slice(0, n)
+        .map((name, m) => [name, `${linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, m)},${cfg.linkPort},lower-hub`]);
+    return lines([["nick", `rl${cfg.regionNumber}_${n}`], ...lower]);
 }
 
 function renderUsersConf(cfg: NetworkConfig): string {
@@ -149,8 +180,9 @@ export function renderNetworkFiles(cfg: NetworkConfig, secrets: CatboxSecrets): 
     for (let n = 0; n < cfg.replicas; n++) {
         out[files.catboxConf(cfg.networkName, n)] = renderCatboxConf(cfg, n);
         out[files.serversConf(n)] = renderServersConf(cfg, n, secrets.linkSecret);
+        if (n > 0 && n < cfg.hubs && linksRegions(cfg)) out[files.relinkConf(n)] = renderRelinkConf(cfg, n);
     }
-    out[files.opersConf] = renderOpersConf(cfg);
+    out[files.opersConf] = renderOpersConf(cfg, secrets.linkSecret);
     out[files.usersConf] = renderUsersConf(cfg);
     if (cfg.tlsMode !== "letsEncrypt") {
         out[files.certificate] = ensureTrailingNewline(secrets.certificatePem);

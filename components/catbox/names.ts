@@ -67,6 +67,8 @@ export function podHost(networkName: string, namespace: string, clusterDomain: s
 export const files = {
     catboxConf: (networkName: string, n: number) => `${podName(networkName, n)}.conf`,
     serversConf: (n: number) => `servers-${n}.conf`,
+    /** What hub n's reloader needs to keep one link between two regions (configs/reloader.sh). */
+    relinkConf: (n: number) => `relink-${n}.conf`,
     opersConf: "opers.conf",
     usersConf: "users.conf",
     certificate: "certificate.pem",

@@ -145,7 +145,7 @@ export const keyTable = {
             .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s))
             .default(defaultReloaderImage),
         allowed:
-            "must be an image reference with busybox's sh, nc, timeout, readlink and kill, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
+            "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk and tr, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     proberImage: {
         schema: z.string().max(255).regex(imageRefRe).optional(),

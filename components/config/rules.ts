@@ -2,7 +2,7 @@
 // been parsed on its own, and judge only keys that parsed, so that one bad key
 // neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
-import { serverNames } from "../catbox/files";
+import { relinkerOper, serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, ConfigKey, configKeys, defaultOf, entryOf, Parsed, placeholderProject } from "./keys";
 import { parseGoDuration } from "./values";
@@ -293,6 +293,16 @@ const sizingRules: Rule = (c) => {
 /** Mail domains Let's Encrypt refuses in an account's contact (RFC 2606's examples). */
 const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
+/** An oper name the stack keeps for itself: the hubs' reloaders drop an extra link between regions with it. */
+const reservedOperRule: Rule = (c) => {
+    if (c.valid("opers") && c.parsed.opers && Object.hasOwn(c.parsed.opers, relinkerOper)) {
+        c.problem(
+            "opers",
+            `names ${relinkerOper}, which the stack keeps for the hubs' reloaders (one link between two regions): choose another name`,
+        );
+    }
+};
+
 /** Every cross-key rule, in the order their problems are reported. */
 export const rules: Rule[] = [
     appliesWhereItMeansSomething,
@@ -303,6 +313,7 @@ export const rules: Rule[] = [
     lineRules,
     maintenanceRules,
     regionRules,
+    reservedOperRule,
     sharedNameRules,
     sizingRules,
 ];

@@ -122,6 +122,8 @@ export function podTemplate(a: PodTemplateArgs) {
                         { name: "TARGET_NAME", value: catboxProcessName },
                         { name: "HEALTH_PORT", value: String(containerLinkPort) },
                         { name: "STATE_DIR", value: watchdogStateDir },
+                        // Which daemon this is: a hub's reloader keeps one link between regions (relink-n.conf).
+                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                     ],
                     // Ready while catbox answers IRC (the watchdog's last check).
                     readinessProbe: { exec: { command: ["test", "-f", `${watchdogStateDir}/healthy`] }, periodSeconds: readinessPeriodSeconds },

@@ -111,14 +111,21 @@ export class IrcClient {
 
     /** Server names the server lists in LINKS (364 replies up to 365). */
     async links(timeoutMs = 5000): Promise<string[]> {
+        return (await this.linksWithHops(timeoutMs)).map((l) => l.server).sort();
+    }
+
+    /** LINKS with each server's hop count from this one (0: itself, 1: linked to it directly). */
+    async linksWithHops(timeoutMs = 5000): Promise<{ server: string; hops: number }[]> {
         const from = this.lines.length;
         this.send("LINKS");
         await this.waitFor(/ 365 /, timeoutMs, "365 (end of LINKS)", from);
         return this.lines
             .slice(from)
             .filter((l) => / 364 /.test(l))
-            .map((l) => l.split(" ")[4])
-            .sort();
+            .map((l) => {
+                const words = l.split(" ");
+                return { server: words[4], hops: Number(words[5].replace(/^:/, "")) };
+            });
     }
 
     /** Whether the server still answers on this connection. */

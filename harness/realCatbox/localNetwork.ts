@@ -189,6 +189,7 @@ export class LocalNetwork {
             // The pod's own address, and a state directory of its own (an emptyDir in the pod).
             HEALTH_HOST: this.address(n),
             STATE_DIR: path.join(this.work, `state-${n}`),
+            POD_NAME: `${this.opts.shape.networkName}-${n}`,
         };
         Object.assign(env, this.opts.reloaderEnv, this.opts.catboxEnv);
         if (this.opts.catboxCgroup) env.CGROUP_PROCS = this.opts.catboxCgroup(n).join(" ");

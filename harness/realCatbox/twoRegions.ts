@@ -32,6 +32,8 @@ export interface TwoRegionsOptions {
     /** Another link secret for a region (a misconfigured one). */
     linkSecrets?: Partial<Record<Region, string>>;
     binary: string;
+    /** Run each pod's reloader (under busybox, as in the pod) with this environment: the hubs keep one link between regions. */
+    reloaderEnv?: Record<string, string>;
 }
 
 export const regionServerNames = (r: Region, replicas: number) =>
@@ -44,6 +46,12 @@ export const regionCertificates = (ca: TlsPair, replicas: number): Record<Region
 });
 
 export const regionHostname = (r: Region) => regionValues[r].hostname;
+
+/** Each region's server names, for topologyProblems. */
+export const regionServers = (replicas: number): Record<Region, string[]> => ({
+    us: regionServerNames("us", replicas),
+    eu: regionServerNames("eu", replicas),
+});
 
 export interface TwoRegions {
     nets: Record<Region, LocalNetwork>;
@@ -85,6 +93,7 @@ export async function twoRegions(o: TwoRegionsOptions): Promise<TwoRegions> {
             issuedTls: o.certificates[r],
             hostsFile,
             catboxEnv: { SSL_CERT_FILE: caFile },
+            ...(o.reloaderEnv && { reloaderShell: ["busybox", "sh"], reloaderEnv: o.reloaderEnv }),
         });
     }
     // The public names: every daemon's server name, at its pod's own address.
