@@ -1,30 +1,34 @@
 // The real Pulumi engine against a real Kubernetes cluster: what no mock can
 // show. Through the Automation API (a local backend, no cloud), it runs `up` of
 // a stack on the cluster of E2E_KUBE_CONTEXT with the catbox image E2E_IMAGE
-// loaded there, talks IRC to the daemons as a user's client would, changes the
-// MOTD by another `up`, checks that a third run would change nothing, and
-// destroys it all. The CI workflow's e2e job runs it on kind with Calico (which
+// (and the prober's, E2E_PROBER_IMAGE) loaded there, talks IRC to the daemons
+// as users' clients do (through the client Service, from outside the nodes),
+// shows that the NetworkPolicy keeps a pod without the network's labels off the
+// link port while the prober sees every daemon, changes the MOTD by another
+// `up`, checks that a third run would change nothing, and destroys it all. The CI workflow's e2e job runs it on kind with Calico (which
 // enforces the NetworkPolicy); `npm test` skips it where no cluster is given,
 // and under E2E_REQUIRED it never skips. Any cluster you have will do: see the
 // README's Tests section.
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { containerTlsPort, podName, serverName } from "../components/catbox/names";
+import { containerLinkPort, linkHost, serverName } from "../components/catbox/names";
+import { configDefaults } from "../components/config/keys";
 import { IrcClient } from "../harness/realCatbox/ircClient";
 import { waitUntil } from "../harness/waitUntil";
 
 const context = process.env.E2E_KUBE_CONTEXT;
 const image = process.env.E2E_IMAGE;
+const proberImage = process.env.E2E_PROBER_IMAGE;
 const pulumiCli = spawnSync("pulumi", ["version"], { encoding: "utf8" }).status === 0;
 const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 const missing =
     !context || !image
-        ? "no Kubernetes cluster (no Docker or kind here): set E2E_KUBE_CONTEXT to a kubectl context and E2E_IMAGE to a catbox image it can run"
+        ? "no Kubernetes cluster (no Docker or kind here): set E2E_KUBE_CONTEXT to a kubectl context and E2E_IMAGE to a catbox image it can run (E2E_PROBER_IMAGE to a prober's)"
         : !pulumiCli
           ? "no pulumi CLI on PATH"
           : !kubectl
@@ -49,40 +53,44 @@ describe("end to end: pulumi up of the dev stack's shape on a real cluster, thre
     let stack: Stack;
     let state: string;
     let ca: string;
-    const forwards: ChildProcess[] = [];
     const clients: IrcClient[] = [];
 
-    /** A local port forwarded to pod n's TLS port (kubectl port-forward), once it forwards. */
-    async function forward(n: number): Promise<number> {
-        const p = spawn(
-            "kubectl",
-            ["--context", context!, "-n", namespace, "port-forward", `pod/${podName(networkName, n)}`, `:${containerTlsPort}`],
-            {
-                stdio: ["ignore", "pipe", "pipe"],
-            },
-        );
-        forwards.push(p);
-        let out = "";
-        p.stdout!.on("data", (d) => (out += d));
-        p.stderr!.on("data", (d) => (out += d));
-        const port = await waitUntil(`kubectl port-forward to pod ${n}`, () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], {
-            timeoutMs: 60_000,
-            detail: () => out,
-        });
-        return Number(port);
+    /** kubectl on the test's cluster; its output, or its error. */
+    function kubectl(args: string[]): { status: number | null; out: string } {
+        const r = spawnSync("kubectl", ["--context", context!, ...args], { encoding: "utf8", timeout: 300_000 });
+        return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
     }
 
-    /** A user's TLS client of daemon n: Node's defaults, the certificate checked against the stack's. */
-    async function client(n: number, nick: string): Promise<IrcClient> {
-        const c = await IrcClient.connect({
-            host: "127.0.0.1",
-            port: await forward(n),
-            nick,
-            tls: { servername: serverName(pattern, n), ca },
-            timeoutMs: 30_000,
-        });
-        clients.push(c);
-        return c;
+    /** Where users reach the network: every node's address, at the client Service's NodePort (the TLS port). */
+    function entrypoints(): { host: string; port: number }[] {
+        const services = JSON.parse(kubectl(["-n", namespace, "get", "services", "-o", "json"]).out);
+        const client = services.items.find((svc: any) => svc.spec.type === "NodePort");
+        const port = client.spec.ports.find((p: any) => p.name === "ircs").nodePort;
+        const nodes = JSON.parse(kubectl(["get", "nodes", "-o", "json"]).out);
+        return nodes.items.map((node: any) => ({ host: node.status.addresses.find((a: any) => a.type === "InternalIP").address, port }));
+    }
+
+    /**
+     * A user's TLS client, through the client Service from outside the nodes (Node's
+     * defaults, the certificate checked against the stack's): the first node that
+     * answers, from `from` on. The daemon it reached names itself in its 001.
+     */
+    async function client(nick: string, from = 0): Promise<{ c: IrcClient; server: string }> {
+        const all = entrypoints();
+        let last: unknown;
+        for (let k = 0; k < all.length; k++) {
+            const { host, port } = all[(from + k) % all.length];
+            try {
+                const c = await IrcClient.connect({ host, port, nick, tls: { servername: serverName(pattern, 0), ca }, timeoutMs: 30_000 });
+                clients.push(c);
+                const server = /^:(\S+) 001 /.exec(c.lines.find((l) => / 001 /.test(l)) ?? "")?.[1] ?? "";
+                return { c, server };
+            } catch (e) {
+                // externalTrafficPolicy Local: a node without a daemon of its own does not answer.
+                last = e;
+            }
+        }
+        throw new Error(`no node answered on the client Service: ${String(last)}`);
     }
 
     before(async () => {
@@ -103,12 +111,12 @@ describe("end to end: pulumi up of the dev stack's shape on a real cluster, thre
             "catbox-gke:serverNamePattern": { value: pattern },
             "catbox-gke:tlsMode": { value: "selfSigned" },
             "catbox-gke:motd": { value: firstMotd },
+            ...(proberImage ? { "catbox-gke:proberImage": { value: proberImage } } : {}),
         });
     });
 
     after(async () => {
         for (const c of clients) c.close();
-        for (const p of forwards) p.kill();
         if (!stack) return;
         try {
             await stack.destroy({ onOutput: (o) => process.stdout.write(o) });
@@ -131,20 +139,105 @@ describe("end to end: pulumi up of the dev stack's shape on a real cluster, thre
         );
     });
 
-    it("a TLS client on pod 0 and one on pod 2 register, and a message crosses the network", step, async () => {
-        const alice = await client(0, "alice");
-        const bob = await client(2, "bob");
-        await waitUntil("LINKS on pod 0 to list every daemon", async () => (await alice.links()).length === replicas, {
-            timeoutMs: 60_000,
-            detail: () => alice.lines.slice(-10).join("\n"),
-        });
-        assert.deepEqual((await alice.links()).sort(), Array.from({ length: replicas }, (_, n) => serverName(pattern, n)).sort());
-        alice.send("PRIVMSG bob :across the cluster");
-        await bob.waitFor(/PRIVMSG bob :across the cluster$/, 30_000, "alice's message on pod 2");
+    it(
+        "two users' TLS clients, through the client Service from outside the nodes, reach two daemons, and a message crosses the network",
+        step,
+        async () => {
+            const alice = await client("alice");
+            // Another daemon for bob: kube-proxy picks among a node's own daemons, so try every node, a few times.
+            let bob: { c: IrcClient; server: string } | undefined;
+            for (let k = 1; k <= 12 && !bob; k++) {
+                const other = await client(`bob${k}`, k);
+                if (other.server !== alice.server) bob = other;
+                else other.c.close();
+            }
+            assert.ok(bob, `every connection reached ${alice.server}`);
+            await waitUntil("LINKS on alice's daemon to list every daemon", async () => (await alice.c.links()).length === replicas, {
+                timeoutMs: 60_000,
+                detail: () => alice.c.lines.slice(-10).join("\n"),
+            });
+            assert.deepEqual((await alice.c.links()).sort(), Array.from({ length: replicas }, (_, n) => serverName(pattern, n)).sort());
+            const nick = /^:\S+ 001 (\S+) /.exec(bob.c.lines.find((l) => / 001 /.test(l))!)![1];
+            alice.c.send(`PRIVMSG ${nick} :across the cluster`);
+            await bob.c.waitFor(new RegExp(`PRIVMSG ${nick} :across the cluster$`), 30_000, `alice's message on ${bob.server}`);
+        },
+    );
+
+    it("the NetworkPolicy: a pod without the network's labels is refused on the link port, one with them is let in", step, async () => {
+        const statefulSet = JSON.parse(kubectl(["-n", namespace, "get", "statefulset", networkName, "-o", "json"]).out);
+        const labels: Record<string, string> = statefulSet.spec.selector.matchLabels;
+        const host = linkHost(networkName, namespace, "cluster.local", 0);
+        // A busybox pod that passes Pod Security "restricted", asking once whether the link port answers.
+        const knock = (name: string, podLabels: Record<string, string>) => {
+            const overrides = {
+                apiVersion: "v1",
+                metadata: { labels: podLabels },
+                spec: {
+                    securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [
+                        {
+                            name,
+                            image: String(configDefaults().reloaderImage),
+                            command: ["nc", "-z", "-w", "5", host, String(containerLinkPort)],
+                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                        },
+                    ],
+                },
+            };
+            return kubectl([
+                "-n",
+                namespace,
+                "run",
+                name,
+                "--rm",
+                "-i",
+                "--quiet",
+                "--restart=Never",
+                `--image=${overrides.spec.containers[0].image}`,
+                `--overrides=${JSON.stringify(overrides)}`,
+            ]);
+        };
+        const member = knock("knock-member", labels);
+        assert.equal(member.status, 0, `a pod with the network's labels could not reach the link port: ${member.out}`);
+        const stranger = knock("knock-stranger", { "app.kubernetes.io/name": "stranger" });
+        assert.notEqual(stranger.status, 0, `a pod without the network's labels reached the link port: ${stranger.out}`);
     });
 
+    it(
+        "the prober, admitted on the link port, sees every daemon up and linked",
+        { ...step, skip: missing ?? (proberImage ? undefined : "no E2E_PROBER_IMAGE") },
+        async () => {
+            const pods = JSON.parse(kubectl(["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=catbox-prober", "-o", "json"]).out);
+            const pod = pods.items[0].metadata.name;
+            let metrics = "";
+            await waitUntil(
+                "the prober's metrics: every daemon up, each seeing every daemon",
+                () => {
+                    // Through the API server's proxy to the pod: no port-forward left behind.
+                    metrics = kubectl(["get", "--raw", `/api/v1/namespaces/${namespace}/pods/${pod}:9090/proxy/metrics`]).out;
+                    return Array.from({ length: replicas }, (_, n) => serverName(pattern, n)).every(
+                        (server) =>
+                            new RegExp(`^catbox_up\\{[^}]*server="${server.replace(/\./g, "\\.")}"[^}]*\\} 1$`, "m").test(metrics) &&
+                            new RegExp(`^catbox_servers_seen\\{[^}]*server="${server.replace(/\./g, "\\.")}"[^}]*\\} ${replicas}$`, "m").test(
+                                metrics,
+                            ),
+                    );
+                },
+                {
+                    timeoutMs: 300_000,
+                    everyMs: 5000,
+                    detail: () =>
+                        metrics
+                            .split("\n")
+                            .filter((l) => /^catbox_(up|servers_seen)/.test(l))
+                            .join("\n"),
+                },
+            );
+        },
+    );
+
     it("a MOTD change by pulumi up reaches new clients, and a connected client stays connected", step, async () => {
-        const stayer = await client(1, "stayer");
+        const stayer = (await client("stayer")).c;
         await stack.setConfig("catbox-gke:motd", { value: secondMotd });
         const up = await stack.up({ onOutput: (o) => process.stdout.write(o) });
         assert.equal(up.summary.result, "succeeded");
@@ -153,12 +246,14 @@ describe("end to end: pulumi up of the dev stack's shape on a real cluster, thre
         assert.equal(up.summary.resourceChanges?.update, 1);
         let look = 0;
         await waitUntil(
-            "the new MOTD on a new client of pod 1",
+            "the new MOTD on a new client",
             async () => {
-                const c = await client(1, `late${look++}`);
-                await c.waitFor(/ 376 /, 30_000, "end of MOTD");
-                c.close();
-                return c.lines.some((l) => / 372 /.test(l) && l.endsWith(secondMotd));
+                // A connection that fails (a node busy, a daemon reloading) is one more look, not the end.
+                const late = await client(`late${look++}`, look).catch(() => undefined);
+                if (!late) return false;
+                await late.c.waitFor(/ 376 /, 30_000, "end of MOTD").catch(() => undefined);
+                late.c.close();
+                return late.c.lines.some((l) => / 372 /.test(l) && l.endsWith(secondMotd));
             },
             { timeoutMs: reloadMs, everyMs: 5000 },
         );

@@ -231,9 +231,12 @@ describe("the CI workflow", () => {
         const build = s.find((x) => x.run?.includes("docker build"))!.run!;
         const cluster = String(kind.with!.cluster_name);
         assert.ok(build.includes(`kind load docker-image catbox:e2e --name ${cluster}`), build);
+        assert.ok(build.includes(`kind load docker-image catbox-prober:e2e --name ${cluster}`), build);
+        assert.ok(build.includes("docker build -t catbox-prober:e2e prober/"), build);
         const test = s.find((x) => x.run === "npm run test:e2e")!;
         assert.equal((test as { env?: Record<string, string> }).env?.E2E_KUBE_CONTEXT, `kind-${cluster}`);
         assert.equal((test as { env?: Record<string, string> }).env?.E2E_IMAGE, "catbox:e2e");
+        assert.equal((test as { env?: Record<string, string> }).env?.E2E_PROBER_IMAGE, "catbox-prober:e2e");
         const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
         assert.match(pkg.scripts["test:e2e"], /^E2E_REQUIRED=1 .*test\/e2e\.test\.ts$/, "the job's run could skip");
         assert.ok(indexOf(s, (x) => x.uses?.startsWith("pulumi/actions@") ?? false) < indexOf(s, (x) => x === test), "no Pulumi CLI before the test");
