@@ -276,10 +276,13 @@ const sizingRules: Rule = (c) => {
     });
     const placed = pack(pods, nodes, room);
     if ("unplaced" in placed) {
-        const needed = [...new Map(pods.map((p) => [p.name.replace(/-\d+$/, ""), p])).values()].map((p) => {
-            const count = pods.filter((q) => q.name.replace(/-\d+$/, "") === p.name.replace(/-\d+$/, "")).length;
-            return `${count > 1 ? `${count} × ` : ""}${p.name.replace(/-\d+$/, "")} (${p.memoryMiB} MiB, ${p.cpuMilli}m)`;
-        });
+        // Pods of one kind (catbox-0, catbox-1 …) counted once.
+        const kinds = new Map<string, { count: number; memoryMiB: number; cpuMilli: number }>();
+        for (const p of pods) {
+            const kind = p.name.replace(/-\d+$/, "");
+            kinds.set(kind, { ...p, count: (kinds.get(kind)?.count ?? 0) + 1 });
+        }
+        const needed = [...kinds].map(([kind, k]) => `${k.count > 1 ? `${k.count} × ` : ""}${kind} (${k.memoryMiB} MiB, ${k.cpuMilli}m)`);
         c.problem(
             "clientsPerPod",
             `leaves ${placed.unplaced.name} no node: ${nodes} ${parsed.machineType} node(s) leave about ${room.memoryMiB} MiB and ` +

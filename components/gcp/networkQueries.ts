@@ -38,6 +38,11 @@ export interface Scope {
 const of = (s: Scope) => `namespace="${s.namespace}",cluster="${s.cluster}",location="${s.location}"`;
 /** This region's own daemons: the peer regions' hubs left out. */
 const own = (series: string, ns: string) => `(${series} unless on (server) catbox_peer_hub{${ns}})`;
+/** Probe messages per pair: `messages` is catbox_probe_messages (this region's pairs) or catbox_peer_messages (to a peer's hub). */
+const delivered = (messages: string, ns: string, window: string) =>
+    `sum by (from, to) (increase(${messages}_delivered_total{${ns}}[${window}])) / sum by (from, to) (increase(${messages}_sent_total{${ns}}[${window}]))`;
+const lost = (messages: string, ns: string, window: string) =>
+    `sum by (from, to) (increase(${messages}_sent_total{${ns}}[${window}])) - sum by (from, to) (increase(${messages}_delivered_total{${ns}}[${window}])) > 0.5`;
 
 export function networkCharts(scope: Scope): Chart[] {
     const ns = of(scope);
@@ -57,24 +62,12 @@ export function networkCharts(scope: Scope): Chart[] {
         },
         {
             title: "Probe messages delivered, per pair of daemons (10 min)",
-            queries: [
-                {
-                    promql:
-                        `sum by (from, to) (increase(catbox_probe_messages_delivered_total{${ns}}[10m])) ` +
-                        `/ sum by (from, to) (increase(catbox_probe_messages_sent_total{${ns}}[10m]))`,
-                },
-            ],
+            queries: [{ promql: delivered("catbox_probe_messages", ns, "10m") }],
             yLabel: "delivered / sent",
         },
         {
             title: "Probe messages delivered to the peer regions' hubs (10 min)",
-            queries: [
-                {
-                    promql:
-                        `sum by (from, to) (increase(catbox_peer_messages_delivered_total{${ns}}[10m])) ` +
-                        `/ sum by (from, to) (increase(catbox_peer_messages_sent_total{${ns}}[10m]))`,
-                },
-            ],
+            queries: [{ promql: delivered("catbox_peer_messages", ns, "10m") }],
             yLabel: "delivered / sent",
         },
         {
@@ -129,9 +122,7 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
         {
             id: "delivery",
             displayName: "IRC messages are not delivered between two daemons",
-            promql:
-                `sum by (from, to) (increase(catbox_probe_messages_sent_total{${ns}}[5m])) ` +
-                `- sum by (from, to) (increase(catbox_probe_messages_delivered_total{${ns}}[5m])) > 0.5`,
+            promql: lost("catbox_probe_messages", ns, "5m"),
             duration: "300s",
             meaning:
                 "A message sent on one server does not reach users on another (the `from` and `to` labels say which), " +
@@ -140,9 +131,7 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
         {
             id: "region-link",
             displayName: "IRC messages do not reach a peer region",
-            promql:
-                `sum by (from, to) (increase(catbox_peer_messages_sent_total{${ns}}[5m])) ` +
-                `- sum by (from, to) (increase(catbox_peer_messages_delivered_total{${ns}}[5m])) > 0.5`,
+            promql: lost("catbox_peer_messages", ns, "5m"),
             duration: "300s",
             meaning:
                 "Users of this region and of the peer region whose hub is `to` no longer reach each other: the regions are " +
