@@ -500,14 +500,50 @@ describe("stack config: bad values are rejected, naming the key", () => {
 });
 
 describe("peers: the other regions' stacks", () => {
-    const region = { ...letsEncrypt, acmeEmail: "ops@irc-operators.net" };
-    const asStack = (stack: string, values: Record<string, string>) => () => parseConfig({ ...raw(values), stack });
+    const region = { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", linkSecret: "the-network-shared-link-secret" };
+    const asStack = (stack: string, values: Record<string, string>) => () => parseConfig({ ...raw(values, ["linkSecret"]), stack });
 
     it("one region's stack and another's: accepted, with or without organization and project", () => {
         assert.deepEqual(asStack("prod-us", { ...region, peers: '["my-org/catbox-gke/prod-eu","prod-asia"]' })().peers, [
             "my-org/catbox-gke/prod-eu",
             "prod-asia",
         ]);
+    });
+
+    it("a region's link secret set, the same in each; Let's Encrypt's production; a provided certificate holding every hub; one record a name", () => {
+        const problems = (values: Record<string, string>) => {
+            try {
+                asStack("prod-us", { ...region, peers: '["prod-eu"]', ...values })();
+                return [];
+            } catch (e) {
+                return (e as ConfigError).problems;
+            }
+        };
+        assert.deepEqual(problems({}), []);
+        const { linkSecret: _, ...generated } = region;
+        assert.throws(
+            () => parseConfig({ ...raw({ ...generated, peers: '["prod-eu"]' }), stack: "prod-us" }),
+            /catbox-gke:linkSecret = \(unset\): must be set with peers/,
+        );
+        assert.match(problems({ acmeServer: "staging" }).join("\n"), /^catbox-gke:acmeServer = "staging": cannot be staging with peers/);
+        // The hub names go into one zone beside the client name: irc0.example.org twice is a second record.
+        assert.match(
+            problems({ hostname: "irc0.example.org" }).join("\n"),
+            /^catbox-gke:serverNamePattern = .*: gives a hub or name the name hostname gives/,
+        );
+        // A provided pair for the client name alone: the peers could not verify the hubs.
+        const clientOnly = selfSignedPair(["irc.example.org"]);
+        const provided = { tlsMode: "provided", tlsCertificate: clientOnly.certificatePem, tlsKey: clientOnly.keyPem, hostname: "irc.example.org" };
+        const held = (pair: { certificatePem: string; keyPem: string }) =>
+            parseConfig({
+                ...raw({ ...region, acmeEmail: "", ...provided, tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem, peers: '["prod-eu"]' }, [
+                    "linkSecret",
+                    "tlsKey",
+                ]),
+                stack: "prod-us",
+            });
+        assert.throws(() => held(clientOnly), /catbox-gke:tlsCertificate = \[not shown\]: does not hold the server names of 2 hub\(s\)/);
+        assert.doesNotThrow(() => held(selfSignedPair(["irc.example.org", "*.example.org"])), "a wildcard holds them");
     });
 
     it("this stack itself is refused, naming the key (the engine would read its own outputs)", () => {

@@ -15,7 +15,6 @@ const us = {
     tlsMode: "letsEncrypt",
     hostname: "us.irc.example.org",
     dnsZone: "example-org",
-    acmeServer: "staging",
     linkSecret: "a-shared-link-secret-of-the-network",
 };
 const eu = { ...us, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org" };

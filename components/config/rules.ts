@@ -232,6 +232,39 @@ const regionRules: Rule = (c) => {
             c.problem("existingHubAddresses", "names one address twice (or existingAddress's): each endpoint needs its own");
         }
     }
+    // Every region derives the same link passwords only from one link secret set in each: a generated one is this stack's alone.
+    if (c.valid("linkSecret") && parsed.linkSecret === undefined) {
+        c.problem("linkSecret", "must be set with peers, the same in every region's stack: a generated one differs in each, and the regions never link");
+    }
+    // The peers verify a hub's certificate against the system's roots: staging's are not among them.
+    if (c.valid("acmeServer", "tlsMode") && parsed.tlsMode === "letsEncrypt" && parsed.acmeServer === "staging") {
+        c.problem("acmeServer", "cannot be staging with peers: the peer regions verify each hub's certificate, and no system trusts staging's");
+    }
+    // A provided certificate must hold every hub's name: the peers dial the hubs by it.
+    if (c.valid("tlsMode", "tlsCertificate", "replicas", "hubs", "serverNames", "serverNamePattern") && parsed.tlsMode === "provided" && parsed.tlsCertificate) {
+        const hubNames = networkServerNames(parsed).slice(0, parsed.hubs!);
+        const missing = hubNames.filter((name) => !certificateHolds(parsed.tlsCertificate!, name));
+        if (missing.length > 0) {
+            c.problem("tlsCertificate", `does not hold the server names of ${missing.length} hub(s), which the peer regions dial (each hub by its name)`);
+        }
+    }
+    // One DNS record a name in the zone: the client name, the shared name and each hub's server name (Cloud DNS refuses a second).
+    if (c.valid("hostname", "sharedHostname", "replicas", "hubs", "serverNames", "serverNamePattern")) {
+        const named: [ConfigKey, string | undefined][] = [
+            ["hostname", parsed.hostname],
+            ["sharedHostname", parsed.sharedHostname],
+            ...networkServerNames(parsed)
+                .slice(0, parsed.hubs!)
+                .map((name) => [parsed.serverNames ? "serverNames" : "serverNamePattern", name] as [ConfigKey, string]),
+        ];
+        const seen = new Map<string, ConfigKey>();
+        for (const [key, name] of named) {
+            if (name === undefined) continue;
+            const other = seen.get(name.toLowerCase());
+            if (other !== undefined) c.problem(key, `gives a hub or name the name ${other} gives, a second DNS record in the zone: each needs a name of its own`);
+            seen.set(name.toLowerCase(), key);
+        }
+    }
     if (c.stack !== undefined && parsed.peers.some((p) => stackOf(p).toLowerCase() === c.stack!.toLowerCase())) {
         c.problem("peers", "names this stack itself: list the other regions' stacks (each region has a stack of its own name)");
     }
@@ -335,6 +368,15 @@ function networkServerNames(parsed: Partial<Parsed>): string[] {
 function firstDuplicate(names: string[]): string | undefined {
     const lower = names.map((n) => n.toLowerCase());
     return lower.find((n, i) => lower.indexOf(n) !== i);
+}
+
+/** Whether a certificate holds this DNS name, as a client verifying it would see it (wildcards included). */
+function certificateHolds(certPem: string, name: string): boolean {
+    try {
+        return new X509Certificate(certPem).checkHost(name, { subject: "never" }) !== undefined;
+    } catch {
+        return false;
+    }
 }
 
 /** Whether catbox (Go's tls.LoadX509KeyPair) could load this pair; a message if not. */
