@@ -234,18 +234,28 @@ const regionRules: Rule = (c) => {
     }
     // Every region derives the same link passwords only from one link secret set in each: a generated one is this stack's alone.
     if (c.valid("linkSecret") && parsed.linkSecret === undefined) {
-        c.problem("linkSecret", "must be set with peers, the same in every region's stack: a generated one differs in each, and the regions never link");
+        c.problem(
+            "linkSecret",
+            "must be set with peers, the same in every region's stack: a generated one differs in each, and the regions never link",
+        );
     }
     // The peers verify a hub's certificate against the system's roots: staging's are not among them.
     if (c.valid("acmeServer", "tlsMode") && parsed.tlsMode === "letsEncrypt" && parsed.acmeServer === "staging") {
         c.problem("acmeServer", "cannot be staging with peers: the peer regions verify each hub's certificate, and no system trusts staging's");
     }
     // A provided certificate must hold every hub's name: the peers dial the hubs by it.
-    if (c.valid("tlsMode", "tlsCertificate", "replicas", "hubs", "serverNames", "serverNamePattern") && parsed.tlsMode === "provided" && parsed.tlsCertificate) {
+    if (
+        c.valid("tlsMode", "tlsCertificate", "replicas", "hubs", "serverNames", "serverNamePattern") &&
+        parsed.tlsMode === "provided" &&
+        parsed.tlsCertificate
+    ) {
         const hubNames = networkServerNames(parsed).slice(0, parsed.hubs!);
         const missing = hubNames.filter((name) => !certificateHolds(parsed.tlsCertificate!, name));
         if (missing.length > 0) {
-            c.problem("tlsCertificate", `does not hold the server names of ${missing.length} hub(s), which the peer regions dial (each hub by its name)`);
+            c.problem(
+                "tlsCertificate",
+                `does not hold the server names of ${missing.length} hub(s), which the peer regions dial (each hub by its name)`,
+            );
         }
     }
     // One DNS record a name in the zone: the client name, the shared name and each hub's server name (Cloud DNS refuses a second).
@@ -261,7 +271,8 @@ const regionRules: Rule = (c) => {
         for (const [key, name] of named) {
             if (name === undefined) continue;
             const other = seen.get(name.toLowerCase());
-            if (other !== undefined) c.problem(key, `gives a hub or name the name ${other} gives, a second DNS record in the zone: each needs a name of its own`);
+            if (other !== undefined)
+                c.problem(key, `gives a hub or name the name ${other} gives, a second DNS record in the zone: each needs a name of its own`);
             seen.set(name.toLowerCase(), key);
         }
     }
