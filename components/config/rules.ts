@@ -271,8 +271,9 @@ const regionRules: Rule = (c) => {
         for (const [key, name] of named) {
             if (name === undefined) continue;
             const other = seen.get(name.toLowerCase());
-            if (other !== undefined)
+            if (other !== undefined) {
                 c.problem(key, `gives a hub or name the name ${other} gives, a second DNS record in the zone: each needs a name of its own`);
+            }
             seen.set(name.toLowerCase(), key);
         }
     }
