@@ -60,6 +60,11 @@ interface Pending {
 
 const registrationTimeoutMs = 10_000;
 
+/** Whom daemon i's client writes to in a round: never itself, and each of the others once in any n - 1 rounds in a row. */
+export function probePartner(i: number, round: number, n: number): number {
+    return (i + 1 + (round % (n - 1))) % n;
+}
+
 export class Prober extends EventEmitter {
     private readonly conns = new Map<number, Connection>();
     private readonly pings = new Map<string, Pending>();
@@ -121,11 +126,7 @@ export class Prober extends EventEmitter {
             c.client.raw("LUSERS");
             c.client.raw("LINKS");
             void this.ping(i);
-            if (n > 1) {
-                // Daemon i's client writes to daemon j's: a different j each round.
-                const j = (i + 1 + (this.round % (n - 1))) % n;
-                void this.deliver(i, j);
-            }
+            if (n > 1) void this.deliver(i, probePartner(i, this.round, n));
         });
         checks.push(...this.o.targets.map((t) => this.checkCertificate(t)));
         await Promise.all(checks);

@@ -7,6 +7,7 @@ import { describe, it, after } from "node:test";
 import * as tls from "node:tls";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { startProber } from "../prober/main";
+import { probePartner } from "../prober/probe";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { type Family, parseExposition, sample, samples } from "./support/exposition";
@@ -14,6 +15,20 @@ import { nameOf, network, onDaemon, pair } from "./support/realCatbox";
 
 const replicas = 3;
 const intervalSeconds = 1;
+
+describe("the prober's pairs", () => {
+    it("a daemon never messages itself, and every pair is probed once in any n - 1 rounds in a row, up to 20 daemons and 18 peer hubs", () => {
+        for (let n = 2; n <= 38; n++) {
+            for (const start of [0, 7, 1000]) {
+                for (let i = 0; i < n; i++) {
+                    const partners = Array.from({ length: n - 1 }, (_, k) => probePartner(i, start + k, n));
+                    assert.ok(!partners.includes(i), `n ${n}: ${i} messages itself`);
+                    assert.equal(new Set(partners).size, n - 1, `n ${n}, from round ${start}: ${i} misses a partner`);
+                }
+            }
+        }
+    });
+});
 
 describe("the prober, on the real daemon", () => {
     const ctx = network(17, replicas);
@@ -72,6 +87,10 @@ describe("the prober, on the real daemon", () => {
             assert.ok(sample(f, "catbox_tls_certificate_expiry_timestamp_seconds", { server: s })! > Date.now() / 1000);
         }
         assert.ok(sample(f, "catbox_probe_message_delivery_seconds")! >= replicas * (replicas - 1), "a latency histogram of every delivery");
+        // In seconds, as its name says: on loopback a delivery takes milliseconds.
+        const histogram = f.find((x) => x.name === "catbox_probe_message_delivery_seconds")!.metrics[0];
+        const mean = Number(histogram.sum) / Number(histogram.count);
+        assert.ok(mean > 0 && mean < 1, `mean delivery ${mean}: not seconds`);
         assert.ok(sample(f, "catbox_prober_last_round_timestamp_seconds")! > Date.now() / 1000 - 5);
         for (const family of f) assert.ok(family.help.length > 10, `${family.name} has a help text`);
         squatter.close();

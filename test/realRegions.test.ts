@@ -259,6 +259,8 @@ describe("the prober of one region, reaching the other's hubs by their public na
                 "messages to eu0 counted as this region's own",
             );
             assert.equal(sample(last, "catbox_peer_hub", { server: eu0 }), 1);
+            // The servers the whole network should have, as given: not one per target.
+            assert.equal(sample(last, "catbox_servers_expected"), 2 * replicas);
             assert.equal(sample(last, "catbox_peer_hub", { server: names("us")[0] }), undefined);
             const lost = (f: Family[]) =>
                 samples(f, "catbox_peer_messages_sent_total")
