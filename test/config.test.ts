@@ -211,6 +211,10 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
         "ciServiceAccount",
     ],
     ["existingAddress not a resource name", { existingAddress: "My_IP" }, [], "existingAddress"],
+    ["an image without a tag (pulled at every start: fails for one loaded into kind)", { platform: "kubeconfig", image: "catbox" }, [], "image"],
+    ["an image tagged latest", { platform: "kubeconfig", image: "localhost:5000/catbox:latest" }, [], "image"],
+    ["a registry port that is no tag", { platform: "kubeconfig", image: "localhost:5000/catbox" }, [], "image"],
+    ["a proberImage without a tag", { platform: "kubeconfig", image: "catbox:1", proberImage: "catbox-prober" }, [], "proberImage"],
     ["existingAddress with platform kubeconfig", { platform: "kubeconfig", image: "catbox:1", existingAddress: "catbox-ip" }, [], "existingAddress"],
     ["existingAddress with keepAddress false", { existingAddress: "catbox-ip", keepAddress: "false" }, [], "keepAddress"],
     ["existingHubAddresses without peers", { existingHubAddresses: '["catbox-hub-0-ip"]' }, [], "existingHubAddresses"],
@@ -558,6 +562,17 @@ describe("peers: the other regions' stacks", () => {
 });
 
 describe("stack config: good configs", () => {
+    it("images pinned by a tag other than latest, or by a digest, with or without a registry port", () => {
+        for (const image of [
+            "catbox:07cbec8",
+            "localhost:5000/catbox:e2e",
+            `registry.example.org/irc/catbox@sha256:${"a".repeat(64)}`,
+            "catbox:latest-2",
+        ]) {
+            assert.equal(config({ platform: "kubeconfig", image }).image, image);
+        }
+    });
+
     it("pods at the edge of their nodes: 157 clients a pod on e2-small beside the prober, 138 beside cert-manager too, 2 pods of 67 a node", () => {
         assert.equal(config({ clientsPerPod: "157" }).clientsPerPod, 157);
         assert.equal(config({ ...letsEncrypt, acmeEmail: "ops@irc-operators.net", clientsPerPod: "138" }).clientsPerPod, 138);

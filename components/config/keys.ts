@@ -23,6 +23,7 @@ import {
     hostMaskRe,
     hostnameRe,
     imageRefRe,
+    pinnedImage,
     int,
     operNameRe,
     operPassword,
@@ -134,8 +135,10 @@ export const keyTable = {
         only: onlyKubeconfig,
     },
     image: {
-        schema: z.string().max(255).regex(imageRefRe).optional(),
-        allowed: "must be an image reference of at most 255 characters, such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest>",
+        schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
+        allowed:
+            "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest> " +
+            "(an untagged or :latest image is pulled at every start, which fails for one loaded into kind)",
     },
     reloaderImage: {
         schema: z
@@ -148,8 +151,9 @@ export const keyTable = {
             "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk and tr, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     proberImage: {
-        schema: z.string().max(255).regex(imageRefRe).optional(),
-        allowed: "must be an image reference of at most 255 characters, such as catbox-prober:dev (built from prober/)",
+        schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
+        allowed:
+            "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-prober:dev (built from prober/)",
         only: onlyKubeconfig,
     },
     catboxVersion: {

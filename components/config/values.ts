@@ -91,6 +91,18 @@ export const spoofRe = /^[A-Za-z0-9.-]*$/;
 export const imageRefRe =
     /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
+/**
+ * Whether an image reference pins what it names: a digest, or a tag other than
+ * `latest`. Kubernetes pulls an untagged or `:latest` image on every start
+ * (imagePullPolicy Always), which fails for an image loaded into kind and makes
+ * a deploy depend on what the tag points to that day.
+ */
+export function pinnedImage(ref: string): boolean {
+    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return true;
+    const tag = /:([\w][\w.-]*)$/.exec(ref.split("/").at(-1) ?? "")?.[1];
+    return tag !== undefined && tag !== "latest";
+}
+
 /** Go's unit table for time.ParseDuration, in nanoseconds ("µ" is U+00B5, "μ" U+03BC: Go takes both). */
 const durationUnits: Record<string, bigint> = {
     ns: 1n,
