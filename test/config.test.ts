@@ -190,6 +190,34 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     // Let's Encrypt refuses these contacts, and the issuer then never becomes Ready.
     ["letsEncrypt with adminEmail at example.org as the contact", { ...letsEncrypt, adminEmail: "irc-admin@example.org" }, [], "adminEmail"],
     ["letsEncrypt with acmeEmail at EXAMPLE.com", { ...letsEncrypt, acmeEmail: "le@EXAMPLE.com" }, [], "acmeEmail"],
+    // Let's Encrypt's own rules for the contact's domain and the names it issues for (boulder's validNonWildcardDomain).
+    ...["internal", "local", "lan", "corp", "home", "test", "invalid", "example"].map(
+        (tld) =>
+            [`letsEncrypt with acmeEmail under .${tld}`, { ...letsEncrypt, acmeEmail: `ops@irc.${tld}` }, [], "acmeEmail"] as [
+                string,
+                Record<string, string>,
+                string[],
+                string,
+            ],
+    ),
+    ["acmeEmail at a label with -- that is no punycode", { ...letsEncrypt, acmeEmail: "ops@ab--cd.irc-operators.net" }, [], "acmeEmail"],
+    ["acmeEmail at malformed punycode", { ...letsEncrypt, acmeEmail: "ops@xn--zz.irc-operators.net" }, [], "acmeEmail"],
+    ["acmeEmail with a leading dot", { ...letsEncrypt, acmeEmail: ".ops@irc-operators.net" }, [], "acmeEmail"],
+    ["acmeEmail with a trailing dot in its local part", { ...letsEncrypt, acmeEmail: "ops.@irc-operators.net" }, [], "acmeEmail"],
+    ["acmeEmail with a doubled dot", { ...letsEncrypt, acmeEmail: "o..ps@irc-operators.net" }, [], "acmeEmail"],
+    ["a letsEncrypt hostname under .internal", { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", hostname: "irc.corp.internal" }, [], "hostname"],
+    [
+        "letsEncrypt server names of 11 labels",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", serverNamePattern: "irc{n}.a.b.c.d.e.f.g.h.example.org" },
+        [],
+        "serverNamePattern",
+    ],
+    [
+        "letsEncrypt server names with -- that is no punycode",
+        { ...letsEncrypt, acmeEmail: "ops@irc-operators.net", serverNamePattern: "ab--{n}.example.org" },
+        [],
+        "serverNamePattern",
+    ],
     [
         "letsEncrypt with acmeEmail at example.net, adminEmail fine",
         { ...letsEncrypt, acmeEmail: "le@example.net", adminEmail: "ops@irc-operators.net" },
@@ -562,6 +590,12 @@ describe("peers: the other regions' stacks", () => {
 });
 
 describe("stack config: good configs", () => {
+    it("Let's Encrypt names it takes: valid punycode in NFC, 10 labels, a public suffix", () => {
+        const le = { ...letsEncrypt, acmeEmail: "ops@xn--bcher-kva.example.net" };
+        assert.equal(config(le).acmeEmail, "ops@xn--bcher-kva.example.net");
+        assert.equal(config({ ...le, serverNamePattern: "irc{n}.a.b.c.d.e.f.g.example.org" }).serverNamePattern, "irc{n}.a.b.c.d.e.f.g.example.org");
+    });
+
     it("images pinned by a tag other than latest, or by a digest, with or without a registry port", () => {
         for (const image of [
             "catbox:07cbec8",

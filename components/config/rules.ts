@@ -5,7 +5,7 @@ import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
 import { relinkerOper, serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, ConfigKey, configKeys, defaultOf, entryOf, Parsed, placeholderProject } from "./keys";
-import { parseGoDuration } from "./values";
+import { letsEncryptNameProblem, parseGoDuration } from "./values";
 
 /** What a check sees of the config, and how it reports. */
 export interface RuleContext {
@@ -121,6 +121,24 @@ const tlsRules: Rule = (c) => {
                 `becomes the Let's Encrypt account contact, and Let's Encrypt refuses addresses at ${letsEncryptRefusedMailDomains.join(", ")} ` +
                     "(no certificate would ever be issued): set acmeEmail or adminEmail to an address of yours",
             );
+        } else if (c.valid(contactKey) && domain !== undefined && letsEncryptNameProblem(domain)) {
+            c.problem(contactKey, `becomes the Let's Encrypt account contact, whose domain ${letsEncryptNameProblem(domain)}`);
+        }
+        // Every name the certificate holds: the client name, the shared name, every server name.
+        const names: [ConfigKey, string | undefined][] = [
+            ["hostname", parsed.hostname],
+            ["sharedHostname", parsed.sharedHostname],
+            ...(c.valid("replicas", "serverNames", "serverNamePattern")
+                ? networkServerNames(parsed).map((name) => [parsed.serverNames ? "serverNames" : "serverNamePattern", name] as [ConfigKey, string])
+                : []),
+        ];
+        const reported = new Set<ConfigKey>();
+        for (const [key, name] of names) {
+            const problem = name !== undefined && c.valid(key) && !reported.has(key) ? letsEncryptNameProblem(name) : undefined;
+            if (problem) {
+                c.problem(key, `names a certificate name that ${problem}`);
+                reported.add(key);
+            }
         }
     }
     if (c.valid("dnsZone", "hostname") && parsed.dnsZone !== undefined && parsed.hostname === undefined) {

@@ -1,6 +1,7 @@
 // The shapes stack values take: Pulumi's strings turned into numbers, booleans
 // and JSON, and the rules a value must follow to survive catbox's line format
 // and Go's parsers. Pure: no Pulumi import.
+import { domainToUnicode } from "node:url";
 import { z } from "zod";
 
 // Pulumi hands every value over as a string; turn the ones that mean numbers,
@@ -63,8 +64,41 @@ export const email = () =>
     catboxValue(254).pipe(
         // What GCP's notification channels and Let's Encrypt take: a plain local part, and a domain of
         // letter-or-digit labels (no empty one) ending in letters.
-        z.string().regex(/^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/),
+        z
+            .string()
+            .regex(/^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/)
+            // A dot-atom (RFC 5322, Go's net/mail, which Let's Encrypt parses with): no dot first, last or twice.
+            .refine((s) => !/^\.|\.@|\.\./.test(s)),
     );
+/**
+ * Top-level names under no public suffix (RFC 2606's and 6761's, mDNS's .local,
+ * and the private-use names networks take): Let's Encrypt issues for, and mails,
+ * only names that end in an ICANN top-level domain (boulder's
+ * validNonWildcardDomain), so a name under one of these is refused.
+ */
+const nonPublicTlds = ["test", "example", "invalid", "localhost", "local", "internal", "lan", "corp", "home", "arpa", "onion", "intranet", "private"];
+
+/**
+ * Why Let's Encrypt would refuse this DNS name, as boulder's validNonWildcardDomain
+ * does, or undefined: more than 10 labels, a non-public top-level name, a label
+ * with "--" in its third and fourth places that is no punycode, or punycode that
+ * does not decode to NFC. The message never shows the name.
+ */
+export function letsEncryptNameProblem(name: string): string | undefined {
+    const labels = name.toLowerCase().split(".");
+    if (labels.length > 10) return "has more than 10 labels, the most Let's Encrypt takes";
+    if (nonPublicTlds.includes(labels.at(-1)!)) return `ends in .${labels.at(-1)}, which is no public suffix: Let's Encrypt refuses it`;
+    for (const label of labels) {
+        if (label.length < 4 || label.slice(2, 4) !== "--") continue;
+        if (!label.startsWith("xn"))
+            return "has a label with -- in its third and fourth places that is no punycode (xn--…): Let's Encrypt refuses it";
+        const unicode = domainToUnicode(label);
+        if (!unicode || unicode.normalize("NFC") !== unicode)
+            return "has a punycode label that does not decode (or not to NFC): Let's Encrypt refuses it";
+    }
+    return undefined;
+}
+
 /** A Google service account's email: an id of 6-30 characters in a project of 6-30. */
 export const serviceAccountEmail = () => z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/);
 /** C0 and C1 controls, for values that are no catbox value (a context name). */
