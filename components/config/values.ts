@@ -90,11 +90,13 @@ export function letsEncryptNameProblem(name: string): string | undefined {
     if (nonPublicTlds.includes(labels.at(-1)!)) return `ends in .${labels.at(-1)}, which is no public suffix: Let's Encrypt refuses it`;
     for (const label of labels) {
         if (label.length < 4 || label.slice(2, 4) !== "--") continue;
-        if (!label.startsWith("xn"))
+        if (!label.startsWith("xn")) {
             return "has a label with -- in its third and fourth places that is no punycode (xn--…): Let's Encrypt refuses it";
+        }
         const unicode = domainToUnicode(label);
-        if (!unicode || unicode.normalize("NFC") !== unicode)
+        if (!unicode || unicode.normalize("NFC") !== unicode) {
             return "has a punycode label that does not decode (or not to NFC): Let's Encrypt refuses it";
+        }
     }
     return undefined;
 }
