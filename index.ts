@@ -17,7 +17,7 @@ import { ImageRegistry } from "./components/gcp/images";
 import { LetsEncrypt } from "./components/gcp/letsEncrypt";
 import { NetworkMonitoring } from "./components/gcp/monitoring";
 import { checkRegions, SharedName } from "./components/gcp/sharedName";
-import { UptimeAlert } from "./components/gcp/uptimeAlert";
+import { UptimeAlert, type UptimeAlertArgs } from "./components/gcp/uptimeAlert";
 import { requireInZone, zoneDnsNameHolding } from "./components/gcp/zone";
 import { ExistingCluster } from "./components/k8s/existingCluster";
 import { IrcNetwork } from "./components/k8s/ircNetwork";
@@ -200,42 +200,24 @@ function onGke(cfg: GkeConfig, zoneDnsName: string | undefined, region: { endpoi
         email: cfg.alertEmail ?? cfg.adminEmail,
     });
     if (cfg.uptimeAlert) {
-        new UptimeAlert("uptime", {
-            project: cfg.gcpProject,
-            networkName: cfg.networkName,
-            host: address.ip,
-            port: cfg.clientPort,
-            channel: monitoring.channel?.name,
-        });
-        // The hubs, by the names the peer regions dial, and the shared name, from Google's checkers around the world.
+        // From Google's checkers around the world: the client port, each hub by the name the peer regions dial, and the shared name.
+        const uptime = (name: string, host: pulumi.Input<string>, port: number, checked?: UptimeAlertArgs["checked"]) =>
+            new UptimeAlert(name, { project: cfg.gcpProject, networkName: cfg.networkName, host, port, checked, channel: monitoring.channel?.name });
+        uptime("uptime", address.ip, cfg.clientPort);
         for (const [n, hub] of cfg.peers === undefined ? [] : region.endpoints.hubs.entries()) {
-            new UptimeAlert(`hub-${n}-uptime`, {
-                project: cfg.gcpProject,
-                networkName: cfg.networkName,
-                host: hub.server,
-                port: hub.port,
-                checked: {
-                    what: `hub ${hub.server}`,
-                    unreachable:
-                        `The peer regions cannot reach hub ${hub.server} on port ${hub.port}: if every hub of this region is ` +
-                        "unreachable, this region is split from the others. See `kubectl get svc,pods` and the hub's A record.",
-                },
-                channel: monitoring.channel?.name,
+            uptime(`hub-${n}-uptime`, hub.server, hub.port, {
+                what: `hub ${hub.server}`,
+                unreachable:
+                    `The peer regions cannot reach hub ${hub.server} on port ${hub.port}: if every hub of this region is ` +
+                    "unreachable, this region is split from the others. See `kubectl get svc,pods` and the hub's A record.",
             });
         }
         if (cfg.sharedNameOwner && cfg.sharedHostname !== undefined) {
-            new UptimeAlert("shared-name-uptime", {
-                project: cfg.gcpProject,
-                networkName: cfg.networkName,
-                host: cfg.sharedHostname,
-                port: cfg.clientPort,
-                checked: {
-                    what: `shared name ${cfg.sharedHostname}`,
-                    unreachable:
-                        `Clients of ${cfg.sharedHostname} cannot connect from some places: the region its geolocation record ` +
-                        "sends them to is down and its health check has not yet left it out, or every region is down.",
-                },
-                channel: monitoring.channel?.name,
+            uptime("shared-name-uptime", cfg.sharedHostname, cfg.clientPort, {
+                what: `shared name ${cfg.sharedHostname}`,
+                unreachable:
+                    `Clients of ${cfg.sharedHostname} cannot connect from some places: the region its geolocation record ` +
+                    "sends them to is down and its health check has not yet left it out, or every region is down.",
             });
         }
     }

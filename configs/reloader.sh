@@ -127,7 +127,7 @@ cross_links() {
 
 relink() {
     conf="$config/relink-$index.conf"
-    [ -f "$conf" ] || return 0
+    [ -f "$conf" ] && [ -n "$(target_pids)" ] || return 0
     nick=$(sed -n 's/^nick = //p' "$conf")
     mine=$(cross_links "$health_host" "$health_port" "${nick}m")
     [ -n "$mine" ] || return 0
@@ -169,7 +169,7 @@ while :; do
     wait $!
     reload
     now_s=$(date +%s)
-    if [ -n "$index" ] && [ "$now_s" -ge "$next_relink" ] && [ -n "$(target_pids)" ]; then
+    if [ -n "$index" ] && [ "$now_s" -ge "$next_relink" ]; then
         next_relink=$((now_s + relink_every))
         relink
     fi

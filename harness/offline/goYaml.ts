@@ -20,7 +20,7 @@ class GoTime {
 /** What yaml.v3 decodes a node into. */
 export type GoValue = string | number | boolean | null | BigInteger | GoTime | GoValue[] | { [key: string]: GoValue };
 
-/** The value yaml.v3 decodes this node into (aliases followed in `doc`'s anchors). */
+/** The value yaml.v3 decodes this node into (aliases followed by `resolveAlias`). */
 export function goValue(node: unknown, resolveAlias: (a: Alias) => unknown): GoValue {
     if (isAlias(node)) return goValue(resolveAlias(node), resolveAlias);
     if (isScalar(node)) return goScalar(node);
@@ -122,10 +122,8 @@ function resolvePlain(text: string): GoValue {
     const plain = text.replace(/_/g, "");
     const int = goParseInt(plain);
     if (int !== undefined) return int;
-    if (yamlStyleFloat.test(plain)) {
-        const f = goParseFloat(plain);
-        if (f !== undefined) return f;
-    }
+    const f = goParseFloat(plain);
+    if (f !== undefined) return f;
     for (const [prefix, base] of [
         ["0b", 2],
         ["0o", 8],
@@ -169,15 +167,18 @@ function integerOf(sign: string, digits: string, base: number): GoValue | undefi
         return undefined;
     }
     if (sign === "-") n = -n;
-    const fitsInt64 = n >= -(2n ** 63n) && n < 2n ** 63n;
     const fitsUint64 = sign !== "-" && n < 2n ** 64n;
-    if (!fitsInt64 && !fitsUint64) return undefined;
+    if (!fitsInt64(n) && !fitsUint64) return undefined;
     return Number.isSafeInteger(Number(n)) ? Number(n) : new BigInteger(n.toString());
 }
 
+/** Go's int64 range. */
+export function fitsInt64(n: bigint): boolean {
+    return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
 function goParseFloat(s: string): number | undefined {
-    if (!/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(s)) return undefined;
-    return Number(s);
+    return yamlStyleFloat.test(s) ? Number(s) : undefined;
 }
 
 /** yaml.v3's timestamps: a date, or a date and time (with Z or no zone: UTC); any other zone is not read here. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Document, isMap, isScalar, parse, parseDocument, YAMLError } from "yaml";
 import { placeholderProject, project } from "../../components/config/keys";
-import { cliText, goValue, type GoValue, jsonValue } from "./goYaml";
+import { cliText, fitsInt64, goValue, type GoValue, jsonValue } from "./goYaml";
 import { OfflineRun, placeholderTls, Registered, runOffline } from "./engine";
 import { resourceTypes } from "./resourceTypes";
 
@@ -42,8 +42,9 @@ interface Declared {
 /**
  * Stack config as the Pulumi CLI would pass it: project defaults, then the stack
  * file; every value a string, read as the CLI reads it (goYaml.ts: `0x10` is
- * "16", a list is JSON), and every error is one line. Before the program runs, the CLI (v3.248.0, sdk/go/common/workspace/config.go,
- * mergeConfig and validateStackConfigValues) refuses a stack that lacks a key
+ * "16", a list is JSON), and every error is one line. Before the program runs,
+ * the CLI (v3.248.0, sdk/go/common/workspace/config.go, mergeConfig and
+ * validateStackConfigValues) refuses a stack that lacks a key
  * Pulumi.yaml declares without a default, a plain value for a key declared
  * secret, and a value not of its declared type: so does this, in its words.
  */
@@ -117,7 +118,6 @@ const asString = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v))
 /** A declared key as the stack file names it: this project's own unless it names another. */
 const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
 
-/** The CLI's checks of a stack's config against Pulumi.yaml, in its order and its words. */
 /** A stack file's value: the text the program gets, the value the CLI checks against the declared type, and whether it is `secure:`. */
 interface StackValue {
     text: string;
@@ -125,6 +125,7 @@ interface StackValue {
     secure: boolean;
 }
 
+/** The CLI's checks of a stack's config against Pulumi.yaml, in its order and its words. */
 function checkAsTheCli(stack: string, declared: Record<string, Declared>, values: Map<string, StackValue>): void {
     const keys = Object.keys(declared).sort();
     const missing = keys.filter((k) => {
@@ -175,9 +176,7 @@ function cliTypeAccepts(type: string, itemType: string | undefined, value: unkno
 
 /** Go's strconv.Atoi on a 64-bit machine: an optional sign, decimal digits, within int64. */
 function goAtoiAccepts(text: string): boolean {
-    if (!/^[+-]?[0-9]+$/.test(text)) return false;
-    const n = BigInt(text);
-    return n >= -(2n ** 63n) && n < 2n ** 63n;
+    return /^[+-]?[0-9]+$/.test(text) && fitsInt64(BigInt(text));
 }
 
 /** The Secret with every daemon's files (not the issued certificate's, with letsEncrypt). */
