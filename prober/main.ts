@@ -9,6 +9,8 @@ export interface ProberSettings {
     /** The network's client name, which every daemon's certificate must also hold. */
     hostname?: string;
     intervalSeconds: number;
+    /** The most seconds between two probes of one pair of daemons (the delivery alerts' window holds one); a round without it. */
+    revisitSeconds?: number;
     nickPrefix: string;
     port: number;
     /** The servers of the whole network (this region's and its peers'). */
@@ -38,6 +40,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ProberSettings {
         nickPrefix: env.PROBER_NICK_PREFIX || "probe",
         port: number("PROBER_PORT", 9090),
         ca: env.PROBER_CA || undefined,
+        ...(env.PROBER_REVISIT_SECONDS ? { revisitSeconds: number("PROBER_REVISIT_SECONDS", 0) } : {}),
         ...(env.PROBER_EXPECTED_SERVERS ? { expectedServers: number("PROBER_EXPECTED_SERVERS", targets.length) } : {}),
     };
 }
@@ -51,6 +54,7 @@ export async function startProber(s: ProberSettings): Promise<{ prober: Prober; 
             certificateNames: (t) => [...(s.hostname ? [s.hostname] : []), t.server],
             nickPrefix: s.nickPrefix,
             intervalMs: s.intervalSeconds * 1000,
+            ...(s.revisitSeconds !== undefined ? { revisitRounds: Math.floor(s.revisitSeconds / s.intervalSeconds) } : {}),
             ca: s.ca,
             expectedServers: s.expectedServers,
         },

@@ -3,7 +3,7 @@
 // counts (LUSERS: catbox's 265, 266 and 254), which servers it sees (LINKS)
 // against those the network should have, the PING round trip, and whether a
 // message from the prober's client on one daemon reaches its client on another
-// (a different pair each round, so every pair over N-1 rounds); and the
+// (a few partners each round, so that every pair is probed within the delivery alerts' window); and the
 // certificate each daemon serves on its TLS port. Catbox speaks only a small
 // part of IRC (no CAP, no LIST; LUSERS and LINKS ignore their parameters), so
 // everything here is asked the way a plain client asks it.
@@ -39,6 +39,8 @@ export interface ProberOptions {
     /** The prober's nicks: `${nickPrefix}${n}` on daemon n. */
     nickPrefix: string;
     intervalMs: number;
+    /** The most rounds between two probes of one pair (the delivery alerts' window, in rounds); 1 a round without it. */
+    revisitRounds?: number;
     /** The servers the whole network should have (this region's and its peers'); the targets' count unless given. */
     expectedServers?: number;
 }
@@ -60,9 +62,21 @@ interface Pending {
 
 const registrationTimeoutMs = 10_000;
 
-/** Whom daemon i's client writes to in a round: never itself, and each of the others once in any n - 1 rounds in a row. */
-export function probePartner(i: number, round: number, n: number): number {
-    return (i + 1 + (round % (n - 1))) % n;
+/**
+ * How many daemons each daemon's client writes to in a round, so that every
+ * pair is probed at least once in any `revisitRounds` rounds in a row: the
+ * delivery alerts' window must hold a probe of every pair, at any network size.
+ */
+export function partnersPerRound(n: number, revisitRounds: number): number {
+    return n < 2 ? 0 : Math.min(n - 1, Math.ceil((n - 1) / Math.max(1, revisitRounds)));
+}
+
+/**
+ * Whom daemon i's client writes to in a round: never itself, `perRound` others
+ * a round, and each of the others once in any ceil((n - 1) / perRound) rounds in a row.
+ */
+export function probePartners(i: number, round: number, n: number, perRound: number): number[] {
+    return Array.from({ length: perRound }, (_, k) => (i + 1 + ((round * perRound + k) % (n - 1))) % n);
 }
 
 export class Prober extends EventEmitter {
@@ -126,7 +140,7 @@ export class Prober extends EventEmitter {
             c.client.raw("LUSERS");
             c.client.raw("LINKS");
             void this.ping(i);
-            if (n > 1) void this.deliver(i, probePartner(i, this.round, n));
+            for (const j of probePartners(i, this.round, n, partnersPerRound(n, this.o.revisitRounds ?? n - 1))) void this.deliver(i, j);
         });
         checks.push(...this.o.targets.map((t) => this.checkCertificate(t)));
         await Promise.all(checks);

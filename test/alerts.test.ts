@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { networkAlerts } from "../components/gcp/networkQueries";
+import { deliveryWindowSeconds, networkAlerts } from "../components/gcp/networkQueries";
+import { proberIntervalSeconds, proberRevisitSeconds } from "../components/k8s/prober";
+import { partnersPerRound, probePartners } from "../prober/probe";
 import { skipUnlessRequired } from "../harness/neverSkip";
 
 const promtool = spawnSync("promtool", ["--version"]).status === 0;
@@ -24,6 +26,8 @@ const byId = Object.fromEntries(alerts.map((a) => [a.id, a]));
 
 interface Case {
     what: string;
+    /** Between two samples of every series (the scrape interval); 1m unless given. */
+    interval?: string;
     series: Record<string, string>;
     /** Minutes after the start, and the alerts (by id, with their labels) firing then. */
     checks: { at: number; firing: { id: string; labels?: Record<string, string> }[] }[];
@@ -47,7 +51,7 @@ function runPromtool(cases: Case[]): { status: number | null; output: string } {
             evaluation_interval: "1m",
             tests: cases.map((c) => ({
                 name: c.what,
-                interval: "1m",
+                interval: c.interval ?? "1m",
                 input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
                 alert_rule_test: c.checks.flatMap((check) =>
                     alerts.map((a) => ({
@@ -214,6 +218,54 @@ const cases: Case[] = [
     },
 ];
 
+/**
+ * The counters of one pair of the largest network the config takes (20 daemons
+ * and 18 peer hubs), as the prober's schedule makes them: a sample each round
+ * (the scrape interval is the round's), the pair probed in the rounds
+ * probePartners gives it, its messages lost from `lostFrom` minutes on.
+ */
+function largestNetworkPair(perRound: number, lostFrom: number): Record<string, string> {
+    const n = 38;
+    const [from, to] = [0, 19];
+    const rounds = (60 * 60) / proberIntervalSeconds;
+    let sent = 0;
+    let delivered = 0;
+    const sentValues: number[] = [];
+    const deliveredValues: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+        if (probePartners(from, round, n, perRound).includes(to)) {
+            sent++;
+            if (round * proberIntervalSeconds < lostFrom * 60) delivered++;
+        }
+        sentValues.push(sent);
+        deliveredValues.push(delivered);
+    }
+    return {
+        // A live prober at this interval: its last round follows the clock.
+        [`catbox_prober_last_round_timestamp_seconds{${ns}}`]: `0+${proberIntervalSeconds}x${rounds}`,
+        [`catbox_probe_messages_sent_total{${ns},from="irc${from}",to="irc${to}"}`]: sentValues.join(" "),
+        [`catbox_probe_messages_delivered_total{${ns},from="irc${from}",to="irc${to}"}`]: deliveredValues.join(" "),
+    };
+}
+
+/** Lost from minute 10: within the window and the hold (and one revisit), then firing without a gap to the hour's end. */
+function largestNetworkCase(perRound: number): Case {
+    const firstFiring = Math.ceil(10 + (proberRevisitSeconds + proberIntervalSeconds) / 60 + 5 + 1);
+    return {
+        what: `the largest network, ${perRound} partner(s) a round: a pair's messages lost from minute 10 fire by minute ${firstFiring}, and hold`,
+        interval: `${proberIntervalSeconds}s`,
+        series: largestNetworkPair(perRound, 10),
+        checks: [
+            { at: 9, firing: [] },
+            { at: 12, firing: [] },
+            ...Array.from({ length: 59 - firstFiring }, (_, k) => ({
+                at: firstFiring + k,
+                firing: [{ id: "delivery", labels: { from: "irc0", to: "irc19" } }],
+            })),
+        ],
+    };
+}
+
 describe("the alerts, judged by Prometheus (promtool test rules)", () => {
     it("each fires when it should, held for its duration, and stays silent when it should", { skip: noPromtool, timeout: 60_000 }, () => {
         assert.deepEqual(
@@ -224,6 +276,29 @@ describe("the alerts, judged by Prometheus (promtool test rules)", () => {
         const r = runPromtool(cases);
         assert.equal(r.status, 0, r.output);
     });
+
+    it(
+        "delivery: every pair of the largest network is probed within the alert's window, so a lost pair fires and holds",
+        { skip: noPromtool, timeout: 60_000 },
+        () => {
+            const perRound = partnersPerRound(38, Math.floor(proberRevisitSeconds / proberIntervalSeconds));
+            // catbox lets a client send 10 lines at once (UserMessageLimit), then one a second: LUSERS, LINKS and PING, and the messages.
+            assert.ok(3 + perRound <= 10, `${perRound} messages a round`);
+            assert.ok(proberRevisitSeconds < deliveryWindowSeconds - proberIntervalSeconds);
+            const r = runPromtool([
+                largestNetworkCase(perRound),
+                {
+                    ...largestNetworkCase(perRound),
+                    what: "all delivered: silent",
+                    series: largestNetworkPair(perRound, 61),
+                    checks: [{ at: 40, firing: [] }],
+                },
+            ]);
+            assert.equal(r.status, 0, r.output);
+            // One partner a round (a pair every 37 rounds, 18.5 minutes): the alert never holds, and this judge sees it.
+            assert.notEqual(runPromtool([largestNetworkCase(1)]).status, 0);
+        },
+    );
 
     it("the judge can fail: a case that expects the wrong thing is refused", { skip: noPromtool, timeout: 60_000 }, () => {
         const wrong: Case = { ...cases[0], checks: [{ at: 9, firing: [{ id: "split" }] }] };

@@ -7,7 +7,8 @@ import { describe, it, after } from "node:test";
 import * as tls from "node:tls";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { startProber } from "../prober/main";
-import { probePartner } from "../prober/probe";
+import { partnersPerRound, probePartners } from "../prober/probe";
+import { proberIntervalSeconds, proberRevisitSeconds } from "../components/k8s/prober";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { type Family, parseExposition, sample, samples } from "./support/exposition";
@@ -17,16 +18,26 @@ const replicas = 3;
 const intervalSeconds = 1;
 
 describe("the prober's pairs", () => {
-    it("a daemon never messages itself, and every pair is probed once in any n - 1 rounds in a row, up to 20 daemons and 18 peer hubs", () => {
+    it("a daemon never messages itself or one daemon twice a round, and every pair is probed within the revisit, up to 20 daemons and 18 peer hubs", () => {
+        const revisitRounds = Math.floor(proberRevisitSeconds / proberIntervalSeconds);
         for (let n = 2; n <= 38; n++) {
+            const perRound = partnersPerRound(n, revisitRounds);
+            const rounds = Math.ceil((n - 1) / perRound);
+            assert.ok(rounds <= revisitRounds, `n ${n}: ${rounds} rounds`);
             for (const start of [0, 7, 1000]) {
                 for (let i = 0; i < n; i++) {
-                    const partners = Array.from({ length: n - 1 }, (_, k) => probePartner(i, start + k, n));
-                    assert.ok(!partners.includes(i), `n ${n}: ${i} messages itself`);
-                    assert.equal(new Set(partners).size, n - 1, `n ${n}, from round ${start}: ${i} misses a partner`);
+                    const byRound = Array.from({ length: rounds }, (_, k) => probePartners(i, start + k, n, perRound));
+                    for (const partners of byRound) {
+                        assert.ok(!partners.includes(i), `n ${n}: ${i} messages itself`);
+                        assert.equal(new Set(partners).size, partners.length, `n ${n}: ${i} messages one daemon twice in a round`);
+                    }
+                    assert.equal(new Set(byRound.flat()).size, n - 1, `n ${n}, from round ${start}: ${i} misses a partner`);
                 }
             }
         }
+        // A small network keeps one message a daemon a round.
+        assert.equal(partnersPerRound(3, revisitRounds), 1);
+        assert.equal(partnersPerRound(1, revisitRounds), 0);
     });
 });
 

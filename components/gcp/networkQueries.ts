@@ -27,6 +27,13 @@ export interface NetworkAlert {
     meaning: string;
 }
 
+/**
+ * The delivery alerts' window: lost messages counted over it. The prober probes
+ * every pair of daemons within it, at the largest network the config takes.
+ */
+export const deliveryWindowSeconds = 300;
+const deliveryWindow = `${deliveryWindowSeconds / 60}m`;
+
 /** Where a region's series come from: its namespace in its own cluster. */
 export interface Scope {
     namespace: string;
@@ -122,7 +129,7 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
         {
             id: "delivery",
             displayName: "IRC messages are not delivered between two daemons",
-            promql: lost("catbox_probe_messages", ns, "5m"),
+            promql: lost("catbox_probe_messages", ns, deliveryWindow),
             duration: "300s",
             meaning:
                 "A message sent on one server does not reach users on another (the `from` and `to` labels say which), " +
@@ -131,7 +138,7 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
         {
             id: "region-link",
             displayName: "IRC messages do not reach a peer region",
-            promql: lost("catbox_peer_messages", ns, "5m"),
+            promql: lost("catbox_peer_messages", ns, deliveryWindow),
             duration: "300s",
             meaning:
                 "Users of this region and of the peer region whose hub is `to` no longer reach each other: the regions are " +

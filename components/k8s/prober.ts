@@ -8,6 +8,7 @@ import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
 import { proberSize } from "../catbox/sizing";
 import type { CatboxConfig } from "../config/types";
+import { deliveryWindowSeconds } from "../gcp/networkQueries";
 
 /** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
 export function proberSelector(networkName: string): Record<string, string> {
@@ -17,6 +18,12 @@ export function proberSelector(networkName: string): Record<string, string> {
 export const proberMetricsPort = 9090;
 /** A round every 30 s: alerts look at minutes, and each round costs every daemon a few lines. */
 export const proberIntervalSeconds = 30;
+/**
+ * The most seconds between two probes of one pair: the delivery alerts' window
+ * less three rounds, so that every window holds a probe of every pair between
+ * two of its scrapes, however the rounds and the scrapes fall.
+ */
+export const proberRevisitSeconds = deliveryWindowSeconds - 3 * proberIntervalSeconds;
 /**
  * The prober's nicks: pr<region>_0, pr<region>_1 …: short (catbox refuses a nick
  * longer than maxNickLength), and the region's own, since nicks are network-wide
@@ -121,6 +128,7 @@ export class NetworkProber extends pulumi.ComponentResource {
                                         ...(cfg.hostname ? [{ name: "PROBER_HOSTNAME", value: cfg.hostname }] : []),
                                         ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
                                         { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },
+                                        { name: "PROBER_REVISIT_SECONDS", value: String(proberRevisitSeconds) },
                                         { name: "PROBER_NICK_PREFIX", value: proberNickPrefix(cfg.regionNumber) },
                                         { name: "PROBER_PORT", value: String(proberMetricsPort) },
                                     ],
