@@ -80,8 +80,9 @@ function resourceTable(run: OfflineRun): string {
 
 /**
  * The peer regions' link endpoints as their own stack files here would export
- * them (a peer `org/project/prod-eu` is Pulumi.prod-eu.yaml), rendered without
- * their own peers; a peer with no file here has none, as before its first up.
+ * them (a peer `org/project/prod-eu` is Pulumi.prod-eu.yaml), rendered as
+ * before its own peers' first up (named, with no endpoints yet); a peer with no
+ * file here has none, as before its first up.
  */
 async function localPeers(config: Record<string, string>): Promise<Record<string, Record<string, unknown>>> {
     const others: Record<string, Record<string, unknown>> = {};
@@ -89,8 +90,7 @@ async function localPeers(config: Record<string, string>): Promise<Record<string
         const local = peer.split("/").pop()!;
         if (!existsSync(path.join(root, `Pulumi.${local}.yaml`))) continue;
         const file = readStackFile(local);
-        const alone = Object.fromEntries(Object.entries(file.config).filter(([k]) => k !== "catbox-gke:peers"));
-        const run = await runOffline({ config: alone, secretKeys: file.secretKeys, stack: local });
+        const run = await runOffline({ config: file.config, secretKeys: file.secretKeys, stack: local });
         others[peer] = { linkEndpoints: run.outputs.linkEndpoints };
     }
     return others;

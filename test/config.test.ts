@@ -129,6 +129,8 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["clientsPerPod under 50", { clientsPerPod: "10" }, [], "clientsPerPod"],
     ["regionNumber 10 (a SID starts with one digit)", { regionNumber: "10" }, [], "regionNumber"],
     ["no hubs", { hubs: "0" }, [], "hubs"],
+    ["regionNumber without peers (alone, it only changes the SIDs)", { regionNumber: "3" }, [], "regionNumber"],
+    ["hubs without peers (no region to link to)", { hubs: "1" }, [], "hubs"],
     ["peers not a list", { peers: "prod-eu" }, [], "peers"],
     ["a peer stack name with a space", { peers: '["my org/prod-eu"]' }, [], "peers"],
     [

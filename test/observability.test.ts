@@ -77,7 +77,15 @@ describe("the prober on the cluster", () => {
         assert.equal(env.PROBER_HOSTNAME, "irc.example.org", "every certificate must also hold the client name");
         // Nicks are network-wide, and every region runs a prober: the region is in them.
         assert.equal(env.PROBER_NICK_PREFIX, "pr0_");
-        const inRegion2 = (await run({ regionNumber: "2" })).resources;
+        const region2 = {
+            regionNumber: "2",
+            peers: '["prod-eu"]',
+            tlsMode: "letsEncrypt",
+            hostname: "us.irc.example.org",
+            dnsZone: "example-org",
+            linkSecret: "a-shared-link-secret-of-the-network",
+        };
+        const inRegion2 = (await run(region2, ["linkSecret"])).resources;
         const env2 = Object.fromEntries(deployment(inRegion2).inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
         assert.equal(env2.PROBER_NICK_PREFIX, "pr2_");
         // Each link Service exists under the name the prober dials.

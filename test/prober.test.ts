@@ -147,10 +147,10 @@ describe("the prober, on the real daemon", () => {
         const server = tls.createServer({ cert: other.certificatePem, key: other.keyPem }, (s) => s.end());
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         const port = (server.address() as { port: number }).port;
-        const check = async (hostname: string | undefined, ca: string | undefined) => {
+        const check = async (hostname: string | undefined, ca: string | undefined, peerHub = false) => {
             const p = await startProber({
                 // No IRC port answers here: only the certificate is looked at.
-                targets: [{ server: servers[0], host: "127.0.0.1", port: 1, tlsHost: "127.0.0.1", tlsPort: port }],
+                targets: [{ server: servers[0], host: "127.0.0.1", port: 1, tlsHost: "127.0.0.1", tlsPort: port, ...(peerHub && { tls: true }) }],
                 hostname,
                 intervalSeconds: 1,
                 nickPrefix: "probe",
@@ -176,6 +176,8 @@ describe("the prober, on the real daemon", () => {
             assert.equal(await check(undefined, other.certificatePem), 1, "trusted, and naming the server");
             assert.equal(await check("irc.example.org", other.certificatePem), 0, "the client name missing");
             assert.equal(await check(undefined, undefined), 0, "not trusted by the system");
+            // A peer region's hub serves its own region's names: held to its server name, never to this region's client name.
+            assert.equal(await check("irc.example.org", other.certificatePem, true), 1, "a peer hub, naming itself");
         } finally {
             server.close();
         }

@@ -16,8 +16,10 @@ const us = {
     hostname: "us.irc.example.org",
     dnsZone: "example-org",
     linkSecret: "a-shared-link-secret-of-the-network",
+    // Before the peer's first up: named, with no endpoints yet.
+    peers: '["prod-eu"]',
 };
-const eu = { ...us, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org" };
+const eu = { ...us, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org", peers: '["prod-us"]' };
 const secretKeys = ["linkSecret"];
 const serversConf = (rs: Registered[], n: number) => one(rs, T.secret, "irc-config").inputs.stringData[`servers-${n}.conf`] as string;
 
@@ -266,7 +268,7 @@ describe("one network, several regions", () => {
         const keptServices = byType(kept, T.service).filter((s) => s.name.startsWith("irc-hub-"));
         assert.equal(keptServices[0].inputs.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], "catbox-us-hub-0-kept");
         // Without peers, none of it.
-        const alone = (await run({ ...us, replicas: "3", nodeCount: "3" }, secretKeys)).resources;
+        const alone = (await run({ ...us, replicas: "3", nodeCount: "3", peers: "", regionNumber: "" }, secretKeys)).resources;
         assert.equal(byType(alone, T.service).filter((s) => s.name.startsWith("irc-hub-")).length, 0);
         assert.equal(byType(alone, T.address).length, 1);
         assert.equal(byType(alone, T.uptimeCheck).length, 1, "the client port's alone");

@@ -227,6 +227,15 @@ const regionRules: Rule = (c) => {
     if (c.valid("peers", "existingHubAddresses") && parsed.existingHubAddresses !== undefined && parsed.peers === undefined) {
         c.problem("existingHubAddresses", "needs peers: only the hubs of a network of regions have addresses of their own");
     }
+    // A region's number and its hubs are about its peers: alone, they would change SIDs or nothing, and say otherwise.
+    for (const key of ["regionNumber", "hubs"] as const) {
+        if (c.valid("peers", key) && parsed.peers === undefined && c.isSet(key) && !isDefault(key, parsed[key])) {
+            c.problem(
+                key,
+                `applies only with peers (a network of regions), which this stack does not set: leave it at its default, ${defaultOf(key)}`,
+            );
+        }
+    }
     if (!c.valid("peers", "tlsMode", "dnsZone") || parsed.peers === undefined) return;
     if (parsed.tlsMode === "selfSigned") {
         c.problem(

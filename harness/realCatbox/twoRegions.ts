@@ -73,8 +73,10 @@ export async function twoRegions(o: TwoRegionsOptions): Promise<TwoRegions> {
         hubs: String(o.hubs),
         ...(o.linkSecrets?.[r] ? { linkSecret: o.linkSecrets[r]! } : {}),
     });
-    const alone = { us: await renderStack("prod", values("us"), secretKeys), eu: await renderStack("prod", values("eu"), secretKeys) };
     const peer = { us: "eu", eu: "us" } as const;
+    // Each region before its peer's first up: the peer named, its endpoints not there yet.
+    const before = (r: Region) => renderStack("prod", { ...values(r), peers: JSON.stringify([`prod-${peer[r]}`]) }, secretKeys);
+    const alone = { us: await before("us"), eu: await before("eu") };
     const work = mkdtempSync(path.join(tmpdir(), "regions-"));
     const hostsFile = path.join(work, "hosts");
     const caFile = path.join(work, "ca.crt");
