@@ -322,6 +322,17 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["an exclusion with an unknown scope", { maintenanceExclusions: exclusions({ scope: "NO_PATCHES" }) }, [], "maintenanceExclusions"],
     ["an exclusion with an unknown field", { maintenanceExclusions: exclusions({ reason: "holidays" }) }, [], "maintenanceExclusions"],
     [
+        "two exclusions of one name (GKE keeps them in a map: one would replace the other)",
+        {
+            maintenanceExclusions: JSON.stringify([
+                ...JSON.parse(exclusions()),
+                ...JSON.parse(exclusions({ start: "2027-01-02T00:00:00Z", end: "2027-01-03T00:00:00Z" })),
+            ]),
+        },
+        [],
+        "maintenanceExclusions",
+    ],
+    [
         "21 exclusions (GKE keeps 20)",
         { maintenanceExclusions: JSON.stringify(Array.from({ length: 21 }, (_, i) => ({ ...JSON.parse(exclusions())[0], name: `e${i}` }))) },
         [],
@@ -465,6 +476,44 @@ describe("stack config: bad values are rejected, naming the key", () => {
         assert.equal(p, 'catbox-gke:replicas = "25": must be a whole number from 1 to 20');
         // Invisible characters are shown as escapes.
         assert.match(problemsOf({ motd: "Welcome\u0085" })[0], /^catbox-gke:motd = "Welcome\\u0085": /);
+    });
+
+    it("shows look-alike and invisible characters as escapes: anything not ASCII in a name, invisible ones in free text", () => {
+        // A Cyrillic "а" looks like the Latin one: shown, it would be a refusal nobody could see the reason of.
+        assert.match(problemsOf({ hostname: "irc.ex\u0430mple.org" })[0], /^catbox-gke:hostname = "irc\.ex\\u0430mple\.org": /);
+        assert.match(problemsOf({ adminEmail: "ops@irc-operators.net\u200b" })[0], /^catbox-gke:adminEmail = "ops@irc-operators\.net\\u200b": /);
+        // A MOTD may be in any script: only what cannot be seen is escaped.
+        assert.match(problemsOf({ motd: "Grüße €\u200b#" })[0], /^catbox-gke:motd = "Grüße €\\u200b#": /);
+    });
+
+    it("maintenanceExclusions: each fault named by its exclusion and field, never its value", () => {
+        const good = { name: "holidays", start: "2026-12-23T00:00:00Z", end: "2026-12-27T00:00:00Z" };
+        const fault = (list: unknown[]) => {
+            const problems = problemsOf({ maintenanceExclusions: JSON.stringify(list) });
+            assert.equal(problems.length, 1, problems.join("\n"));
+            return problems[0].slice(problems[0].indexOf('": ') + 3);
+        };
+        assert.equal(fault([good, { ...good, name: "b", end: "2026-12-01T00:00:00Z" }]), "exclusion 2: end must come after start");
+        assert.equal(fault([{ ...good, start: "2026-02-30T00:00:00Z" }]), "exclusion 1: start must be a day and time that exist (UTC)");
+        assert.equal(
+            fault([good, { ...good, name: "b", end: "tomorrow" }]),
+            "exclusion 2: end must be a time in GKE's UTC form, YYYY-MM-DDTHH:MM:SSZ",
+        );
+        assert.match(fault([{ ...good, scope: "NO_PATCHES" }]), /^exclusion 1: scope must be one of NO_UPGRADES, /);
+        assert.match(fault([{ ...good, name: "freeze\u0007" }]), /^exclusion 1: name must be 1 to 64 characters without control characters/);
+        assert.match(
+            fault([{ ...good, end: "2027-02-01T00:00:00Z" }]),
+            /^exclusion 1: a NO_UPGRADES exclusion \(the default scope\) lasts at most 30 days/,
+        );
+        assert.equal(fault([good, { ...good, reason: "x" }]), "exclusion 2 has a field GKE's exclusions do not (only name, start, end and scope)");
+        assert.match(fault([good, { ...good }]), /^gives two exclusions one name: GKE keeps them by name/);
+        // A list set as a secret: the fault is still named, and no part of the value shows.
+        const secretList = problemsOf({ maintenanceExclusions: JSON.stringify([{ ...good, name: "Project Nightingale", end: "x" }]) }, [
+            "maintenanceExclusions",
+        ]);
+        assert.deepEqual(secretList, [
+            "catbox-gke:maintenanceExclusions = [secret]: exclusion 1: end must be a time in GKE's UTC form, YYYY-MM-DDTHH:MM:SSZ",
+        ]);
     });
 
     it("reports every bad key at once, once each", () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { runAsUser } from "../components/k8s/podTemplate";
+import { maintenancePolicy } from "../components/gcp/cluster";
 import { runOffline } from "../harness/offline/engine";
 import { readStackFile } from "../harness/offline/stack";
 import { stackRegistryHost } from "../scripts/registry-host";
@@ -129,7 +130,10 @@ describe("node upgrades only in the operator's window", () => {
     });
 
     it("follows config: days, a start late in the day (the window runs past midnight), hours, and exclusions", async () => {
-        const exclusions = [{ name: "holidays", start: "2026-12-23T00:00:00Z", end: "2026-12-27T00:00:00Z" }];
+        const exclusions = [
+            { name: "holidays", start: "2026-12-23T00:00:00Z", end: "2026-12-27T00:00:00Z" },
+            { name: "launch freeze", start: "2027-02-01T00:00:00Z", end: "2027-04-01T00:00:00Z", scope: "NO_MINOR_OR_NODE_UPGRADES" },
+        ];
         const { resources } = await run({
             maintenanceDays: "SA,SU",
             maintenanceStart: "22:30",
@@ -149,7 +153,31 @@ describe("node upgrades only in the operator's window", () => {
                 endTime: "2026-12-27T00:00:00Z",
                 exclusionOptions: { scope: "NO_UPGRADES" },
             },
+            {
+                // A name with a space, as GKE takes it, and the scope as given.
+                exclusionName: "launch freeze",
+                startTime: "2027-02-01T00:00:00Z",
+                endTime: "2027-04-01T00:00:00Z",
+                exclusionOptions: { scope: "NO_MINOR_OR_NODE_UPGRADES" },
+            },
         ]);
+    });
+
+    it("is the same UTC window whatever the machine's time zone (a CI runner's, a laptop's)", () => {
+        const m = { days: "SA,SU", start: "22:30", hours: 12, exclusions: [] };
+        const utc = maintenancePolicy(m);
+        const before = process.env.TZ;
+        try {
+            for (const tz of ["Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu", "Pacific/Kiritimati"]) {
+                // Node reads TZ anew when it is set: local time is this zone's from here.
+                process.env.TZ = tz;
+                assert.notEqual(new Date("2025-01-06T22:30:00Z").getHours(), 22, `${tz} is not UTC here`);
+                assert.deepEqual(maintenancePolicy(m), utc, tz);
+            }
+        } finally {
+            if (before === undefined) delete process.env.TZ;
+            else process.env.TZ = before;
+        }
     });
 });
 

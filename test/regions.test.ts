@@ -7,6 +7,7 @@ import { linkPassword, relinkerPassword } from "../components/catbox/files";
 import { topologyProblems } from "../harness/realCatbox/topology";
 import { sid } from "../components/catbox/names";
 import { regionEndpoints, regionProblems } from "../components/catbox/regions";
+import { checkRegions } from "../components/gcp/sharedName";
 import { byType, config, one, type Registered, run, T } from "./support/helpers";
 
 const us = {
@@ -177,6 +178,15 @@ describe("one network, several regions", () => {
         });
     }
 
+    it("one server name in common is enough to refuse a peer", () => {
+        const own = regionEndpoints(config({ ...us }, secretKeys));
+        const one = regionEndpoints(config({ ...eu, serverNames: '["irc0.eu.example.org","irc1.us.example.org"]' }, secretKeys));
+        assert.match(
+            regionProblems(own, [{ stack: "eu", endpoints: one }]).join("\n"),
+            /eu has the server name\(s\) irc1\.us\.example\.org, as this stack has/,
+        );
+    });
+
     it("two peers that collide with each other are refused too; a stack whose output is not endpoints is named", () => {
         const own = regionEndpoints(config({ ...us }, secretKeys));
         const a = regionEndpoints(config({ ...eu }, secretKeys));
@@ -276,6 +286,17 @@ describe("one network, several regions", () => {
 });
 
 describe("the network's shared name, answered by region", () => {
+    it("its health check probes from three distinct Google regions for any pair of regions, both of them among the three", () => {
+        const regions = ["us-west1", "us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"];
+        for (const a of regions) {
+            for (const b of regions) {
+                const from = checkRegions(a === b ? [a] : [a, b]);
+                assert.equal(new Set(from).size, 3, `${a}, ${b}: ${from}`);
+                assert.ok(from.includes(a) && from.includes(b), `${a}, ${b}: ${from}`);
+            }
+        }
+    });
+
     const shared = { sharedHostname: "irc.example.org" };
     it("the owner writes one record with a geolocation policy over every region's client address, each health-checked on the client port", async () => {
         const euRun = await run({ ...eu, ...shared, peers: '["prod-us"]' }, secretKeys);
@@ -298,6 +319,8 @@ describe("the network's shared name, answered by region", () => {
         assert.equal(check.sourceRegions.length, 3, "Cloud DNS checks external endpoints from three regions");
         assert.ok(check.sourceRegions.includes("us-west1") && check.sourceRegions.includes("europe-west1"));
         assert.ok(record.inputs.routingPolicy.healthCheck, "the policy names its health check");
+        // Resolvers ask again within a minute: a region left out of the answers loses its new clients that soon.
+        assert.equal(record.inputs.ttl, 60);
         // Every region's certificate holds the shared name.
         assert.ok(one(resources, T.certificate).inputs.spec.dnsNames.includes("irc.example.org"));
         // Watched from Google's checkers around the world, which the record sends each to its nearest region.

@@ -80,27 +80,53 @@ export interface KeyEntry {
     /** Must be set with `pulumi config set --secret` (the config check refuses a plain value). */
     secret?: true;
     only?: Applies;
+    /** Where in the value the first fault lies, and what it is (without showing the value), instead of `allowed`. */
+    fault?: (issue: z.core.$ZodIssue) => string;
 }
 
 /** A Compute Engine resource's name, such as a static address's. */
 const gceName = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
 
 /** A UTC time as GKE returns it (any other form makes a permanent diff). */
-const utcTime = z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
-    .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().replace(".000Z", "Z") === s);
+const utcTime = (field: string) =>
+    z
+        .string({ message: `${field} must be a time in GKE's UTC form, YYYY-MM-DDTHH:MM:SSZ` })
+        .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, { message: `${field} must be a time in GKE's UTC form, YYYY-MM-DDTHH:MM:SSZ` })
+        .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().replace(".000Z", "Z") === s, {
+            message: `${field} must be a day and time that exist (UTC)`,
+        });
+
 /** GKE's longest NO_UPGRADES exclusion. */
 const noUpgradesMaxDays = 30;
+/** GKE keeps exclusions in a map by name: any text, spaces too, but no control or invisible character. */
+const exclusionNameRe = /^(?![\s])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,64}(?<![\s])$/u;
+const exclusionScopes = ["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"] as const;
 const exclusionSchema = z
-    .strictObject({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-        start: utcTime,
-        end: utcTime,
-        scope: z.enum(["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"]).default("NO_UPGRADES"),
-    })
-    .refine((e) => Date.parse(e.end) > Date.parse(e.start))
-    .refine((e) => e.scope !== "NO_UPGRADES" || Date.parse(e.end) - Date.parse(e.start) <= noUpgradesMaxDays * 24 * 3600e3);
+    .strictObject(
+        {
+            name: z
+                .string({ message: "name must be text" })
+                .regex(exclusionNameRe, { message: "name must be 1 to 64 characters without control characters or edge spaces" }),
+            start: utcTime("start"),
+            end: utcTime("end"),
+            scope: z.enum(exclusionScopes, { message: `scope must be one of ${exclusionScopes.join(", ")}` }).default("NO_UPGRADES"),
+        },
+        { message: "must be an object of name, start, end and scope (no other field)" },
+    )
+    .refine((e) => Date.parse(e.end) > Date.parse(e.start), { message: "end must come after start", path: ["end"] })
+    .refine((e) => e.scope !== "NO_UPGRADES" || Date.parse(e.end) - Date.parse(e.start) <= noUpgradesMaxDays * 24 * 3600e3, {
+        message: `a NO_UPGRADES exclusion (the default scope) lasts at most ${noUpgradesMaxDays} days: end it sooner, or choose a narrower scope`,
+        path: ["end"],
+    });
+
+/** Where a fault lies in a list of exclusions, and what it is, showing no value (the list may be a secret). */
+export function exclusionFault(issue: z.core.$ZodIssue): string {
+    const [index, field] = issue.path;
+    if (typeof index !== "number") return issue.message;
+    const where = `exclusion ${index + 1}`;
+    if (issue.code === "unrecognized_keys") return `${where} has a field GKE's exclusions do not (only name, start, end and scope)`;
+    return field === undefined ? `${where} ${issue.message}` : `${where}: ${issue.message}`;
+}
 
 const userSchema = z.strictObject({
     id: z
@@ -311,10 +337,21 @@ export const keyTable = {
         only: onlyGke,
     },
     maintenanceExclusions: {
-        schema: z.preprocess(fromJsonString, z.array(exclusionSchema).max(20)).optional(),
+        schema: z
+            .preprocess(
+                fromJsonString,
+                z
+                    .array(exclusionSchema, { message: 'must be a JSON list of {"name", "start", "end", "scope"?}' })
+                    .max(20, { message: "holds more than the 20 exclusions GKE keeps" })
+                    .refine((list) => new Set(list.map((e) => e.name)).size === list.length, {
+                        message: "gives two exclusions one name: GKE keeps them by name, so one would replace the other",
+                    }),
+            )
+            .optional(),
         allowed:
-            'must be a JSON list of at most 20 {"name", "start", "end", "scope"?}: name of letters, digits, "-" and "_"; start and end as ' +
+            'must be a JSON list of at most 20 {"name", "start", "end", "scope"?}, names unique: start and end as ' +
             "YYYY-MM-DDTHH:MM:SSZ, end after start; scope NO_UPGRADES (the default, at most 30 days), NO_MINOR_UPGRADES or NO_MINOR_OR_NODE_UPGRADES",
+        fault: exclusionFault,
         only: onlyGke,
     },
     existingAddress: {

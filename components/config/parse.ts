@@ -40,6 +40,9 @@ export class ConfigError extends Error {
     }
 }
 
+/** Keys whose values are text for people to read, in any script. */
+const freeTextKeys: ReadonlySet<string> = new Set(["motd", "serverInfo", "maintenanceExclusions"]);
+
 /** How a value appears in an error message: secrets and would-be secrets never do. */
 export function shownValue(key: string, raw: RawConfig): string {
     if (raw.secretKeys.has(key)) return "[secret]";
@@ -47,10 +50,17 @@ export function shownValue(key: string, raw: RawConfig): string {
     // A certificate's text helps nobody in one line (and a key pasted with it must not show).
     if (key === "tlsCertificate") return "[not shown]";
     const value = raw.values[key];
-    // JSON escapes C0 controls; show the invisible rest (C1, Unicode spaces, BOM) as escapes too.
-    const oneLine = JSON.stringify(value).replace(
-        /[\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g,
-        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    // JSON escapes C0 controls. Of the rest, what a reader cannot tell apart is escaped too: in free
+    // text, invisible and combining characters; in a name, address or number, anything not ASCII
+    // (a Cyrillic "а" in a hostname looks like the Latin one, and is why it is refused).
+    const unclear = freeTextKeys.has(key) ? /[\p{C}\p{Z}\p{M}]/gu : /[^\x20-\x7e]/gu;
+    const oneLine = JSON.stringify(value).replace(unclear, (ch) =>
+        ch === " "
+            ? ch
+            : [...ch]
+                  .flatMap((c) => (c.codePointAt(0)! > 0xffff ? [c.charCodeAt(0), c.charCodeAt(1)] : [c.charCodeAt(0)]))
+                  .map((u) => `\\u${u.toString(16).padStart(4, "0")}`)
+                  .join(""),
     );
     return oneLine.length > 80 ? oneLine.slice(0, 77) + '…"' : oneLine;
 }
@@ -77,8 +87,9 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const parsed: Partial<Parsed> = {};
     for (const key of configKeys) {
         const result = entryOf(key).schema.safeParse(raw.values[key]);
+        const fault = entryOf(key).fault;
         if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
-        else problem(key, entryOf(key).allowed);
+        else problem(key, fault ? fault(result.error.issues[0]) : entryOf(key).allowed);
     }
     for (const key of configKeys) {
         if (entryOf(key).secret && isSet(key) && !raw.secretKeys.has(key)) {
