@@ -35,16 +35,23 @@ export = async () => {
     // One network, several regions: the peer regions' link endpoints, read (and
     // refused if they collide with this region's) before anything is created.
     const endpoints = regionEndpoints(cfg);
-    const peers = cfg.platform === "gke" && cfg.peers !== undefined ? await peerRegions(cfg.peers, endpoints) : [];
+    const peers =
+        cfg.platform === "gke" && cfg.peers !== undefined
+            ? await peerRegions(cfg.peers, endpoints, { peersSecret: raw.secretKeys.has("peers"), secretTexts: chosenSecrets })
+            : [];
     // The zone is read before anything is created: a hostname it cannot hold is a config error.
     const zoneDnsName =
         cfg.platform === "gke" && cfg.dnsZone !== undefined && cfg.hostname !== undefined
             ? await zoneDnsNameHolding(cfg.gcpProject, cfg.dnsZone, cfg.hostname, (key) => shownValue(key, raw))
             : undefined;
 
-    // The shared name's record goes into the zone too, and the certificate must be provable for it.
-    if (cfg.platform === "gke" && cfg.sharedHostname !== undefined && zoneDnsName !== undefined) {
-        requireInZone("sharedHostname", cfg.sharedHostname, zoneDnsName, shownValue("sharedHostname", raw));
+    // The shared name's and the hubs' records go into the zone too, and the certificate must be provable for them.
+    if (cfg.platform === "gke" && zoneDnsName !== undefined) {
+        if (cfg.sharedHostname !== undefined) requireInZone("sharedHostname", cfg.sharedHostname, zoneDnsName, shownValue("sharedHostname", raw));
+        const hubNamesKey = cfg.serverNames ? "serverNames" : "serverNamePattern";
+        for (const hub of cfg.peers !== undefined ? endpoints.hubs : []) {
+            requireInZone(hubNamesKey, hub.server, zoneDnsName, shownValue(hubNamesKey, raw));
+        }
     }
 
     // The per-pod config files and their secrets, which the article wrote by hand.

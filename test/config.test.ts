@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { configDefaults, configKeys, secretConfigKeys } from "../components/config/keys";
-import { ConfigError, parseConfig, rawConfigOf } from "../components/config/parse";
+import { configDefaults, configKeys, entryOf, isConfigKey, secretConfigKeys } from "../components/config/keys";
+import { ConfigError, parseConfig, rawConfigOf, withheld } from "../components/config/parse";
 import { nodeRoom, nodesTotal, pack, podSize, reloaderSize, stackPods } from "../components/catbox/sizing";
 import { readStackFile } from "../harness/offline/stack";
-import { chosenSecretKeys, chosenSecretTexts, showsChosenSecret } from "../components/config/chosenSecrets";
+import { chosenSecretKeys, chosenSecretTexts, rawSecretTexts, showsChosenSecret, textShows } from "../components/config/chosenSecrets";
 import { keyKinds, selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
 import { config, otherKeyPem, placeholderTls, raw } from "./support/helpers";
 
@@ -538,6 +538,67 @@ describe("stack config: bad values are rejected, naming the key", () => {
         for (const leak of ["hunter2", "plain-text-link-secret-value", "PRIVATE KEY"]) assert.ok(!text.includes(leak), `leaks ${leak}: ${text}`);
         assert.match(text, /catbox-gke:opers = \[secret\]/);
         assert.match(text, /catbox-gke:linkSecret = \[not shown\]: must be a secret/);
+    });
+
+    it("no rule's reason shows a value set with --secret, whichever keys are secrets: every bad config, each key a secret", () => {
+        // Keys of a few fixed words: a rule says "with tlsMode provided", and withholds it where it is a secret.
+        const words = new Set(["platform", "tlsMode", "acmeServer", "clientServiceType", "spotNodes", "deletionProtection", "keepAddress"]);
+        let judged = 0;
+        for (const [what, values] of badConfigs) {
+            for (const secretKeys of [Object.keys(values), Object.keys(values).filter((k) => !words.has(k))]) {
+                const texts = rawSecretTexts(raw(values, secretKeys));
+                for (const p of problemsOf(values, secretKeys)) {
+                    judged++;
+                    const reason = p.slice(p.indexOf(": ") + 2);
+                    // A key's own fixed text is the same whatever its value: it tells nothing of it.
+                    const key = p.slice("catbox-gke:".length, p.indexOf(" = "));
+                    if ((isConfigKey(key) && reason === entryOf(key).allowed) || reason === withheld) {
+                        assert.ok(secretKeys.some((k) => words.has(k)) || reason !== withheld, `${what}: a rule's reason had to be withheld`);
+                        continue;
+                    }
+                    assert.ok(!textShows(reason, texts), `${what}: ${p}`);
+                    // Beyond those words, the rules hold their own figures back: the last-resort withholding never had to.
+                    if (secretKeys.every((k) => !words.has(k))) assert.notEqual(reason, withheld, `${what}: a rule's reason had to be withheld`);
+                }
+            }
+        }
+        assert.ok(judged > badConfigs.length, `${judged} problems judged`);
+    });
+
+    it("figures made from a secret are held back too: the maintenance and sizing arithmetic, byte counts, counts of names", () => {
+        const digits = (values: Record<string, string>, secretKeys: string[], key: string) => {
+            const p = problemsOf(values, secretKeys).find((l) => l.startsWith(`catbox-gke:${key} = `))!;
+            assert.ok(p, `${key} not refused`);
+            return [...(p.slice(p.indexOf(": ") + 2).match(/\d+/g) ?? [])];
+        };
+        // In plain text the figures help; set as secrets, the figures that would tell them are gone.
+        assert.ok(digits({ maintenanceDays: "SU" }, [], "maintenanceDays").includes("24"));
+        assert.deepEqual(digits({ maintenanceDays: "SU" }, ["maintenanceDays"], "maintenanceDays"), ["32", "48"]);
+        assert.ok(digits({ clientsPerPod: "2000" }, [], "clientsPerPod").length > 3);
+        assert.deepEqual(digits({ clientsPerPod: "2000" }, ["clientsPerPod"], "clientsPerPod"), []);
+        assert.deepEqual(digits({ nodeCount: "1", replicas: "3", clientsPerPod: "150" }, ["replicas"], "clientsPerPod"), []);
+        assert.deepEqual(digits({ motd: "m".repeat(400), maxNickLength: "99" }, ["maxNickLength"], "motd"), ["512"]);
+        assert.deepEqual(digits({ serverNames: '["a.example.org"]', replicas: "2" }, ["replicas"], "serverNames"), []);
+        assert.deepEqual(digits({ pingTime: "5m", deadTime: "60s" }, ["pingTime"], "deadTime"), []);
+        assert.deepEqual(digits({ clientPort: "6667" }, ["clientPort"], "clientPort"), []);
+        assert.doesNotMatch(problemsOf({ region: "us-west1", clusterLocation: "europe-west1-b" }, ["region"]).join("\n"), /us-west1/);
+        // A rule that forgot: the reason is withheld rather than shown.
+        const names = problemsOf({ serverNames: '["hub.example.org","HUB.example.org"]' }, ["serverNames"]);
+        assert.ok(
+            names.every((p) => !/hub\.example\.org/i.test(p)),
+            names.join("\n"),
+        );
+    });
+
+    it("a reason that would show a secret is withheld whatever rule wrote it; a short secret only as a word of its own", () => {
+        assert.ok(textShows("gives daemons 0 and 1 the same server name hub.example.org", ["HUB.example.org"]));
+        assert.ok(textShows("needs 2 nodes", ["2"]));
+        assert.ok(!textShows("a 20-node pool", ["2"]), "a short secret inside another word is chance");
+        assert.deepEqual(rawSecretTexts(raw({ peers: '["prod-eu","org/p/Prod-Asia"]', replicas: "3" }, ["peers"])).sort(), [
+            '["prod-eu","org/p/Prod-Asia"]',
+            "org/p/Prod-Asia",
+            "prod-eu",
+        ]);
     });
 
     it("never shows a kubeconfig or a certificate, whatever their shape", () => {

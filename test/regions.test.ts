@@ -178,6 +178,50 @@ describe("one network, several regions", () => {
         });
     }
 
+    it("a hub name outside the zone is refused before anything is created (the peers dial it by its A record there)", async () => {
+        await assert.rejects(
+            run({ ...us, serverNamePattern: "irc{n}.us.elsewhere.net" }, secretKeys),
+            (err: Error & { registered?: Registered[] }) => {
+                assert.match(err.message, /catbox-gke:serverNamePattern = "irc\{n\}\.us\.elsewhere\.net": is not inside the Cloud DNS zone/);
+                assert.deepEqual(
+                    (err.registered ?? []).map((r) => r.type).filter((t) => t !== T.stackReference),
+                    ["pulumi:pulumi:Stack"],
+                );
+                return true;
+            },
+        );
+    });
+
+    it("peers set with --secret: each peer is 'peer n' in resource names and messages, its stack's name a secret input; colliding secrets not shown", async () => {
+        const euEndpoints = (await run(eu, secretKeys)).outputs.linkEndpoints;
+        const { resources } = await run({ ...us }, [...secretKeys, "peers"], { otherStacks: { "prod-eu": { linkEndpoints: euEndpoints } } });
+        const refs = byType(resources, T.stackReference);
+        assert.deepEqual(
+            refs.map((r) => r.name),
+            ["peer-0"],
+        );
+        assert.ok(refs[0].secretInputs.includes("name"), "the stack's name is a secret input");
+        // In plain text, the reference is named after its stack, as before.
+        assert.deepEqual(
+            byType((await run({ ...us }, secretKeys)).resources, T.stackReference).map((r) => r.name),
+            ["peer-prod-eu"],
+        );
+        // A collision of secret values: which peer, and that it collides, without the values.
+        const clash = (await run({ ...eu, regionNumber: "7", serverNamePattern: "irc{n}.us.example.org" }, secretKeys)).outputs.linkEndpoints;
+        await assert.rejects(
+            run({ ...us, regionNumber: "7" }, [...secretKeys, "peers", "regionNumber", "serverNamePattern"], {
+                otherStacks: { "prod-eu": { linkEndpoints: clash } },
+            }),
+            (err: Error) => {
+                assert.match(err.message, /catbox-gke:peers: peer 1 collides with this region/);
+                for (const shown of ["prod-eu", "irc0.us.example.org", "7"]) {
+                    assert.ok(!new RegExp(`\\b${shown}\\b`).test(err.message), `${shown}: ${err.message}`);
+                }
+                return true;
+            },
+        );
+    });
+
     it("one server name in common is enough to refuse a peer", () => {
         const own = regionEndpoints(config({ ...us }, secretKeys));
         const one = regionEndpoints(config({ ...eu, serverNames: '["irc0.eu.example.org","irc1.us.example.org"]' }, secretKeys));
@@ -338,8 +382,9 @@ describe("the network's shared name, answered by region", () => {
             run({ ...us, sharedHostname: "irc.elsewhere.net", peers: '["prod-eu"]' }, secretKeys),
             (err: Error & { registered?: Registered[] }) => {
                 assert.match(err.message, /catbox-gke:sharedHostname = "irc\.elsewhere\.net": is not inside the Cloud DNS zone/);
+                // Nothing but the stack, and the peers' stacks read.
                 assert.deepEqual(
-                    (err.registered ?? []).map((r) => r.type),
+                    (err.registered ?? []).filter((r) => !r.read).map((r) => r.type),
                     ["pulumi:pulumi:Stack"],
                 );
                 return true;

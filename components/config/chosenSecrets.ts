@@ -48,3 +48,37 @@ export function showsChosenSecret(value: unknown, texts: readonly string[]): boo
     }
     return false;
 }
+
+/** Every text a value set as a secret takes, from its raw form alone (before it is parsed): the whole value, and a JSON value's items and field values. */
+export function rawSecretTexts(raw: RawConfig): string[] {
+    const texts = new Set<string>();
+    const add = (v: unknown) => {
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") texts.add(String(v).trim());
+        else if (Array.isArray(v)) v.forEach(add);
+        // An object's field names are the schema's words (usermask, start …), not the user's.
+        else if (v !== null && typeof v === "object") Object.values(v).forEach(add);
+    };
+    for (const key of raw.secretKeys) {
+        const value = raw.values[key];
+        if (value === undefined) continue;
+        add(value);
+        try {
+            add(JSON.parse(value));
+        } catch {
+            // Not JSON: the whole value is its one text.
+        }
+    }
+    texts.delete("");
+    return [...texts];
+}
+
+/** Whether a line of text shows one of `texts`: a long one anywhere, a short one as a word of its own (a secret "2" is not in "20"). */
+export function textShows(line: string, texts: readonly string[]): boolean {
+    const lower = line.toLowerCase();
+    return texts.some((t) => {
+        const needle = t.toLowerCase();
+        if (needle.length >= shortest) return lower.includes(needle);
+        const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, "u").test(lower);
+    });
+}

@@ -4,6 +4,7 @@
 // problem is reported at once, one line each, naming the key, the value (never
 // a secret's) and what is allowed.
 import { ConfigKey, configKeys, entryOf, isConfigKey, Parsed, project } from "./keys";
+import { rawSecretTexts, textShows } from "./chosenSecrets";
 import { RuleContext, rules } from "./rules";
 import type { CatboxConfig, ExistingClusterSource, ExistingPlatform, GkePlatform } from "./types";
 
@@ -40,6 +41,10 @@ export class ConfigError extends Error {
     }
 }
 
+/** The reason given where the true one would show a value set with --secret. */
+export const withheld =
+    "is refused, for a reason that would show a value set with --secret: set that key in plain text for a moment to see it, or see the README's config table";
+
 /** Keys whose values are text for people to read, in any script. */
 const freeTextKeys: ReadonlySet<string> = new Set(["motd", "serverInfo", "maintenanceExclusions"]);
 
@@ -50,6 +55,7 @@ export function shownValue(key: string, raw: RawConfig): string {
     // A certificate's text helps nobody in one line (and a key pasted with it must not show).
     if (key === "tlsCertificate") return "[not shown]";
     const value = raw.values[key];
+    if (value === undefined || value === "") return "(unset)";
     // JSON escapes C0 controls. Of the rest, what a reader cannot tell apart is escaped too: in free
     // text, invisible and combining characters; in a name, address or number, anything not ASCII
     // (a Cyrillic "а" in a hostname looks like the Latin one, and is why it is refused).
@@ -79,6 +85,9 @@ export function parseConfig(given: RawConfig): CatboxConfig {
         invalid.add(key);
         problems.push(`${project}:${key} = ${isSet(key) ? shownValue(key, raw) : "(unset)"}: ${message}`);
     };
+    // A rule's reason is made from values: one that would show a value set with --secret is withheld, whichever rule wrote it.
+    const secretTexts = rawSecretTexts(raw);
+    const ruleProblem = (key: string, message: string) => problem(key, textShows(message, secretTexts) ? withheld : message);
 
     for (const key of Object.keys(raw.values).sort()) {
         if (!isConfigKey(key)) problem(key, `is not a ${project} key (see the README's config table)`);
@@ -107,8 +116,9 @@ export function parseConfig(given: RawConfig): CatboxConfig {
         region,
         clusterLocation,
         isSet,
-        problem,
+        problem: ruleProblem,
         valid: (...keys: ConfigKey[]) => keys.every((k) => !invalid.has(k)),
+        shows: (...keys: ConfigKey[]) => keys.every((k) => !raw.secretKeys.has(k) && !entryOf(k).secret),
         foreignProblem: (line) => problems.push(line),
     };
     for (const rule of rules) rule(context);

@@ -22,6 +22,11 @@ export interface RuleContext {
     isSet(key: ConfigKey): boolean;
     /** Whether every one of these keys parsed. */
     valid(...keys: ConfigKey[]): boolean;
+    /**
+     * Whether a message may show these keys' values, or figures made from them:
+     * not when one was set with --secret (its text, length or arithmetic would tell it).
+     */
+    shows(...keys: ConfigKey[]): boolean;
     problem(key: ConfigKey, message: string): void;
     /** A problem with a key of another provider (gcp:project). */
     foreignProblem(line: string): void;
@@ -37,7 +42,8 @@ const appliesWhereItMeansSomething: Rule = (c) => {
         if (!only || !c.isSet(key) || isDefault(key, c.parsed[key])) continue;
         const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
         if (c.valid(dimension, key) && c.parsed[dimension] !== wanted) {
-            c.problem(key, `applies only to ${dimension} ${wanted} (${dimension} is ${c.parsed[dimension]}): ${only.because}`);
+            const now = c.shows(dimension) ? ` (${dimension} is ${c.parsed[dimension]})` : "";
+            c.problem(key, `applies only to ${dimension} ${wanted}${now}: ${only.because}`);
         }
     }
 };
@@ -73,7 +79,8 @@ const platformRules: Rule = (c) => {
         c.problem("keepAddress", "cannot be false with existingHubAddresses: the stack never releases an address it did not make");
     }
     if (c.valid("region", "clusterLocation") && c.clusterLocation !== c.region && !c.clusterLocation.startsWith(`${c.region}-`)) {
-        c.problem("clusterLocation", `must be in region ${c.region} (the static IP and the registry are regional)`);
+        const region = c.shows("region") ? `region ${c.region}` : "the stack's region";
+        c.problem("clusterLocation", `must be in ${region} (the static IP and the registry are regional)`);
     }
 };
 
@@ -82,11 +89,14 @@ const portAndTimingRules: Rule = (c) => {
     const { parsed } = c;
     if (c.valid("clientPort", "linkPort") && parsed.clientPort === parsed.linkPort) {
         // Name the key the operator set, where one of them is at its default.
-        if (c.isSet("clientPort")) c.problem("clientPort", `must differ from linkPort (${parsed.linkPort})`);
-        else c.problem("linkPort", `must differ from clientPort (${parsed.clientPort})`);
+        // The two are equal: showing one shows the other.
+        const shown = (_key: ConfigKey, value: unknown) => (c.shows("clientPort", "linkPort") ? ` (${value})` : "");
+        if (c.isSet("clientPort")) c.problem("clientPort", `must differ from linkPort${shown("linkPort", parsed.linkPort)}`);
+        else c.problem("linkPort", `must differ from clientPort${shown("clientPort", parsed.clientPort)}`);
     }
     if (c.valid("pingTime", "deadTime") && parseGoDuration(parsed.deadTime!)! <= parseGoDuration(parsed.pingTime!)!) {
-        c.problem("deadTime", `must be longer than pingTime (${parsed.pingTime}): a client is pinged before it is declared dead`);
+        const pingTime = c.shows("pingTime") ? ` (${parsed.pingTime})` : "";
+        c.problem("deadTime", `must be longer than pingTime${pingTime}: a client is pinged before it is declared dead`);
     }
 };
 
@@ -122,7 +132,7 @@ const tlsRules: Rule = (c) => {
                     "(no certificate would ever be issued): set acmeEmail or adminEmail to an address of yours",
             );
         } else if (c.valid(contactKey) && domain !== undefined && letsEncryptNameProblem(domain)) {
-            c.problem(contactKey, `becomes the Let's Encrypt account contact, whose domain ${letsEncryptNameProblem(domain)}`);
+            c.problem(contactKey, `becomes the Let's Encrypt account contact, whose domain ${nameProblemShown(c, contactKey, domain)}`);
         }
         // Every name the certificate holds: the client name, the shared name, every server name.
         const names: [ConfigKey, string | undefined][] = [
@@ -136,7 +146,7 @@ const tlsRules: Rule = (c) => {
         for (const [key, name] of names) {
             const problem = name !== undefined && c.valid(key) && !reported.has(key) ? letsEncryptNameProblem(name) : undefined;
             if (problem) {
-                c.problem(key, `names a certificate name that ${problem}`);
+                c.problem(key, `names a certificate name that ${nameProblemShown(c, key, name!)}`);
                 reported.add(key);
             }
         }
@@ -167,10 +177,14 @@ const lineRules: Rule = (c) => {
     };
     for (const key of ["motd", "serverInfo"] as const) {
         if (c.valid(key) && bytes(parsed[key]!) > room[key]) {
+            const figures = c.shows(key, "replicas", "serverNames", "serverNamePattern", "maxNickLength");
             c.problem(
                 key,
-                `is ${bytes(parsed[key]!)} bytes, and catbox's 512-byte line holds ${room[key]} beside the longest server name (${server} bytes) ` +
-                    `and nick (maxNickLength ${nick}): it would be cut, mid-character for a multi-byte one`,
+                figures
+                    ? `is ${bytes(parsed[key]!)} bytes, and catbox's 512-byte line holds ${room[key]} beside the longest server name (${server} bytes) ` +
+                          `and nick (maxNickLength ${nick}): it would be cut, mid-character for a multi-byte one`
+                    : "is longer than catbox's 512-byte line holds beside the longest server name and nick (maxNickLength): " +
+                          "it would be cut, mid-character for a multi-byte one",
             );
         }
     }
@@ -182,21 +196,31 @@ const nameRules: Rule = (c) => {
     if (c.valid("replicas", "serverNames", "serverNamePattern")) {
         const replicas = parsed.replicas!;
         if (parsed.serverNames !== undefined && parsed.serverNames.length !== replicas) {
-            c.problem("serverNames", `lists ${parsed.serverNames.length} name(s) but replicas is ${replicas}: give one per replica`);
+            c.problem(
+                "serverNames",
+                c.shows("serverNames", "replicas")
+                    ? `lists ${parsed.serverNames.length} name(s) but replicas is ${replicas}: give one per replica`
+                    : "lists a name for each of another number of daemons than replicas: give one per replica",
+            );
         } else {
             const names = networkServerNames(parsed).map((n) => n.toLowerCase());
             const dup = firstDuplicate(names);
             if (dup !== undefined) {
+                const key = parsed.serverNames ? "serverNames" : "serverNamePattern";
                 c.problem(
-                    parsed.serverNames ? "serverNames" : "serverNamePattern",
-                    `gives daemons ${names.indexOf(dup)} and ${names.indexOf(dup, names.indexOf(dup) + 1)} the same server name ${dup}; IRC server names must be unique (case-insensitively)`,
+                    key,
+                    c.shows(key)
+                        ? `gives daemons ${names.indexOf(dup)} and ${names.indexOf(dup, names.indexOf(dup) + 1)} the same server name ${dup}; IRC server names must be unique (case-insensitively)`
+                        : "gives two daemons one server name; IRC server names must be unique (case-insensitively)",
                 );
             }
         }
     }
     if (c.valid("users") && parsed.users) {
         const dup = firstDuplicate(parsed.users.map((u, i) => u.id ?? `user${i}`));
-        if (dup !== undefined) c.problem("users", `has the id ${dup} twice (ids are case-insensitive); ids must be unique`);
+        if (dup !== undefined) {
+            c.problem("users", `has ${c.shows("users") ? `the id ${dup}` : "an id"} twice (ids are case-insensitive); ids must be unique`);
+        }
     }
 };
 
@@ -209,10 +233,12 @@ const maintenanceRules: Rule = (c) => {
     if (!c.valid("maintenanceDays", "maintenanceHours") || parsed.platform !== "gke") return;
     const days = parsed.maintenanceDays!.split(",").length;
     if (days * 4 * parsed.maintenanceHours! < 48) {
+        const arithmetic = c.shows("maintenanceDays", "maintenanceHours")
+            ? ` ${days * 4 * parsed.maintenanceHours!} hours of maintenance in the worst 32 days (${days} day(s) × ${parsed.maintenanceHours} h × 4 weeks),`
+            : " too few hours of maintenance in the worst 32 days (days × hours × four weeks),";
         c.problem(
             c.isSet("maintenanceHours") && !c.isSet("maintenanceDays") ? "maintenanceHours" : "maintenanceDays",
-            `gives GKE ${days * 4 * parsed.maintenanceHours!} hours of maintenance in the worst 32 days (${days} day(s) × ${parsed.maintenanceHours} h × 4 weeks), ` +
-                "and GKE needs at least 48: add days or hours",
+            `gives GKE${arithmetic} and GKE needs at least 48: add days or hours`,
         );
     }
 };
@@ -253,7 +279,12 @@ const regionRules: Rule = (c) => {
     if (kept !== undefined && c.valid("existingHubAddresses", "hubs", "replicas", "existingAddress")) {
         const hubs = Math.min(parsed.hubs!, parsed.replicas!);
         if (kept.length > hubs) {
-            c.problem("existingHubAddresses", `names ${kept.length} addresses for ${hubs} hub(s) (hubs, at most replicas): one a hub`);
+            c.problem(
+                "existingHubAddresses",
+                c.shows("existingHubAddresses", "hubs", "replicas")
+                    ? `names ${kept.length} addresses for ${hubs} hub(s) (hubs, at most replicas): one a hub`
+                    : "names more addresses than there are hubs (hubs, at most replicas): one a hub",
+            );
         }
         if (firstDuplicate([...kept, ...(parsed.existingAddress ? [parsed.existingAddress] : [])])) {
             c.problem("existingHubAddresses", "names one address twice (or existingAddress's): each endpoint needs its own");
@@ -279,10 +310,8 @@ const regionRules: Rule = (c) => {
         const hubNames = networkServerNames(parsed).slice(0, parsed.hubs!);
         const missing = hubNames.filter((name) => !certificateHolds(parsed.tlsCertificate!, name));
         if (missing.length > 0) {
-            c.problem(
-                "tlsCertificate",
-                `does not hold the server names of ${missing.length} hub(s), which the peer regions dial (each hub by its name)`,
-            );
+            const count = c.shows("hubs", "replicas", "serverNames", "serverNamePattern") ? ` of ${missing.length} hub(s)` : " of a hub";
+            c.problem("tlsCertificate", `does not hold the server names${count}, which the peer regions dial (each hub by its name)`);
         }
     }
     // One DNS record a name in the zone: the client name, the shared name and each hub's server name (Cloud DNS refuses a second).
@@ -355,15 +384,26 @@ const sizingRules: Rule = (c) => {
             kinds.set(kind, { ...p, count: (kinds.get(kind)?.count ?? 0) + 1 });
         }
         const needed = [...kinds].map(([kind, k]) => `${k.count > 1 ? `${k.count} × ` : ""}${kind} (${k.memoryMiB} MiB, ${k.cpuMilli}m)`);
+        const apart = pods.some((p) => p.apart) ? ", catbox's pods each on a node of its own" : "";
+        // Every figure here is made from these keys: with one of them a secret, the reason is told without them.
+        const figures = c.shows("machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode");
         c.problem(
             "clientsPerPod",
-            `leaves ${placed.unplaced.name} no node: ${nodes} ${parsed.machineType} node(s) leave about ${room.memoryMiB} MiB and ` +
-                `${room.cpuMilli}m each after GKE's own pods, and the stack schedules ${needed.join(", ")}` +
-                `${pods.some((p) => p.apart) ? ", catbox's pods each on a node of its own" : ""}: ` +
+            (figures
+                ? `leaves ${placed.unplaced.name} no node: ${nodes} ${parsed.machineType} node(s) leave about ${room.memoryMiB} MiB and ` +
+                  `${room.cpuMilli}m each after GKE's own pods, and the stack schedules ${needed.join(", ")}${apart}: `
+                : `leaves a pod no node: the nodes' memory and CPU, after GKE's own pods, do not hold every pod the stack schedules${apart}: `) +
                 `lower clientsPerPod, raise nodeCount or choose a larger machineType (see the README's sizing table)`,
         );
     }
 };
+
+/** Why Let's Encrypt refuses a name, told without the name's parts where the key is a secret. */
+function nameProblemShown(c: RuleContext, key: ConfigKey, name: string): string {
+    return c.shows(key)
+        ? letsEncryptNameProblem(name)!
+        : "Let's Encrypt refuses (it takes only names under a public suffix, of at most 10 labels, any punycode valid and in NFC)";
+}
 
 /** Mail domains Let's Encrypt refuses in an account's contact (RFC 2606's examples). */
 const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];

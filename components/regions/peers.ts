@@ -8,6 +8,7 @@ import { type RegionEndpoints, regionProblems } from "../catbox/regions";
 import { project } from "../config/keys";
 import { ConfigError } from "../config/parse";
 import { serverNameRe } from "../config/values";
+import { textShows } from "../config/chosenSecrets";
 
 /** The stack outputs every region exports for its peers: its link endpoints, and where its clients connect. */
 export const linkEndpointsOutput = "linkEndpoints";
@@ -39,26 +40,48 @@ function isEndpoints(v: unknown): v is RegionEndpoints {
     );
 }
 
+/** What a secret `peers` (or another value set with --secret) may show of itself. */
+export interface PeerSecrecy {
+    /** `peers` was set with --secret: each peer is "peer n" in resource names, previews and messages. */
+    peersSecret: boolean;
+    /** The texts of every value set with --secret: a message that would show one says less. */
+    secretTexts: readonly string[];
+}
+
 /** Each peer stack's endpoints, checked against this region's; a RunError (one line each) for a peer that cannot join. */
 export async function peerRegions(
     stacks: string[],
     own: RegionEndpoints,
+    secrecy: PeerSecrecy = { peersSecret: false, secretTexts: [] },
 ): Promise<{ stack: string; endpoints: RegionEndpoints; client?: PeerClient }[]> {
     const peers: { stack: string; endpoints: RegionEndpoints; client?: PeerClient }[] = [];
     const problems: string[] = [];
-    for (const stack of stacks) {
-        const ref = new pulumi.StackReference(`peer-${stack}`, { name: stack });
+    const label = (i: number) => (secrecy.peersSecret ? `peer ${i + 1}` : stacks[i]);
+    for (const [i, stack] of stacks.entries()) {
+        // A secret peer's name stays out of the resource's name (its URN), and its input is a secret in previews.
+        const ref = secrecy.peersSecret
+            ? new pulumi.StackReference(`peer-${i}`, { name: pulumi.secret(stack) })
+            : new pulumi.StackReference(`peer-${stack}`, { name: stack });
         const details = await ref.getOutputDetails(linkEndpointsOutput);
         const value = details.value ?? details.secretValue;
         if (value === undefined) continue;
         if (!isEndpoints(value)) {
-            problems.push(`${stack}'s ${linkEndpointsOutput} output is not a region's link endpoints: is it a catbox-gke stack?`);
+            problems.push(`${label(i)}'s ${linkEndpointsOutput} output is not a region's link endpoints: is it a catbox-gke stack?`);
             continue;
         }
         const client = (await ref.getOutputDetails(clientEndpointOutput)).value as PeerClient | undefined;
         peers.push({ stack, endpoints: value, ...(client && typeof client.ip === "string" && typeof client.region === "string" ? { client } : {}) });
     }
-    problems.push(...regionProblems(own, peers));
+    const labelled = peers.map((p) => ({ ...p, stack: label(stacks.indexOf(p.stack)) }));
+    for (const p of regionProblems(own, labelled)) {
+        // A region number or server name set with --secret is told by what collides, not shown.
+        const who = labelled.find((peer) => p.startsWith(`${peer.stack} `))?.stack ?? "a peer";
+        problems.push(
+            textShows(p, secrecy.secretTexts)
+                ? `${who} collides with this region or an earlier peer: a regionNumber, a server name or a SID twice (not shown: a value set with --secret)`
+                : p,
+        );
+    }
     if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems.map((p) => `${project}:peers: ${p}`)).message);
     return peers;
 }

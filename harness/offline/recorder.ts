@@ -31,6 +31,8 @@ export interface Registered {
     dependencies: string[];
     /** Its aliases: old URNs, or specs (name, type, parent …) the engine resolves. */
     aliases: unknown[];
+    /** Read, not managed (a StackReference): its id is what it reads. */
+    read?: true;
 }
 
 /** The request and response objects the monitor passes (gRPC messages): what the recorder reads of them. */
@@ -38,12 +40,13 @@ type Req = { [getter: string]: () => any };
 type Callback = (err: unknown, res: Req) => void;
 export interface Monitor {
     registerResource(req: Req, callback: Callback): void;
+    readResource(req: Req, callback: Callback): void;
     registerResourceOutputs(req: Req, callback: Callback): void;
 }
 
 /**
  * Record, on the monitor `pulumi.runtime.setMocks` installed, every resource
- * registered and the stack's outputs: a thin layer over its two calls.
+ * registered or read and the stack's outputs: a thin layer over its calls.
  */
 export function record(monitor: Monitor): { records: Registered[]; stackOutputs: () => Record<string, any> } {
     const records: Registered[] = [];
@@ -69,6 +72,32 @@ export function record(monitor: Monitor): { records: Registered[]; stackOutputs:
                     ignoreChanges: req.getIgnorechangesList(),
                     dependencies: req.getDependenciesList(),
                     aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a: { toObject(): unknown }) => a.toObject())],
+                });
+            }
+            callback(err, res);
+        });
+    };
+    const readResource = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, callback) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
+        return readResource(req, (err, res) => {
+            if (!err) {
+                records.push({
+                    urn: res.getUrn(),
+                    id: req.getId(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: true,
+                    inputs: unwrap(inputs),
+                    secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
+                    parent: req.getParent(),
+                    provider: req.getProvider(),
+                    protect: false,
+                    retainOnDelete: false,
+                    ignoreChanges: [],
+                    dependencies: req.getDependenciesList(),
+                    aliases: [],
+                    read: true,
                 });
             }
             callback(err, res);
