@@ -6,7 +6,7 @@ import { Prober, type Target } from "./probe";
 
 export interface ProberSettings {
     targets: Target[];
-    /** The network's client name, which every daemon's certificate must also hold. */
+    /** The network's client name, which clients dial and every daemon's certificate must hold. */
     hostname?: string;
     intervalSeconds: number;
     /** The most seconds between two probes of one pair of daemons (the delivery alerts' window holds one); a round without it. */
@@ -51,7 +51,8 @@ export async function startProber(s: ProberSettings): Promise<{ prober: Prober; 
     const prober = new Prober(
         {
             targets: s.targets,
-            certificateNames: (t) => [...(s.hostname ? [s.hostname] : []), t.server],
+            // The name a client dials: the network's client name, or without one the daemon's own.
+            certificateNames: (t) => [s.hostname ?? t.server],
             nickPrefix: s.nickPrefix,
             intervalMs: s.intervalSeconds * 1000,
             ...(s.revisitSeconds !== undefined ? { revisitRounds: Math.floor(s.revisitSeconds / s.intervalSeconds) } : {}),

@@ -32,7 +32,7 @@ export interface Target {
 
 export interface ProberOptions {
     targets: Target[];
-    /** Names the served certificate must hold (the client name, the server's own). */
+    /** Names the served certificate must hold (the name clients dial). */
     certificateNames: (t: Target) => string[];
     /** Trust beyond the system's (tests: a test CA). */
     ca?: string;
@@ -289,7 +289,7 @@ export class Prober extends EventEmitter {
         });
     }
 
-    /** A TLS handshake as a client makes it: the system's trust, and every name the certificate must hold (a peer's hub: its own). */
+    /** A TLS handshake as a client makes it: the system's trust, and the name clients dial (a peer's hub: its own, which the peer regions dial). */
     private checkCertificate(t: Target): Promise<void> {
         const server = t.server;
         return new Promise((resolve) => {

@@ -457,6 +457,48 @@ describe("stack config: TLS pairs of each kind (tlsMode provided)", () => {
     }
 });
 
+describe("stack config: a provided certificate clients will take", () => {
+    const day = 24 * 3600e3;
+    const provided = (pair: { certificatePem: string; keyPem: string }, extra: Record<string, string> = {}) =>
+        raw({ tlsMode: "provided", tlsCertificate: pair.certificatePem, tlsKey: pair.keyPem, ...extra }, ["tlsKey"]);
+    const reason = (r: ReturnType<typeof raw>, now = new Date()) => {
+        try {
+            parseConfig(r, now);
+            return undefined;
+        } catch (e) {
+            return (e as ConfigError).problems.find((p) => p.startsWith("catbox-gke:tlsCertificate = "));
+        }
+    };
+
+    it("valid now: refused once expired, and before it is valid", () => {
+        const pair = selfSignedPair(["irc.example.org"], 2);
+        assert.equal(reason(provided(pair)), undefined);
+        assert.match(reason(provided(pair), new Date(Date.now() + 3 * day))!, /: has expired: every client refuses it/);
+        assert.match(reason(provided(pair), new Date(Date.now() - day))!, /: is not valid yet/);
+    });
+
+    it("for a server: an extended key usage without serverAuth refused; with it, or none, taken", () => {
+        assert.match(reason(provided(selfSignedPair(["irc.example.org"], 2, undefined, ["extendedKeyUsage=clientAuth"])))!, /without serverAuth/);
+        assert.equal(reason(provided(selfSignedPair(["irc.example.org"], 2, undefined, ["extendedKeyUsage=serverAuth,clientAuth"]))), undefined);
+    });
+
+    it("a key usage TLS 1.2 can use: digitalSignature for ECDSA; for RSA, keyEncipherment will do", () => {
+        const usage = (kind: string, ku: string) => reason(provided(selfSignedPair(["irc.example.org"], 2, kind, [`keyUsage=critical,${ku}`])));
+        assert.match(usage("ECDSA P-256", "keyEncipherment")!, /key usage without digitalSignature, which TLS 1\.2 needs/);
+        assert.equal(usage("ECDSA P-256", "digitalSignature"), undefined);
+        assert.equal(usage("RSA 2048", "keyEncipherment"), undefined);
+        assert.match(usage("RSA 2048", "keyCertSign")!, /without digitalSignature or keyEncipherment/);
+    });
+
+    it("holds hostname, the name clients dial (a wildcard does)", () => {
+        assert.match(
+            reason(provided(selfSignedPair(["chat.example.org"]), { hostname: "irc.example.org" }))!,
+            /does not hold hostname irc\.example\.org/,
+        );
+        assert.equal(reason(provided(selfSignedPair(["*.example.org"]), { hostname: "irc.example.org" })), undefined);
+    });
+});
+
 describe("stack config: bad values are rejected, naming the key", () => {
     assert.ok(badConfigs.length >= 20);
     for (const [what, values, secretKeys, key] of badConfigs) {
@@ -514,6 +556,22 @@ describe("stack config: bad values are rejected, naming the key", () => {
         assert.deepEqual(secretList, [
             "catbox-gke:maintenanceExclusions = [secret]: exclusion 1: end must be a time in GKE's UTC form, YYYY-MM-DDTHH:MM:SSZ",
         ]);
+    });
+
+    it("a key that means nothing on the platform it is set on is refused for that, whatever its value", () => {
+        const kind = { platform: "kubeconfig", image: "catbox:1" };
+        for (const [key, value] of [
+            ["machineType", "f1-micro"],
+            ["existingAddress", "My_IP"],
+            ["alertEmail", "pager"],
+            ["maintenanceDays", "MON"],
+        ]) {
+            assert.deepEqual(problemsOf({ ...kind, [key]: value }), [
+                `catbox-gke:${key} = "${value}": applies only to platform gke (platform is kubeconfig): the stack creates no GCP resource with platform kubeconfig`,
+            ]);
+        }
+        assert.match(problemsOf({ kubeconfig: "" + "x".repeat(2_000_000) }, ["kubeconfig"])[0], /applies only to platform kubeconfig/);
+        assert.match(problemsOf({ acmeEmail: "not an address" })[0], /^catbox-gke:acmeEmail = "not an address": applies only to tlsMode letsEncrypt/);
     });
 
     it("reports every bad key at once, once each", () => {

@@ -5,12 +5,22 @@
 // client as a user's would be: TLS with Node's defaults (TLS 1.3), certificate
 // checked. Skipped only where no catbox can be had, and never under .ci/run (CATBOX_GKE_NEVER_SKIP=1).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import * as tls from "node:tls";
 import type { TLSSocket } from "node:tls";
+import { parseConfig } from "../components/config/parse";
+import { waitUntil } from "../harness/waitUntil";
+import type { TlsPair } from "../harness/realCatbox/tlsPair";
+import { raw } from "./support/helpers";
 import { X509Certificate } from "node:crypto";
 import { configErrorRe } from "../harness/realCatbox/localNetwork";
 import { selfSignedPair, servedKinds } from "../harness/realCatbox/tlsPair";
-import { nameOf, namesOf, network, opers, pair, servedCertificate, skipDaemon, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
+import { daemon, nameOf, namesOf, network, opers, pair, servedCertificate, skipDaemon, spoof, stackConfig, step, tlsTo } from "./support/realCatbox";
 
 for (const [block, replicas] of [
     [1, 1],
@@ -125,6 +135,67 @@ servedKinds.forEach((kind, i) => {
             assert.equal(servedCertificate(c).fingerprint256, new X509Certificate(kindPair.certificatePem).fingerprint256);
             await c.waitFor(/ 376 /, 5000, "end of MOTD");
         });
+    });
+});
+
+describe("the real catbox: a certificate whose key usage leaves out signing (why the config check refuses it)", () => {
+    /** catbox alone on `pair`, its TLS port on loopback; what a TLS client of each version makes of it. */
+    const handshakes = async (served: TlsPair) => {
+        const dir = mkdtempSync(path.join(tmpdir(), "catbox-ku-"));
+        const port = await new Promise<number>((resolve) => {
+            const probe = net.createServer().listen(0, "127.0.0.1", () => {
+                const p = (probe.address() as net.AddressInfo).port;
+                probe.close(() => resolve(p));
+            });
+        });
+        writeFileSync(path.join(dir, "tls.crt"), served.certificatePem);
+        writeFileSync(path.join(dir, "tls.key"), served.keyPem);
+        writeFileSync(
+            path.join(dir, "catbox.conf"),
+            [
+                "listen-host = 127.0.0.1",
+                "listen-port = -1",
+                `listen-port-tls = ${port}`,
+                `certificate-file = ${dir}/tls.crt`,
+                `key-file = ${dir}/tls.key`,
+                "server-name = irc.example.org",
+                "ts6-sid = 000",
+            ].join("\n") + "\n",
+        );
+        const catbox = spawn(daemon, ["-conf", path.join(dir, "catbox.conf")], { stdio: "ignore" });
+        const attempt = (maxVersion: tls.SecureVersion) =>
+            new Promise<string>((resolve) => {
+                const c = tls.connect({ host: "127.0.0.1", port, servername: "irc.example.org", ca: served.certificatePem, maxVersion }, () => {
+                    resolve(`ok ${c.getProtocol()}`);
+                    c.destroy();
+                });
+                c.on("error", (e: Error & { code?: string }) => resolve(e.code ?? e.message));
+            });
+        try {
+            await waitUntil("catbox's TLS port", async () => !(await attempt("TLSv1.3")).startsWith("ECONNREFUSED"), { timeoutMs: 10_000 });
+            return { tls12: await attempt("TLSv1.2"), tls13: await attempt("TLSv1.3") };
+        } finally {
+            catbox.kill();
+            rmSync(dir, { recursive: true, force: true });
+        }
+    };
+
+    it("ECDSA without digitalSignature: TLS 1.2 clients refuse it (1.3 does not look); refused by the config check", step, async () => {
+        const bad = selfSignedPair(["irc.example.org"], 2, "ECDSA P-256", ["keyUsage=critical,keyEncipherment"]);
+        assert.deepEqual(await handshakes(bad), { tls12: "ERR_SSL_ECC_CERT_NOT_FOR_SIGNING", tls13: "ok TLSv1.3" });
+        assert.throws(
+            () => parseConfig(raw({ tlsMode: "provided", tlsCertificate: bad.certificatePem, tlsKey: bad.keyPem }, ["tlsKey"])),
+            /catbox-gke:tlsCertificate = \[not shown\]: has a key usage without digitalSignature/,
+        );
+        // With digitalSignature, both versions, and the check takes it.
+        const good = selfSignedPair(["irc.example.org"], 2, "ECDSA P-256", ["keyUsage=critical,digitalSignature"]);
+        assert.deepEqual(await handshakes(good), { tls12: "ok TLSv1.2", tls13: "ok TLSv1.3" });
+        assert.doesNotThrow(() => parseConfig(raw({ tlsMode: "provided", tlsCertificate: good.certificatePem, tlsKey: good.keyPem }, ["tlsKey"])));
+    });
+
+    it("an extended key usage without serverAuth: every client refuses it", step, async () => {
+        const clientOnly = selfSignedPair(["irc.example.org"], 2, "ECDSA P-256", ["extendedKeyUsage=clientAuth"]);
+        assert.deepEqual(await handshakes(clientOnly), { tls12: "INVALID_PURPOSE", tls13: "INVALID_PURPOSE" });
     });
 });
 

@@ -67,6 +67,19 @@ export interface Applies {
     because: string;
 }
 
+/** Whether the keys parsed so far say a key with `only` is set where it means nothing. */
+export function notWhere(only: Applies, parsed: Partial<Record<"platform" | "tlsMode", string>>): boolean {
+    const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
+    return parsed[dimension] !== undefined && parsed[dimension] !== wanted;
+}
+
+/** Why such a key is refused there. */
+export function appliesOnly(only: Applies, parsed: Partial<Record<"platform" | "tlsMode", string>>, shown = true): string {
+    const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
+    const now = shown ? ` (${dimension} is ${parsed[dimension]})` : "";
+    return `applies only to ${dimension} ${wanted}${now}: ${only.because}`;
+}
+
 const onlyGke: Applies = { platform: "gke", because: "the stack creates no GCP resource with platform kubeconfig" };
 const onlyKubeconfig: Applies = { platform: "kubeconfig", because: "platform gke builds its own from the cluster it creates" };
 const onlyProvided: Applies = { tlsMode: "provided", because: "the other modes make their own pair" };

@@ -3,7 +3,7 @@
 // its own (keys.ts), then the rules that span keys run (rules.ts); every
 // problem is reported at once, one line each, naming the key, the value (never
 // a secret's) and what is allowed.
-import { ConfigKey, configKeys, entryOf, isConfigKey, Parsed, project } from "./keys";
+import { appliesOnly, ConfigKey, configKeys, entryOf, isConfigKey, notWhere, Parsed, project } from "./keys";
 import { rawSecretTexts, textShows } from "./chosenSecrets";
 import { RuleContext, rules } from "./rules";
 import type { CatboxConfig, ExistingClusterSource, ExistingPlatform, GkePlatform } from "./types";
@@ -75,7 +75,7 @@ export function shownValue(key: string, raw: RawConfig): string {
  * Validate the stack config. Throws a ConfigError naming every bad key, its value
  * and what is allowed; returns the typed config otherwise.
  */
-export function parseConfig(given: RawConfig): CatboxConfig {
+export function parseConfig(given: RawConfig, now: Date = new Date()): CatboxConfig {
     // An empty value (`key: ""`, or `key:` in a stack file) means the key is not set.
     const raw = { ...given, values: Object.fromEntries(Object.entries(given.values).filter(([, value]) => value !== "")) };
     const isSet = (key: string) => Object.hasOwn(raw.values, key);
@@ -96,8 +96,10 @@ export function parseConfig(given: RawConfig): CatboxConfig {
     const parsed: Partial<Parsed> = {};
     for (const key of configKeys) {
         const result = entryOf(key).schema.safeParse(raw.values[key]);
-        const fault = entryOf(key).fault;
+        const { fault, only } = entryOf(key);
         if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
+        // A key that means nothing on this platform (or TLS mode) is refused for that, whatever its value.
+        else if (only && notWhere(only, parsed)) problem(key, appliesOnly(only, parsed, !raw.secretKeys.has(only.platform ? "platform" : "tlsMode")));
         else problem(key, fault ? fault(result.error.issues[0]) : entryOf(key).allowed);
     }
     for (const key of configKeys) {
@@ -113,6 +115,7 @@ export function parseConfig(given: RawConfig): CatboxConfig {
         parsed,
         gcp,
         stack: raw.stack,
+        now,
         region,
         clusterLocation,
         isSet,

@@ -4,7 +4,7 @@
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
 import { relinkerOper, serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
-import { Applies, ConfigKey, configKeys, defaultOf, entryOf, Parsed, placeholderProject } from "./keys";
+import { Applies, appliesOnly, ConfigKey, configKeys, defaultOf, entryOf, notWhere, Parsed, placeholderProject } from "./keys";
 import { letsEncryptNameProblem, parseGoDuration } from "./values";
 
 /** What a check sees of the config, and how it reports. */
@@ -15,6 +15,8 @@ export interface RuleContext {
     gcp: { project?: string; region?: string; zone?: string };
     /** This stack's name, where known. */
     stack?: string;
+    /** When the check runs: a provided certificate must be valid now. */
+    now: Date;
     /** The GCP region and cluster location, from config or the gcp provider's. */
     region: string;
     clusterLocation: string;
@@ -40,11 +42,8 @@ const appliesWhereItMeansSomething: Rule = (c) => {
         const only: Applies | undefined = entryOf(key).only;
         // A key at its default is not set by anyone (Pulumi passes Pulumi.yaml's defaults as values).
         if (!only || !c.isSet(key) || isDefault(key, c.parsed[key])) continue;
-        const [dimension, wanted] = only.platform ? (["platform", only.platform] as const) : (["tlsMode", only.tlsMode!] as const);
-        if (c.valid(dimension, key) && c.parsed[dimension] !== wanted) {
-            const now = c.shows(dimension) ? ` (${dimension} is ${c.parsed[dimension]})` : "";
-            c.problem(key, `applies only to ${dimension} ${wanted}${now}: ${only.because}`);
-        }
+        const dimension = only.platform ? "platform" : "tlsMode";
+        if (c.valid(dimension, key) && notWhere(only, c.parsed)) c.problem(key, appliesOnly(only, c.parsed, c.shows(dimension)));
     }
 };
 
@@ -107,8 +106,15 @@ const tlsRules: Rule = (c) => {
         if (parsed.tlsCertificate === undefined) c.problem("tlsCertificate", "is required with tlsMode provided");
         if (parsed.tlsKey === undefined) c.problem("tlsKey", "is required with tlsMode provided");
         if (parsed.tlsCertificate !== undefined && parsed.tlsKey !== undefined) {
-            const pairProblem = keyPairProblem(parsed.tlsCertificate, parsed.tlsKey);
+            const pairProblem = keyPairProblem(parsed.tlsCertificate, parsed.tlsKey) ?? servedCertificateProblem(parsed.tlsCertificate, c.now);
             if (pairProblem) c.problem("tlsCertificate", pairProblem);
+            // Clients dial the hostname: the certificate must hold it (a wildcard for its zone does).
+            else if (c.valid("hostname") && parsed.hostname !== undefined && !certificateHolds(parsed.tlsCertificate, parsed.hostname)) {
+                c.problem(
+                    "tlsCertificate",
+                    `does not hold hostname${c.shows("hostname") ? ` ${parsed.hostname}` : ""}, the name clients dial and check it against`,
+                );
+            }
         }
     }
     if (c.valid("tlsMode", "platform") && parsed.tlsMode === "letsEncrypt") {
@@ -476,6 +482,52 @@ function keyPairProblem(certPem: string, keyPem: string): string | undefined {
         return "cannot be checked against tlsKey: tlsKey is not a private key that can be parsed";
     }
     return keyKindProblem(key);
+}
+
+/** OIDs of the extended key usages a TLS server's certificate may carry. */
+const serverAuth = "1.3.6.1.5.5.7.3.1";
+const anyExtendedKeyUsage = "2.5.29.37.0";
+
+/**
+ * What clients refuse in a certificate catbox would load: one outside its
+ * validity, an extended key usage without serverAuth (every client: "unsuitable
+ * certificate purpose"), or a key usage that leaves out what TLS 1.2 needs: for
+ * an ECDSA or Ed25519 key, digitalSignature (OpenSSL's clients: "ecc cert not
+ * for signing", found against the real catbox); for RSA, digitalSignature or
+ * keyEncipherment.
+ */
+function servedCertificateProblem(certPem: string, now: Date): string | undefined {
+    const cert = new X509Certificate(certPem);
+    if (Date.parse(cert.validTo) <= now.getTime()) return "has expired: every client refuses it; give a renewed certificate";
+    if (Date.parse(cert.validFrom) > now.getTime()) return "is not valid yet: every client refuses it until then";
+    const eku = cert.toLegacyObject().ext_key_usage;
+    if (eku !== undefined && !eku.includes(serverAuth) && !eku.includes(anyExtendedKeyUsage)) {
+        return "has an extended key usage without serverAuth (TLS server authentication): every client refuses it for a server";
+    }
+    const usage = keyUsageBits(cert.raw);
+    if (usage !== undefined) {
+        const rsa = cert.publicKey.asymmetricKeyType === "rsa";
+        if (!usage.digitalSignature && !(rsa && usage.keyEncipherment)) {
+            return `has a key usage without digitalSignature${rsa ? " or keyEncipherment" : ""}, which TLS 1.2 needs of it: clients on TLS 1.2 refuse the handshake`;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * The key usage extension's first bits, read from the certificate's DER (Node
+ * gives no accessor): its OID 2.5.29.15, an optional critical flag, then an
+ * OCTET STRING holding a BIT STRING. Undefined where the extension is absent.
+ */
+function keyUsageBits(der: Buffer): { digitalSignature: boolean; keyEncipherment: boolean } | undefined {
+    const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0f]);
+    let at = der.indexOf(oid);
+    if (at < 0) return undefined;
+    at += oid.length;
+    if (der[at] === 0x01) at += 2 + der[at + 1]; // BOOLEAN critical
+    if (der[at] !== 0x04 || der[at + 2] !== 0x03) return undefined;
+    const first = der[at + 5] ?? 0; // OCTET STRING, its length, BIT STRING, its length, unused bits, then the bits
+    return { digitalSignature: (first & 0x80) !== 0, keyEncipherment: (first & 0x20) !== 0 };
 }
 
 /** What Go's TLS server loads and today's clients accept: ECDSA on P-256/384/521, Ed25519, RSA of 2048 bits or more. */

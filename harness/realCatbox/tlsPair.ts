@@ -49,7 +49,8 @@ function madePair(name: string, make: (dir: string) => void): TlsPair {
 
 const subjectAltName = (names: string[]) => `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`;
 
-export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"): TlsPair {
+/** `extensions`: more of openssl's -addext values (a key usage, an extended key usage). */
+export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256", extensions: string[] = []): TlsPair {
     return madePair("cert", (dir) =>
         openssl(
             [
@@ -68,6 +69,7 @@ export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256"):
                 `/CN=${names[0]}`,
                 "-addext",
                 subjectAltName(names),
+                ...extensions.flatMap((e) => ["-addext", e]),
             ],
             dir,
         ),
