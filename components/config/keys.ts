@@ -1,9 +1,9 @@
 // Every key of the stack config, one entry each: its schema (and so its type and
-// default), what it allows (for the error message), where it applies, and
-// whether it must be a secret. Adding a key means adding an entry here, a
-// declaration in Pulumi.yaml if it has a default (the CLI requires a declared
-// key that has none) and a row in the README's table (tests keep the three in
-// step). Pure: no Pulumi import.
+// default), what it means, how a change of it rolls out, what it allows (for the
+// error message), where it applies, and whether it must be a secret. Adding a key
+// means adding an entry here, then `npm run docs`, which writes Pulumi.yaml's
+// config block and the README's config and roll-out tables from these entries
+// (a test fails while they differ). Pure: no Pulumi import.
 import { z } from "zod";
 import { serverName } from "../catbox/names";
 import {
@@ -85,9 +85,70 @@ const onlyKubeconfig: Applies = { platform: "kubeconfig", because: "platform gke
 const onlyProvided: Applies = { tlsMode: "provided", because: "the other modes make their own pair" };
 const onlyLetsEncrypt: Applies = { tlsMode: "letsEncrypt", because: "it is Let's Encrypt's account contact" };
 
+/**
+ * How a change of a key reaches the running network, from the least to the most
+ * disruptive: the README's roll-out table is made from these, and a test holds
+ * each key to its kind on the resources the program registers.
+ */
+export const rollouts = {
+    reload: {
+        happens:
+            "only the Secret is updated in place; within a minute or two (kubelet's sync period) kubelet swaps the mounted files and the reloader sends each daemon SIGHUP; catbox rehashes",
+        sees: "nothing; new values apply from then on (a broken file is refused by catbox, which keeps the old config and tells the opers)",
+    },
+    names: {
+        happens:
+            "DNS records, the certificate (cert-manager's issuer with `letsEncrypt`), the hubs' Services and the servers files change; the certificate and the files reach the daemons by reload",
+        sees: "nothing; a new name is usable once its record and certificate are there",
+    },
+    services: {
+        happens: "only Services (and the servers files, reloaded) change; the daemons listen on fixed ports inside the pod",
+        sees: "a new client port or address means clients must reconnect to it",
+    },
+    restart: {
+        happens:
+            "catbox reads these only at start (or they size the pod): the pod template changes and the pods roll, one at a time (the PDB keeps the rest up)",
+        sees: "clients on each daemon are disconnected once as it restarts; they reconnect to any daemon",
+    },
+    image: {
+        happens:
+            "`pulumi up` builds and pushes a new image (a changed `configs/Dockerfile` too), or takes the one given; its new digest rolls the pods one at a time",
+        sees: "as above",
+    },
+    replicas: {
+        happens:
+            "up: a new pod and its link Service; the others keep their names, SIDs and links, and are told of the new one by a reload. Down: the highest pods go; the rest drop their links by reload",
+        sees: "up: nothing (the new daemon links once kubelet has synced the Secret to the others, up to about a minute; crossing `nodeCount`, or a longer `serverNames` list, rolls the pods once). Down: clients of removed daemons are disconnected",
+    },
+    nodes: {
+        happens: "the node pool is resized or, for the machine type, replaced node by node (surge 1)",
+        sees: "a daemon restarts when its node goes",
+    },
+    cluster: {
+        happens: "the cluster's settings (its maintenance policy, its deletion protection) are updated in place",
+        sees: "nothing now; see below",
+    },
+    beside: {
+        happens: "only what stands beside the network changes: alerts, IAM bindings, the address's deletion policy, the prober",
+        sees: "nothing",
+    },
+    replace: {
+        happens:
+            "what it names is made anew and the old deleted: another cluster, registry or address (`platform`, `region`, `clusterLocation`, `networkName`, the cluster of `kubeconfig` or `kubeContext`) or another namespace (`namespace`)",
+        sees: "every client is disconnected, and reconnects to the new network (at a new address unless `existingAddress` keeps it)",
+    },
+} as const;
+export type Rollout = keyof typeof rollouts;
+
 export interface KeyEntry {
     /** Parses the string Pulumi passes; `.default()` gives the key's default. */
     schema: z.ZodType;
+    /** What the key means, for the README's config table and Pulumi.yaml (Markdown). */
+    description: string;
+    /** How a change of it reaches the running network. */
+    rollout: Rollout;
+    /** The README's default cell for a key whose schema has no default (what applies unset); "none" unless given. */
+    unsetText?: string;
     /** What the key allows: the end of its error message. */
     allowed: string;
     /** Must be set with `pulumi config set --secret` (the config check refuses a plain value). */
@@ -154,16 +215,24 @@ const userSchema = z.strictObject({
 
 export const keyTable = {
     platform: {
+        description: "`gke`: create cluster, IP, registry and image. `kubeconfig`: deploy the network only, onto an existing cluster",
+        rollout: "replace",
         schema: z.enum(["gke", "kubeconfig"]).default("gke"),
         allowed: "must be gke (create the cluster) or kubeconfig (deploy onto an existing cluster)",
     },
     kubeconfig: {
+        description: "platform `kubeconfig` only: a kubeconfig's contents, **secret** (a context name works too, set as a secret)",
+        rollout: "replace",
+        unsetText: "current context",
         schema: z.string().min(1).max(1_000_000).optional(),
         allowed: "must be a kubeconfig's contents (or a context name), set as a secret",
         secret: true,
         only: onlyKubeconfig,
     },
     kubeContext: {
+        description: "platform `kubeconfig` only: a context of your own kubeconfig, by name, e.g. `kind-irc` (no space or control character)",
+        rollout: "replace",
+        unsetText: "current context",
         schema: z
             .string()
             .max(253)
@@ -174,12 +243,19 @@ export const keyTable = {
         only: onlyKubeconfig,
     },
     image: {
+        description:
+            "a prebuilt catbox image (its entrypoint must be catbox), a reference of at most 255 characters with a tag other than `latest` or a digest (Kubernetes pulls an untagged or `:latest` image at every start, which fails for one loaded into kind); required with platform `kubeconfig`; with `gke` it skips the registry and the build",
+        rollout: "image",
+        unsetText: "built",
         schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
         allowed:
             "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as registry.example.org/catbox:v1.13.0 or …@sha256:<digest> " +
             "(an untagged or :latest image is pulled at every start, which fails for one loaded into kind)",
     },
     reloaderImage: {
+        description:
+            "the reloader container's image, pinned by digest: busybox's `sh`, `nc`, `timeout`, `readlink`, `kill`, `sed`, `awk`, `tr`. With platform `gke` the stack copies it into its own Artifact Registry repository and the nodes pull that copy, never Docker Hub",
+        rollout: "image",
         schema: z
             .string()
             .max(255)
@@ -190,12 +266,18 @@ export const keyTable = {
             "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk and tr, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     proberImage: {
+        description:
+            "platform `kubeconfig` only: the prober's image, built from [`prober/`](prober/) (`docker build -t catbox-prober:dev prober/`); without it no prober runs there; a tag other than `latest`, or a digest. Platform `gke` builds it into the stack's registry",
+        rollout: "beside",
         schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
         allowed:
             "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-prober:dev (built from prober/)",
         only: onlyKubeconfig,
     },
     catboxVersion: {
+        description:
+            "the catbox tag (vX.Y.Z) or commit the image is built from; never a branch. The default is a commit, catbox's newest: the last tag, v1.13.0, refuses every client that negotiates TLS 1.3 (irssi, WeeChat, HexChat, and Node's and Python's TLS by default), and the client port speaks only TLS; commit 8c414e2, after the tag, added TLS 1.3",
+        rollout: "image",
         schema: z
             .string()
             .regex(/^(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?|[0-9a-f]{12,40})$/)
@@ -203,6 +285,9 @@ export const keyTable = {
         allowed: "must be a catbox release tag (vX.Y.Z) or a commit hash (12–40 hex digits); never a branch such as master",
     },
     region: {
+        description: "region of the static IP and the registry",
+        rollout: "replace",
+        unsetText: "`gcp:region`, else `us-west1`",
         schema: z
             .string()
             .regex(/^[a-z]+-[a-z]+\d+$/)
@@ -211,6 +296,9 @@ export const keyTable = {
         only: onlyGke,
     },
     clusterLocation: {
+        description: "a zone (zonal cluster) or the region (regional cluster, `nodeCount` nodes in each of 3 zones)",
+        rollout: "replace",
+        unsetText: "`gcp:zone`, else `<region>-a`",
         schema: z
             .string()
             .regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/)
@@ -219,6 +307,8 @@ export const keyTable = {
         only: onlyGke,
     },
     machineType: {
+        description: "node machine type; `f1-micro` and `e2-micro` (too small for GKE's own pods) and `g1-small` (legacy) are rejected",
+        rollout: "nodes",
         schema: z
             .string()
             .max(63)
@@ -229,10 +319,30 @@ export const keyTable = {
             "must be a GCE machine type such as e2-small; f1-micro and e2-micro (too small for GKE's own pods) and g1-small (legacy) are not allowed",
         only: onlyGke,
     },
-    nodeCount: { schema: int(1, 100).default(2), allowed: "must be a whole number from 1 to 100", only: onlyGke },
-    spotNodes: { schema: bool().default(false), allowed: "must be true or false", only: onlyGke },
-    deletionProtection: { schema: bool().default(true), allowed: "must be true or false", only: onlyGke },
+    nodeCount: {
+        description: "nodes in the pool (per zone when regional), 1–100",
+        rollout: "nodes",
+        schema: int(1, 100).default(2),
+        allowed: "must be a whole number from 1 to 100",
+        only: onlyGke,
+    },
+    spotNodes: {
+        description: "Spot VMs: 60–91% cheaper, but Google may reclaim a node at any time (its daemon restarts elsewhere)",
+        rollout: "nodes",
+        schema: bool().default(false),
+        allowed: "must be true or false",
+        only: onlyGke,
+    },
+    deletionProtection: {
+        description: "GKE's deletion protection on the cluster",
+        rollout: "cluster",
+        schema: bool().default(true),
+        allowed: "must be true or false",
+        only: onlyGke,
+    },
     namespace: {
+        description: "Kubernetes namespace; not `default`, `kube-system`, `kube-public`, `kube-node-lease` or `cert-manager`",
+        rollout: "replace",
         schema: z
             .string()
             .max(63)
@@ -243,12 +353,21 @@ export const keyTable = {
             "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters, " +
             `and none of ${reservedNamespaces.join(", ")} (the system's and cert-manager's)`,
     },
-    replicas: { schema: int(1, maxReplicas).default(2), allowed: `must be a whole number from 1 to ${maxReplicas}` },
+    replicas: {
+        description: "catbox daemons, 1–20",
+        rollout: "replicas",
+        schema: int(1, maxReplicas).default(2),
+        allowed: `must be a whole number from 1 to ${maxReplicas}`,
+    },
     networkName: {
+        description: "names the StatefulSet (pods `catbox-0`, …), Services, cluster and registry",
+        rollout: "replace",
         schema: z.string().max(40).regex(dnsLabelRe).default("catbox"),
         allowed: "must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 40 characters",
     },
     serverNamePattern: {
+        description: "daemon n's server name; must contain `{n}` and a dot; lower case only (catbox never links a server whose name has a capital)",
+        rollout: "restart",
         schema: z
             .string()
             .includes("{n}")
@@ -259,21 +378,33 @@ export const keyTable = {
             "catbox never links a server whose name has a capital",
     },
     serverNames: {
+        description:
+            "instead of the pattern, one lower-case name per replica, e.g. to keep an existing network's names: `pulumi config set --path 'catbox-gke:serverNames[0]' hub.example.org`, then `[1]`, …",
+        rollout: "restart",
         schema: z.preprocess(fromJsonString, z.array(z.string().regex(serverNameRe)).min(1)).optional(),
         allowed:
             "must be a list of server names, one per replica: lower-case host names with a dot, at most 63 characters; " +
             "catbox never links a server whose name has a capital",
     },
     regionNumber: {
+        description:
+            "0–9, different in every region of one network (see [One network, several regions](#one-network-several-regions)): the first digit of each daemon's TS6 SID, which must be unique network-wide. Only with `peers` (refused otherwise). A change restarts every daemon",
+        rollout: "restart",
         schema: int(0, 9).default(0),
         allowed:
             "must be a whole number from 0 to 9, different in every region of the network: it starts each daemon's TS6 SID, which must be unique network-wide",
     },
     hubs: {
+        description:
+            "how many daemons (the first ones) link to the peer regions' hubs; more than `replicas` means all. Only with `peers` (refused otherwise)",
+        rollout: "names",
         schema: int(1, maxReplicas).default(2),
         allowed: "must be a whole number from 1 to 20: how many daemons (the first ones) link to the peer regions",
     },
     peers: {
+        description:
+            "platform `gke`: a JSON list of the other regions' stacks, e.g. `[\"my-org/catbox-gke/prod-eu\"]`; the stack reads each one's `linkEndpoints` output and refuses, before creating anything, a peer with the same `regionNumber` or a server name of its own. Needs `dnsZone`, `linkSecret` set (the same in every region's stack) and `tlsMode` `letsEncrypt` with `acmeServer` `production` (or `provided` with a publicly trusted certificate that holds every hub's server name): links between regions are TLS only, verified by name. Refused too: this stack itself, a stack twice, a hub's name equal to `hostname` or `sharedHostname` (one DNS record a name), and a hub's name outside `dnsZone` (its A record goes there)",
+        rollout: "names",
         schema: z
             .preprocess(
                 fromJsonString,
@@ -294,40 +425,63 @@ export const keyTable = {
         only: onlyGke,
     },
     sharedHostname: {
+        description:
+            "platform `gke`, with `peers`: the whole network's name (e.g. `irc.example.org`, inside `dnsZone`), answered by region; with `tlsMode: letsEncrypt`, every region's certificate holds it",
+        rollout: "names",
         schema: z.string().max(253).regex(hostnameRe).refine(notNumericTld).optional(),
         allowed: "must be the lower-case host name of the whole network, such as irc.example.org, answered by region (not an IP address)",
         only: onlyGke,
     },
     sharedNameOwner: {
+        description:
+            "platform `gke`: this stack writes the shared name's record: a Cloud DNS geolocation policy over every region's client address (its own, and each peer's `clientEndpoint` output), each health-checked by TCP on the client port. One region of the network sets it",
+        rollout: "names",
         schema: bool().default(false),
         allowed: "must be true (this stack writes the shared name's record, over every region's client address) or false",
         only: onlyGke,
     },
     serverInfo: {
+        description:
+            "the WHOIS line, at most 80 characters, and no more bytes than catbox's 512-byte WHOIS line leaves beside two of the longest server name and nick",
+        rollout: "restart",
         schema: catboxValue(80).default("IRC"),
         allowed: "must be one line of 1 to 80 characters without '#', '=', control characters or leading/trailing spaces",
     },
     motd: {
+        description:
+            "message of the day, one line of at most 400 characters, and no more bytes than catbox's 512-byte line leaves beside the longest server name and nick (475 with the defaults: fewer characters of `€` or emoji); never a private key",
+        rollout: "reload",
         schema: catboxValue(400).default("Hello this is catbox"),
         allowed: "must be one line of 1 to 400 characters without '#', '=', control characters or leading/trailing spaces",
     },
     ciServiceAccount: {
+        description:
+            "platform `gke`: the email of CI's deployer service account; the stack lets it act as the nodes' service account (GKE asks that of whoever changes a node pool) and as no other (see [CI](#ci-preview-on-pull-requests-up-on-main))",
+        rollout: "beside",
         schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
     previewServiceAccount: {
+        description:
+            "platform `gke`: the email of CI's preview account; the stack grants it, in the cluster, reads of the network's own objects (in its namespace and cert-manager's, and its own cluster-scoped objects by name), never a write (pulumi-kubernetes previews on the client when a dry run is forbidden) (see [CI](#ci-preview-on-pull-requests-up-on-main))",
+        rollout: "beside",
         schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the service account pull requests preview with, such as pulumi-preview@my-project.iam.gserviceaccount.com",
         only: onlyGke,
     },
     keepAddress: {
+        description: "platform `gke`: `pulumi destroy` (or a replacement) leaves the static IP in the project, for clients' DNS; `false` releases it",
+        rollout: "beside",
         schema: bool().default(true),
         allowed: "must be true (pulumi destroy leaves the static IP in the project) or false (destroy releases it)",
         only: onlyGke,
     },
     // GKE upgrades nodes (restarting their daemons) only inside this weekly window, in UTC.
     maintenanceDays: {
+        description:
+            "platform `gke`: the days GKE may upgrade nodes, UTC, as `MO,TU,WE,TH,FR,SA,SU` (see [How changes roll out](#how-changes-roll-out))",
+        rollout: "cluster",
         schema: z
             .string()
             .regex(/^(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*$/)
@@ -337,6 +491,8 @@ export const keyTable = {
         only: onlyGke,
     },
     maintenanceStart: {
+        description: "platform `gke`: when the window opens, `HH:MM` UTC",
+        rollout: "cluster",
         schema: z
             .string()
             .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
@@ -345,11 +501,16 @@ export const keyTable = {
         only: onlyGke,
     },
     maintenanceHours: {
+        description: "platform `gke`: how long it stays open, 4–24 hours; days × hours × 4 must reach GKE's 48 hours in any 32 days",
+        rollout: "cluster",
         schema: int(4, 24).default(6),
         allowed: "must be a whole number of hours from 4 to 24 (GKE counts only windows of 4 hours or more)",
         only: onlyGke,
     },
     maintenanceExclusions: {
+        description:
+            'platform `gke`: JSON list of `{"name","start","end","scope"}`: no upgrades from `start` to `end` (`YYYY-MM-DDTHH:MM:SSZ`); `scope` `NO_UPGRADES` (default, at most 30 days), `NO_MINOR_UPGRADES` or `NO_MINOR_OR_NODE_UPGRADES`; at most 20, each `name` its own (up to 64 characters, spaces allowed: GKE keeps exclusions by name)',
+        rollout: "cluster",
         schema: z
             .preprocess(
                 fromJsonString,
@@ -368,11 +529,17 @@ export const keyTable = {
         only: onlyGke,
     },
     existingAddress: {
+        description:
+            "platform `gke`: the name of a static address already in the project and region (one a destroyed stack kept: see [Destroying it](#destroying-it)); the stack uses it instead of making one, and never releases it (`keepAddress` cannot be `false` with it)",
+        rollout: "services",
         schema: gceName.optional(),
         allowed: "must be the name of a regional static address in the stack's project and region (gcloud compute addresses list)",
         only: onlyGke,
     },
     existingHubAddresses: {
+        description:
+            "platform `gke`, with `peers`: a JSON list of the names of static addresses already in the project and region, hub 0's first (those a destroyed region kept); each hub takes up its own instead of making one, and never releases it (`keepAddress` cannot be `false` with it)",
+        rollout: "names",
         schema: z.preprocess(fromJsonString, z.array(gceName).min(1).max(maxReplicas)).optional(),
         allowed:
             "must be a JSON list of the names of regional static addresses in the stack's project and region, hub 0's first, " +
@@ -380,38 +547,92 @@ export const keyTable = {
         only: onlyGke,
     },
     uptimeAlert: {
+        description:
+            "platform `gke`: a Cloud Monitoring uptime check connects to the client port on the static IP every minute, and an alert policy emails `alertEmail` when more than one checker location fails",
+        rollout: "beside",
         schema: bool().default(true),
         allowed: "must be true (a Cloud Monitoring uptime check and alert on the client port) or false",
         only: onlyGke,
     },
     alertEmail: {
+        description: "who the uptime alert emails; with neither set, incidents show in Cloud Monitoring only",
+        rollout: "beside",
+        unsetText: "`adminEmail`",
         schema: email().optional(),
         allowed: "must be an email address of at most 254 characters",
         only: onlyGke,
     },
     adminEmail: {
+        description:
+            "shown in some errors; the Let's Encrypt contact unless `acmeEmail` is set, then not at `example.com`, `.net` or `.org` (Let's Encrypt refuses them)",
+        rollout: "reload",
         schema: email().optional(),
         allowed: "must be an email address of at most 254 characters",
     },
-    maxNickLength: { schema: int(1, 99).default(9), allowed: "must be a whole number from 1 to 99" },
+    maxNickLength: {
+        description: "1–99",
+        rollout: "restart",
+        schema: int(1, 99).default(9),
+        allowed: "must be a whole number from 1 to 99",
+    },
     // A dead peer (or client) is noticed within deadTime; a live client answers the
     // PING sent at pingTime idle long before deadTime.
-    pingTime: { schema: goDuration().default("15s"), allowed: durationAllowed("15s, 2m or 1h30m") },
-    deadTime: { schema: goDuration().default("45s"), allowed: durationAllowed("45s or 4m") },
-    connectAttemptTime: { schema: goDuration().default("1s"), allowed: durationAllowed("1s") },
+    pingTime: {
+        description:
+            "Go duration (read as Go reads it: `+15s`, `.5m`, `1000000µs` too), 1s to 24h: idle time before a client or a linked server is pinged",
+        rollout: "reload",
+        schema: goDuration().default("15s"),
+        allowed: durationAllowed("15s, 2m or 1h30m"),
+    },
+    deadTime: {
+        description:
+            "Go duration, 1s to 24h: idle time before a client or linked server is dropped; longer than `pingTime`. A frozen or unreachable peer daemon is noticed (a netsplit) within this time; a live client answers the PING sent at `pingTime` long before it",
+        rollout: "reload",
+        schema: goDuration().default("45s"),
+        allowed: durationAllowed("45s or 4m"),
+    },
+    connectAttemptTime: {
+        description:
+            "Go duration, 1s to 24h: how long a daemon waits between link attempts. 1s forms any network of up to 5 daemons within 3 s (see [How fast the network forms](#how-fast-the-network-forms)); catbox's own default, 60s, takes minutes. While a peer is down, each daemon tries it once per this time and logs two lines per try",
+        rollout: "reload",
+        schema: goDuration().default("1s"),
+        allowed: durationAllowed("1s"),
+    },
     clientsPerPod: {
+        description:
+            "clients each daemon holds in normal operation, 50–5000: sets each pod's memory, CPU and catbox's `GOMEMLIMIT`, with room for the clients of a pod that dies (see [Sizing](#sizing-clients-memory-cpu-nodes)); refused where the pods would not fit the nodes",
+        rollout: "restart",
         schema: int(50, 5000).default(100),
         allowed:
             "must be a whole number from 50 to 5000: the clients each daemon holds in normal operation (it sizes the pods, with room for a dead pod's share)",
     },
-    clientPort: { schema: int(1, 65535).default(7000), allowed: "must be a port number from 1 to 65535" },
-    linkPort: { schema: int(1, 65535).default(6667), allowed: "must be a port number from 1 to 65535" },
-    exposePlaintext: { schema: bool().default(false), allowed: "must be true or false" },
+    clientPort: {
+        description: "public TLS port on the static IP",
+        rollout: "services",
+        schema: int(1, 65535).default(7000),
+        allowed: "must be a port number from 1 to 65535",
+    },
+    linkPort: {
+        description: "in-cluster link (and plaintext) port",
+        rollout: "services",
+        schema: int(1, 65535).default(6667),
+        allowed: "must be a port number from 1 to 65535",
+    },
+    exposePlaintext: {
+        description: "also publish `linkPort` to clients, unencrypted",
+        rollout: "services",
+        schema: bool().default(false),
+        allowed: "must be true or false",
+    },
     clientServiceType: {
+        description: "`LoadBalancer`, or `NodePort` (platform `kubeconfig` only)",
+        rollout: "services",
         schema: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer"),
         allowed: "must be LoadBalancer or NodePort",
     },
     clusterDomain: {
+        description: "the cluster's DNS domain, for the link host names",
+        rollout: "reload",
         schema: z
             .string()
             .max(253)
@@ -420,30 +641,48 @@ export const keyTable = {
         allowed: "must be the cluster's DNS domain, such as cluster.local (labels of at most 63 characters)",
     },
     tlsMode: {
+        description:
+            "`selfSigned` (generated, renewed by `pulumi up` 30 days before it expires), `provided`, or `letsEncrypt`: a certificate every client trusts, issued and renewed in the cluster by cert-manager for `hostname` (platform `gke`, needs `dnsZone`; see [Trusted TLS](#trusted-tls-with-lets-encrypt))",
+        rollout: "restart",
         schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
         allowed:
             "must be selfSigned (generate a certificate), provided (use tlsCertificate and tlsKey) " +
             "or letsEncrypt (issued and renewed in the cluster for hostname; needs dnsZone)",
     },
     hostname: {
+        description:
+            "the name clients connect to, lower case (`irc.example.org`), not an IP address; with `letsEncrypt`, a name it issues for (as `acmeEmail`'s domain: so are `sharedHostname` and the server names); `ircUrl` becomes `ircs://<hostname>:<clientPort>`. Without `dnsZone`, the output `dnsRecordToCreate` is the record to create at your DNS provider",
+        rollout: "names",
         schema: z.string().max(253).regex(hostnameRe).refine(notNumericTld).optional(),
         allowed: "must be the lower-case host name clients connect to, such as irc.example.org (not an IP address: its last label has a letter)",
     },
     dnsZone: {
+        description:
+            "platform `gke`: the name of the Cloud DNS managed zone, in the stack's project, that holds `hostname`; the stack writes `hostname`'s A record there. The stack reads the zone before it creates anything and refuses a `hostname` outside it",
+        rollout: "names",
         schema: z.string().max(63).regex(dnsLabelRe).optional(),
         allowed: "must be the name (not the DNS name) of a Cloud DNS managed zone in the stack's project, such as example-org",
         only: onlyGke,
     },
     acmeEmail: {
+        description:
+            "with `letsEncrypt`: the contact on the Let's Encrypt account; not at `example.com`, `.net` or `.org`, nor at a domain Let's Encrypt refuses (under `.internal`, `.local`, `.lan`, `.corp`, `.home`, `.test`, `.invalid`, `.example` and other non-public names, a label with `--` that is no valid punycode, more than 10 labels); a local part with no dot first, last or twice",
+        rollout: "names",
+        unsetText: "`adminEmail`",
         schema: email().optional(),
         allowed: "must be an email address: Let's Encrypt's account contact",
         only: onlyLetsEncrypt,
     },
     acmeServer: {
+        description: "with `letsEncrypt`: `production`, or `staging` (untrusted certificates, generous rate limits) to try it out first",
+        rollout: "names",
         schema: z.enum(["production", "staging"]).default("production"),
         allowed: "must be production (trusted certificates) or staging (untrusted, generous rate limits: for trying out)",
     },
     tlsCertificate: {
+        description:
+            "PEM certificate chain; required with `provided`; checked against the key, which must be ECDSA P-256, P-384 or P-521, Ed25519, or RSA of 2048 bits or more (what Go's TLS serves to today's clients); refused when expired or not yet valid, when it does not hold `hostname` (a wildcard does), with an extended key usage without `serverAuth`, or with a key usage TLS 1.2 cannot use (ECDSA and Ed25519 need `digitalSignature`; RSA `digitalSignature` or `keyEncipherment`)",
+        rollout: "reload",
         // Exported in plain text (the tlsCertificate output): a key pasted with it would leak.
         schema: z
             .string()
@@ -457,6 +696,8 @@ export const keyTable = {
         only: onlyProvided,
     },
     tlsKey: {
+        description: "PEM private key, **secret**; required with `provided`",
+        rollout: "reload",
         schema: z
             .string()
             .max(20_000)
@@ -467,6 +708,9 @@ export const keyTable = {
         only: onlyProvided,
     },
     opers: {
+        description:
+            '**secret** JSON object, oper name → password, e.g. `{"alice":"…"}`. Names: 1–32 lower-case letters, digits, `_`, `-` (catbox never opers a name with a capital), and not `relinker` (the stack\'s own, for the hubs of a network of regions). Passwords: 1–128 characters, no space, and not starting with `:` (`/oper name password` could not send them)',
+        rollout: "reload",
         schema: z
             .preprocess(
                 fromJsonObjectEntries,
@@ -484,6 +728,9 @@ export const keyTable = {
         secret: true,
     },
     users: {
+        description:
+            'JSON list of `{"usermask","hostmask","floodExempt","spoof","id"}` (catbox\'s users.conf): e.g. `[{"usermask":"*","hostmask":"*.example.org","floodExempt":true}]`; at most 1000 (every daemon\'s files share one Secret, which Kubernetes caps at 1 MiB)',
+        rollout: "reload",
         // Every daemon's files share one Secret, which Kubernetes caps at 1 MiB: 1000 users of at most ~300 bytes fit.
         schema: z.preprocess(fromJsonString, z.array(userSchema).max(maxUsers)).optional(),
         allowed:
@@ -492,6 +739,9 @@ export const keyTable = {
             `at most ${maxUsers} of them (they share the config Secret, which Kubernetes caps at 1 MiB)`,
     },
     linkSecret: {
+        description: "**secret** from which every pair of daemons' link password is derived (HMAC); at least 16 characters",
+        rollout: "reload",
+        unsetText: "generated",
         schema: catboxField(256).min(16).optional(),
         allowed: "must be 16 to 256 characters without ',', '#', '=', control characters or edge spaces",
         secret: true,
