@@ -2,7 +2,7 @@
 // (`key = value` lines; see catbox's example files). Pure: no Pulumi import; the
 // same input gives byte-identical files.
 import { createHash, createHmac } from "node:crypto";
-import type { CatboxConfig } from "../config/types";
+import type { NetworkSpec, PeerEndpoints } from "./spec";
 import { configDir, containerLinkPort, containerTlsPort, files, issuedTlsDir, issuedTlsFiles, linkHost, serverName, sid } from "./names";
 
 /** What the rendering needs that is generated or secret. */
@@ -13,41 +13,10 @@ export interface CatboxSecrets {
     keyPem: string;
 }
 
-/** The part of the config the files depend on (so callers can pass a narrower object). */
-export type NetworkConfig = Pick<
-    CatboxConfig,
-    | "replicas"
-    | "networkName"
-    | "namespace"
-    | "clusterDomain"
-    | "serverNamePattern"
-    | "serverNames"
-    | "serverInfo"
-    | "motd"
-    | "adminEmail"
-    | "maxNickLength"
-    | "pingTime"
-    | "deadTime"
-    | "connectAttemptTime"
-    | "linkPort"
-    | "opers"
-    | "users"
-    | "tlsMode"
-    | "regionNumber"
-    | "hubs"
-> & {
-    /** The peer regions' endpoints, read from their stacks: hubs list the peers' hubs. */
-    peerRegions?: PeerEndpoints[];
-};
-
-/** A peer region's link endpoints (see regions.ts). */
-export interface PeerEndpoints {
-    serverNames: string[];
-    hubs: { server: string; port: number }[];
-}
+export type { NetworkSpec, PeerEndpoints };
 
 /** Where catbox reads its TLS pair: the issued certificate's own Secret with letsEncrypt, else the config Secret. */
-function tlsPaths(cfg: NetworkConfig): { certificate: string; key: string } {
+function tlsPaths(cfg: NetworkSpec): { certificate: string; key: string } {
     return cfg.tlsMode === "letsEncrypt"
         ? { certificate: `${issuedTlsDir}/${issuedTlsFiles.certificate}`, key: `${issuedTlsDir}/${issuedTlsFiles.key}` }
         : { certificate: `${configDir}/${files.certificate}`, key: `${configDir}/${files.key}` };
@@ -60,7 +29,7 @@ function lines(entries: [string, string][]): string {
 }
 
 /** Every daemon's server name, in order: the pattern's, or the list given. */
-export function serverNames(cfg: Pick<NetworkConfig, "replicas" | "serverNamePattern" | "serverNames">): string[] {
+export function serverNames(cfg: Pick<NetworkSpec, "replicas" | "serverNamePattern" | "serverNames">): string[] {
     return Array.from({ length: cfg.replicas }, (_, n) => serverName(cfg.serverNamePattern, n, cfg.serverNames));
 }
 
@@ -89,13 +58,13 @@ export function relinkerPassword(linkSecret: string): string {
 }
 
 /** Whether this daemon's region links to others: it has peers with hubs. */
-const linksRegions = (cfg: NetworkConfig) => (cfg.peerRegions ?? []).some((p) => p.hubs.length > 0);
+const linksRegions = (cfg: NetworkSpec) => (cfg.peerRegions ?? []).some((p) => p.hubs.length > 0);
 
 /** Keys of catbox.conf that catbox's rehash (SIGHUP) leaves as they were: a change needs a restart. */
 const restartKeys = ["listen-host", "listen-port", "listen-port-tls", "server-name", "server-info", "max-nick-length", "ts6-sid"] as const;
 
 /** catbox-n.conf as key/value pairs, in file order. */
-function catboxConfEntries(cfg: NetworkConfig, n: number): [string, string][] {
+function catboxConfEntries(cfg: NetworkSpec, n: number): [string, string][] {
     const entries: [string, string][] = [
         ["listen-host", "0.0.0.0"],
         ["listen-port", String(containerLinkPort)],
@@ -120,7 +89,7 @@ function catboxConfEntries(cfg: NetworkConfig, n: number): [string, string][] {
     return entries;
 }
 
-function renderCatboxConf(cfg: NetworkConfig, n: number): string {
+function renderCatboxConf(cfg: NetworkSpec, n: number): string {
     return lines(catboxConfEntries(cfg, n));
 }
 
@@ -129,7 +98,7 @@ function renderCatboxConf(cfg: NetworkConfig, n: number): string {
  * pair's password; and on a hub, every peer region's hub, by its public name,
  * with TLS (catbox verifies the peer's certificate for the name it dials).
  */
-function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): string {
+function renderServersConf(cfg: NetworkSpec, n: number, linkSecret: string): string {
     const names = serverNames(cfg);
     const entries: [string, string][] = [];
     for (let m = 0; m < cfg.replicas; m++) {
@@ -147,7 +116,7 @@ function renderServersConf(cfg: NetworkConfig, n: number, linkSecret: string): s
     return lines(entries);
 }
 
-function renderOpersConf(cfg: NetworkConfig, linkSecret: string): string {
+function renderOpersConf(cfg: NetworkSpec, linkSecret: string): string {
     const opers: Record<string, string> = { ...cfg.opers, ...(linksRegions(cfg) ? { [relinkerOper]: relinkerPassword(linkSecret) } : {}) };
     return lines(
         Object.keys(opers)
@@ -162,7 +131,7 @@ function renderOpersConf(cfg: NetworkConfig, linkSecret: string): string {
  * their link Services. Its reloader drops its own link to another region while
  * one of these holds one, so that one hub, the lowest up, links the region out.
  */
-function renderRelinkConf(cfg: NetworkConfig, n: number): string {
+function renderRelinkConf(cfg: NetworkSpec, n: number): string {
     const names = serverNames(cfg);
     const lower: [string, string][] = names
         .slice(0, n)
@@ -170,12 +139,12 @@ function renderRelinkConf(cfg: NetworkConfig, n: number): string {
     return lines([["nick", `rl${cfg.regionNumber}_${n}`], ...lower]);
 }
 
-function renderUsersConf(cfg: NetworkConfig): string {
+function renderUsersConf(cfg: NetworkSpec): string {
     return lines(cfg.users.map((u) => [u.id, `${u.usermask},${u.hostmask},${u.floodExempt ? 1 : 0},${u.spoof}`]));
 }
 
 /** Every file of every daemon, keyed by file name: the Secret's data. */
-export function renderNetworkFiles(cfg: NetworkConfig, secrets: CatboxSecrets): Record<string, string> {
+export function renderNetworkFiles(cfg: NetworkSpec, secrets: CatboxSecrets): Record<string, string> {
     const out: Record<string, string> = {};
     for (let n = 0; n < cfg.replicas; n++) {
         out[files.catboxConf(cfg.networkName, n)] = renderCatboxConf(cfg, n);
@@ -202,7 +171,7 @@ function ensureTrailingNewline(s: string): string {
  * must not restart live daemons), so it covers how names are made rather than
  * every daemon's name, and leaves out ts6-sid, a fixed function of the index.
  */
-export function restartChecksum(cfg: NetworkConfig): string {
+export function restartChecksum(cfg: NetworkSpec): string {
     const values: Record<string, string | readonly string[]> = {};
     for (const [k, v] of catboxConfEntries(cfg, 0)) {
         if ((restartKeys as readonly string[]).includes(k)) values[k] = v;

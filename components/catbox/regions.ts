@@ -7,7 +7,7 @@
 // already knows.
 import { serverNames } from "./files";
 import { containerTlsPort, sid } from "./names";
-import type { CatboxConfig } from "../config/types";
+import type { NetworkSpec } from "./spec";
 
 /** What a region exports for its peers. */
 export interface RegionEndpoints {
@@ -18,7 +18,7 @@ export interface RegionEndpoints {
     hubs: { server: string; port: number }[];
 }
 
-type RegionConfig = Pick<CatboxConfig, "replicas" | "serverNamePattern" | "serverNames" | "regionNumber" | "hubs">;
+type RegionConfig = Pick<NetworkSpec, "replicas" | "serverNamePattern" | "serverNames" | "regionNumber" | "hubs">;
 
 /** The hub port every region publishes: the daemons' own TLS port, where catbox takes servers as well as clients. */
 export const hubPort = containerTlsPort;

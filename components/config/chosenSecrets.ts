@@ -3,8 +3,7 @@
 // secret wherever they flow, found by their text. Pure: no Pulumi import.
 import { serverNames } from "../catbox/files";
 import { ConfigKey, entryOf, isConfigKey } from "./keys";
-import type { RawConfig } from "./parse";
-import type { CatboxConfig } from "./types";
+import type { CatboxConfig, RawConfig } from "./types";
 
 /** Keys set, and set as secrets, that Pulumi.yaml does not declare secret. */
 export function chosenSecretKeys(raw: RawConfig): ConfigKey[] {

@@ -6,19 +6,9 @@
 import { appliesOnly, ConfigKey, configKeys, entryOf, isConfigKey, notWhere, Parsed, project } from "./keys";
 import { rawSecretTexts, textShows } from "./chosenSecrets";
 import { RuleContext, rules } from "./rules";
-import type { CatboxConfig, ExistingClusterSource, ExistingPlatform, GkePlatform } from "./types";
+import type { CatboxConfig, ExistingClusterSource, ExistingPlatform, GkePlatform, RawConfig } from "./types";
 
-/** What the Pulumi runtime hands us: raw strings, and which of them are secrets. */
-export interface RawConfig {
-    /** `catbox-gke:` keys without the prefix; values as Pulumi passes them (strings, JSON for objects). */
-    values: Record<string, string>;
-    /** Keys (without prefix) whose values are Pulumi secrets. */
-    secretKeys: ReadonlySet<string>;
-    /** The gcp provider's own config (`gcp:project`, …), used for defaults. */
-    gcp?: { project?: string; region?: string; zone?: string };
-    /** This stack's name, which its peer regions' must differ from. */
-    stack?: string;
-}
+export type { RawConfig };
 
 /**
  * RawConfig from the whole config as the runtime holds it (`catbox-gke:replicas`,

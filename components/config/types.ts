@@ -1,6 +1,20 @@
-// The validated stack config, as the rest of the program sees it: a union by
-// platform and TLS mode, so that each says which keys it has. Pure.
+// The stack config as the runtime hands it over, and validated, as the rest of
+// the program sees it: a union by platform and TLS mode, so that each says
+// which keys it has. Pure.
+import type { NetworkSpec } from "../catbox/spec";
 import type { Parsed, User } from "./keys";
+
+/** What the Pulumi runtime hands us: raw strings, and which of them are secrets. */
+export interface RawConfig {
+    /** `catbox-gke:` keys without the prefix; values as Pulumi passes them (strings, JSON for objects). */
+    values: Record<string, string>;
+    /** Keys (without prefix) whose values are Pulumi secrets. */
+    secretKeys: ReadonlySet<string>;
+    /** The gcp provider's own config (`gcp:project`, …), used for defaults. */
+    gcp?: { project?: string; region?: string; zone?: string };
+    /** This stack's name, which its peer regions' must differ from. */
+    stack?: string;
+}
 
 /**
  * Which cluster platform kubeconfig deploys onto: the current context, a context
@@ -36,3 +50,7 @@ export type TlsSource =
 export type CatboxConfig = Common & (GkePlatform | ExistingPlatform) & TlsSource;
 export type GkeConfig = Common & GkePlatform & TlsSource;
 export type ExistingClusterConfig = Common & ExistingPlatform & TlsSource;
+
+/** The validated config is the network catbox's files are made from: a compile-time check, no value. */
+type Fits<T extends NetworkSpec> = T;
+export type ConfigIsNetworkSpec = Fits<CatboxConfig>;

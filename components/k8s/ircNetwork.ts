@@ -5,10 +5,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CatboxSecrets, NetworkConfig, renderNetworkFiles } from "../catbox/files";
-import type { CatboxConfig } from "../config/types";
+import { CatboxSecrets, renderNetworkFiles } from "../catbox/files";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
-import { podTemplate } from "./podTemplate";
+import { podTemplate, type PodSpec } from "./podTemplate";
 import { proberSelector } from "./prober";
 import { hubPort } from "../catbox/regions";
 
@@ -21,7 +20,7 @@ const gkeLoadBalancer = {
 export const reloaderScriptPath = path.join(__dirname, "..", "..", "configs", reloaderScriptFile);
 
 export interface IrcNetworkArgs {
-    config: NetworkConfig & Pick<CatboxConfig, "clientPort" | "exposePlaintext" | "clientServiceType" | "clientsPerPod">;
+    config: PodSpec & { clientPort: number; exposePlaintext: boolean; clientServiceType: "LoadBalancer" | "NodePort" };
     /** The catbox image; by digest where the stack builds it. */
     image: pulumi.Input<string>;
     /** The reloader's image; the stack's own copy, by digest, with platform gke. */

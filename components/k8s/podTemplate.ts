@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { restartChecksum } from "../catbox/files";
 import { catboxProcessName, configDir, containerLinkPort, containerTlsPort, issuedTlsDir, reloaderDir, reloaderScriptFile } from "../catbox/names";
 import { catboxSpreadRequired, podSize, reloaderSize } from "../catbox/sizing";
-import type { IrcNetworkArgs } from "./ircNetwork";
+import type { NetworkSpec } from "../catbox/spec";
 
 /** The numeric user both containers run as: the distroless "nonroot" user of configs/Dockerfile. */
 export const runAsUser = 65532;
@@ -31,9 +31,12 @@ const readinessPeriodSeconds = 5;
 /** After the drain, time for catbox and the reloader to exit. */
 const exitSeconds = 10;
 
-/** What the pod template is made of: the config, the images, and the names of what it mounts. */
+/** The network, and the clients each daemon holds in normal operation (they size its pod). */
+export type PodSpec = NetworkSpec & { clientsPerPod: number };
+
+/** What the pod template is made of: the network, the images, and the names of what it mounts. */
 export interface PodTemplateArgs {
-    cfg: IrcNetworkArgs["config"];
+    cfg: PodSpec;
     labels: Record<string, string>;
     selector: Record<string, string>;
     image: pulumi.Input<string>;

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
 import { proberSize } from "../catbox/sizing";
-import type { CatboxConfig } from "../config/types";
+import type { NetworkSpec } from "../catbox/spec";
 import { deliveryWindowSeconds } from "../gcp/networkQueries";
 
 /** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
@@ -32,18 +32,12 @@ export const proberRevisitSeconds = deliveryWindowSeconds - 3 * proberIntervalSe
 export const proberNickPrefix = (regionNumber: number) => `pr${regionNumber}_`;
 
 type ProbedConfig = Pick<
-    CatboxConfig,
-    | "networkName"
-    | "namespace"
-    | "clusterDomain"
-    | "linkPort"
-    | "replicas"
-    | "serverNamePattern"
-    | "serverNames"
-    | "hostname"
-    | "regionNumber"
-    | "hubs"
->;
+    NetworkSpec,
+    "networkName" | "namespace" | "clusterDomain" | "linkPort" | "replicas" | "serverNamePattern" | "serverNames" | "regionNumber" | "hubs"
+> & {
+    /** The name clients dial, which the certificate check asks for. */
+    hostname?: string;
+};
 
 /**
  * What the prober connects to: daemon n's own Service on the link port, and its
