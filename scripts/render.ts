@@ -96,9 +96,15 @@ async function localPeers(config: Record<string, string>): Promise<Record<string
     return others;
 }
 
+/** A stack file's offline run, its peers read from their own stack files here. */
+export async function runStack(stack: string): Promise<OfflineRun> {
+    const { config, secretKeys } = readStackFile(stack);
+    return runOffline({ config, secretKeys, stack, otherStacks: await localPeers(config) });
+}
+
 export async function render(stack: string, opts: { showSecrets: boolean; outDir?: string }): Promise<string> {
-    const { config, secretKeys, placeholders } = readStackFile(stack);
-    const run = await runOffline({ config, secretKeys, stack, otherStacks: await localPeers(config) });
+    const { placeholders } = readStackFile(stack);
+    const run = await runStack(stack);
     const out = opts.outDir ?? path.join(root, "out", stack);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(path.join(out, "manifests"), { recursive: true });

@@ -48,8 +48,16 @@ export class ImageRegistry extends pulumi.ComponentResource {
     readonly proberRef: pulumi.Output<string>;
 
     constructor(name: string, args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Its old name, so that stacks made before the rename keep their registry and images.
-        super("catbox-gke:index:ImageRegistry", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "catbox-gke:index:CatboxImage" }] });
+        // Its old name, so that stacks made before the rename (at the stack's root then) keep their registry and images.
+        super(
+            "catbox-gke:index:ImageRegistry",
+            name,
+            {},
+            {
+                ...opts,
+                aliases: [...(opts?.aliases ?? []), { type: "catbox-gke:index:CatboxImage", parent: pulumi.rootStackResource }],
+            },
+        );
         const parent = { parent: this };
 
         this.repository = new gcp.artifactregistry.Repository(
