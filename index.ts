@@ -3,15 +3,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
 import { serverName } from "./components/catbox/names";
-import { regionEndpoints } from "./components/catbox/regions";
+import { regionEndpoints } from "./components/regions/endpoints";
 import { chosenSecretTexts } from "./components/config/chosenSecrets";
 import { maxReplicas } from "./components/config/keys";
 import { ConfigError, parseConfig, RawConfig, rawConfigOf, shownValue } from "./components/config/parse";
 import { keepSecretInEveryInput, runtimeSecretKeys, secretWhereShown } from "./components/config/runtime";
 import type { CatboxConfig } from "./components/config/types";
-import { Credentials } from "./components/credentials/credentials";
-import { IrcNetwork } from "./components/k8s/ircNetwork";
-import { NetworkProber } from "./components/k8s/prober";
+import { Credentials } from "./components/tls/credentials";
+import { IrcNetwork } from "./components/network/ircNetwork";
+import { NetworkProber, proberImageSource, proberSelector } from "./components/observability/prober";
 import { ExistingClusterPlatform } from "./components/platform/existing";
 import { GkePlatform } from "./components/platform/gke";
 import { type Platform, secretConfig } from "./components/platform/platform";
@@ -35,6 +35,7 @@ export = async () => {
                   endpoints,
                   shown: (key) => shownValue(key, raw),
                   secrecy: { peersSecret: raw.secretKeys.has("peers"), secretTexts: chosenSecrets },
+                  builtImages: [proberImageSource],
               })
             : new ExistingClusterPlatform("existing-platform", { config: cfg });
     const site = platform.site;
@@ -61,15 +62,18 @@ export = async () => {
         clientAddressName: site.clientAddressName,
         hubAddressNames: site.hubAddressNames,
         nodesTotal: site.nodesTotal,
+        // The prober's IRC clients dial each daemon's own Service on the link port.
+        linkPortAdmits: [proberSelector(cfg.networkName)],
         provider: site.provider,
     });
 
     // Seeing the network as its users do: a prober on every daemon, and its metrics.
-    if (site.proberImage !== undefined) {
+    const proberImage = site.images[proberImageSource.name];
+    if (proberImage !== undefined) {
         new NetworkProber("prober", {
             config: cfg,
             namespace: network.namespace.metadata.name,
-            image: site.proberImage,
+            image: proberImage,
             // A self-signed certificate is trusted as the stack's own; any other as clients trust it.
             ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
             podMonitoring: site.podMonitoring,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { project } from "../components/config/keys";
 import { ConfigError, parseConfig, rawConfigOf } from "../components/config/parse";
-import { registryHost } from "../components/gcp/names";
+import { registryHost } from "../components/platform/gcpNames";
 import { readStackFile } from "../harness/offline/stack";
 
 /**

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { deliveryWindowSeconds, networkAlerts } from "../components/gcp/networkQueries";
-import { proberIntervalSeconds, proberRevisitSeconds } from "../components/k8s/prober";
+import { deliveryWindowSeconds, networkAlerts } from "../components/observability/networkQueries";
+import { proberIntervalSeconds, proberRevisitSeconds } from "../components/observability/prober";
 import { partnersPerRound, probePartners } from "../prober/probe";
 import { skipUnlessRequired } from "../harness/neverSkip";
 

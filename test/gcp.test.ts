@@ -4,8 +4,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { runAsUser } from "../components/k8s/podTemplate";
-import { maintenancePolicy } from "../components/gcp/cluster";
+import { runAsUser } from "../components/network/podTemplate";
+import { maintenancePolicy } from "../components/platform/cluster";
 import { engineUrn, takeOver } from "../harness/offline/aliases";
 import { runOffline } from "../harness/offline/engine";
 import { readStackFile } from "../harness/offline/stack";

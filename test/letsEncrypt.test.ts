@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, it } from "node:test";
-import { acmeServers, certManagerChart, namesInZone } from "../components/gcp/letsEncrypt";
+import { acmeServers, certManagerChart, namesInZone } from "../components/tls/letsEncrypt";
 import { dependencyClosure, one, podSpecOf, run, T } from "./support/helpers";
 
 const le = { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@irc-operators.net" };

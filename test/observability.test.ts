@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parser } from "@prometheus-io/lezer-promql";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
-import { networkAlerts, networkCharts } from "../components/gcp/networkQueries";
-import { proberSelector, proberTargets } from "../components/k8s/prober";
+import { networkAlerts, networkCharts } from "../components/observability/networkQueries";
+import { proberSelector, proberTargets } from "../components/observability/prober";
 import { newMetrics } from "../prober/metrics";
 
 /** The default stack's series: its namespace in its own cluster, named after the network, at its location. */

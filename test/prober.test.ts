@@ -8,7 +8,7 @@ import * as tls from "node:tls";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
 import { startProber } from "../prober/main";
 import { partnersPerRound, probePartners } from "../prober/probe";
-import { proberIntervalSeconds, proberRevisitSeconds } from "../components/k8s/prober";
+import { proberIntervalSeconds, proberRevisitSeconds } from "../components/observability/prober";
 import { selfSignedPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { type Family, parseExposition, sample, samples } from "./support/exposition";

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { containerLinkPort, containerTlsPort } from "../components/catbox/names";
-import { hubPort } from "../components/catbox/regions";
+import { hubPort } from "../components/regions/endpoints";
 import { after, before, describe, it } from "node:test";
 import {
     regionCertificates,

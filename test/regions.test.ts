@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { linkPassword, relinkerPassword } from "../components/catbox/files";
 import { topologyProblems } from "../harness/realCatbox/topology";
 import { sid } from "../components/catbox/names";
-import { regionEndpoints, regionProblems } from "../components/catbox/regions";
-import { checkRegions } from "../components/gcp/sharedName";
+import { regionEndpoints, regionProblems } from "../components/regions/endpoints";
+import { checkRegions } from "../components/regions/sharedName";
 import { byType, config, one, type Registered, run, T } from "./support/helpers";
 
 const us = {

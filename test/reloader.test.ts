@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { reloaderScriptPath } from "../components/k8s/ircNetwork";
+import { reloaderScriptPath } from "../components/network/ircNetwork";
 import { SecretVolume } from "../harness/realCatbox/secretVolume";
 import { holdsFor, waitUntil } from "../harness/waitUntil";
 

@@ -3,7 +3,8 @@
 // and attaches nothing after the network.
 import * as pulumi from "@pulumi/pulumi";
 import type { ExistingClusterConfig } from "../config/types";
-import { ExistingCluster } from "../k8s/existingCluster";
+import { proberImageSource } from "../observability/prober";
+import { ExistingCluster } from "./existingCluster";
 import { movedIn, type NetworkSite, type Platform, secretConfig } from "./platform";
 
 export class ExistingClusterPlatform extends pulumi.ComponentResource implements Platform {
@@ -21,7 +22,8 @@ export class ExistingClusterPlatform extends pulumi.ComponentResource implements
             provider: existing.provider,
             image: cfg.image,
             reloaderImage: cfg.reloaderImage,
-            proberImage: cfg.proberImage,
+            // Prebuilt, as the config names them.
+            images: cfg.proberImage === undefined ? {} : { [proberImageSource.name]: cfg.proberImage },
             podMonitoring: false,
             peerRegions: [],
         };

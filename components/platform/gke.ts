@@ -5,18 +5,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "../catbox/files";
 import { issuedTlsSecretName } from "../catbox/names";
-import type { RegionEndpoints } from "../catbox/regions";
+import type { RegionEndpoints } from "../regions/endpoints";
 import type { GkeConfig } from "../config/types";
-import { ClientAddress, ClientName } from "../gcp/address";
-import { GkeCluster } from "../gcp/cluster";
-import { ImageRegistry } from "../gcp/images";
-import { LetsEncrypt } from "../gcp/letsEncrypt";
-import { NetworkMonitoring } from "../gcp/monitoring";
-import { checkRegions, SharedName } from "../gcp/sharedName";
-import { UptimeAlert, type UptimeAlertArgs } from "../gcp/uptimeAlert";
-import { requireInZone, zoneDnsNameHolding } from "../gcp/zone";
-import type { IrcNetwork } from "../k8s/ircNetwork";
-import { PreviewAccess } from "../k8s/previewAccess";
+import { ClientAddress, ClientName } from "./address";
+import { GkeCluster } from "./cluster";
+import { ImageRegistry, type ImageSource } from "./images";
+import { LetsEncrypt } from "../tls/letsEncrypt";
+import { NetworkMonitoring } from "../observability/monitoring";
+import { checkRegions, SharedName } from "../regions/sharedName";
+import { UptimeAlert, type UptimeAlertArgs } from "../observability/uptimeAlert";
+import { requireInZone, zoneDnsNameHolding } from "./zone";
+import type { IrcNetwork } from "../network/ircNetwork";
+import { PreviewAccess } from "../ci/previewAccess";
 import { clientEndpointOutput, linkEndpointsOutput, type PeerClient, peerRegions, type PeerSecrecy } from "../regions/peers";
 import { movedIn, type NetworkSite, type Platform, unreachable } from "./platform";
 
@@ -27,6 +27,8 @@ export interface GkePlatformArgs {
     /** A key's value as an error may show it (a secret's never). */
     shown: (key: string) => string;
     secrecy: PeerSecrecy;
+    /** The features' images, each built into the registry from its folder. */
+    builtImages: ImageSource[];
 }
 
 /** What the reads before anything is created found. */
@@ -112,6 +114,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 catbox: cfg.image === undefined ? { version: cfg.catboxVersion } : { prebuilt: cfg.image },
                 reloaderBase: cfg.reloaderImage,
                 readers: [this.cluster.nodeServiceAccount.member],
+                built: args.builtImages,
             },
             child,
         );
@@ -130,7 +133,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             provider: this.cluster.provider,
             image: this.images.ref,
             reloaderImage: this.images.reloaderRef,
-            proberImage: this.images.proberRef,
+            images: this.images.builtRefs,
             clientAddressName: this.address.name,
             hubAddressNames: hubAddresses.map((a) => a.name),
             nodesTotal: this.cluster.nodesTotal,
@@ -196,7 +199,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             {
                 project: cfg.gcpProject,
                 networkName: cfg.networkName,
-                // The cluster is named after the network (components/gcp/cluster.ts).
+                // The cluster is named after the network (components/platform/cluster.ts).
                 scope: { namespace: cfg.namespace, cluster: cfg.networkName, location: cfg.clusterLocation },
                 email: cfg.alertEmail ?? cfg.adminEmail,
             },

@@ -6,16 +6,16 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { project, secretConfigKeys } from "../config/keys";
-import type { IrcNetwork } from "../k8s/ircNetwork";
-import type { RegionEndpoints } from "../catbox/regions";
+import type { IrcNetwork } from "../network/ircNetwork";
+import type { RegionEndpoints } from "../regions/endpoints";
 
 /** What the network (and the prober beside it) needs from where it runs. */
 export interface NetworkSite {
     provider: k8s.Provider;
     image: pulumi.Input<string>;
     reloaderImage: pulumi.Input<string>;
-    /** The prober's image, where there is one. */
-    proberImage?: pulumi.Input<string>;
+    /** The images of the workloads beside the network, by name (the prober's), where there are any. */
+    images: Record<string, pulumi.Input<string>>;
     /** The static IP's name, for the client Service. */
     clientAddressName?: pulumi.Input<string>;
     /** With peer regions: each hub's static address, by name. */

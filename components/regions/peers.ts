@@ -4,7 +4,7 @@
 // would break the network (a region number, server name or SID twice) stops the
 // program before anything is created.
 import * as pulumi from "@pulumi/pulumi";
-import { type RegionEndpoints, regionProblems } from "../catbox/regions";
+import { type RegionEndpoints, regionProblems } from "./endpoints";
 import { project } from "../config/keys";
 import { ConfigError } from "../config/parse";
 import { serverNameRe } from "../config/values";

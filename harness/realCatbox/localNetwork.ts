@@ -11,7 +11,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as tls from "node:tls";
-import { reloaderScriptPath } from "../../components/k8s/ircNetwork";
+import { reloaderScriptPath } from "../../components/network/ircNetwork";
 import {
     catboxProcessName,
     configDir,

@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodesTotal } from "../catbox/sizing";
-import { serviceAccountId } from "./names";
+import { serviceAccountId } from "./gcpNames";
 
 export interface GkeClusterArgs {
     project: string;

@@ -3,14 +3,14 @@
 // Let's Encrypt's DNS-01 challenge in the operator's Cloud DNS zone, as a
 // Google service account that may change that one zone's records and nothing
 // else, reached through Workload Identity. The issued pair lands in the Secret
-// the pods mount (components/k8s/ircNetwork.ts); kubelet's swap of it gets catbox a
+// the pods mount (components/network/ircNetwork.ts); kubelet's swap of it gets catbox a
 // SIGHUP from the reloader, so a renewal drops no client.
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAccountId } from "./names";
+import { serviceAccountId } from "../platform/gcpNames";
 import { certManagerPodSize } from "../catbox/sizing";
-import { inZone } from "./zone";
+import { inZone } from "../platform/zone";
 
 /** The cert-manager release the stack installs: a pinned chart, from Jetstack's Helm repository. */
 export const certManagerChart = { name: "cert-manager", version: "v1.21.2", repo: "https://charts.jetstack.io" };

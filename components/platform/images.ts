@@ -1,14 +1,14 @@
 // The article's `docker build` and `docker push`: an Artifact Registry
-// repository, the catbox image, the reloader's copy of busybox and the prober,
-// referenced by digest so that a new build rolls the pods and an unchanged one
-// does not.
+// repository, the catbox image, the reloader's copy of busybox, and each image a
+// feature builds from a folder of its own (the prober's), referenced by digest so
+// that a new build rolls the pods and an unchanged one does not.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { registryHost } from "./names";
+import { registryHost } from "./gcpNames";
 
 /**
  * The build context and Dockerfiles, relative to the project (where Pulumi.yaml is,
@@ -17,8 +17,12 @@ import { registryHost } from "./names";
  * the stack is updated from another checkout (a laptop, then CI).
  */
 const dockerContext = "configs";
-/** The prober's own folder: its sources, its package.json and lockfile, its Dockerfile. */
-const proberContext = "prober";
+/** An image a feature builds from a folder of the project (relative, as above) with its own Dockerfile. */
+export interface ImageSource {
+    /** The image's name in the repository, and the key of its reference. */
+    name: string;
+    dir: string;
+}
 
 export interface ImageRegistryArgs {
     project: string;
@@ -31,6 +35,8 @@ export interface ImageRegistryArgs {
     reloaderBase: string;
     /** Members that pull the images: the nodes' service account. */
     readers: pulumi.Input<string>[];
+    /** The features' images, each built from its folder. */
+    built: ImageSource[];
 }
 
 /** An Artifact Registry repository, the images built into it, and who may pull them. */
@@ -39,13 +45,13 @@ export class ImageRegistry extends pulumi.ComponentResource {
     readonly readerBindings: gcp.artifactregistry.RepositoryIamMember[];
     readonly image?: docker.Image;
     readonly reloaderImage: docker.Image;
-    readonly proberImage: docker.Image;
+    readonly builtImages: Record<string, docker.Image>;
     /** `<repo>/catbox@sha256:…`, available once the nodes may pull it (or the prebuilt image). */
     readonly ref: pulumi.Output<string>;
     /** `<repo>/reloader@sha256:…`, likewise. */
     readonly reloaderRef: pulumi.Output<string>;
-    /** `<repo>/prober@sha256:…`, likewise. */
-    readonly proberRef: pulumi.Output<string>;
+    /** `<repo>/<name>@sha256:…` of each feature's image, likewise, by its name. */
+    readonly builtRefs: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         // Its old name, so that stacks made before the rename (at the stack's root then) keep their registry and images.
@@ -116,10 +122,10 @@ export class ImageRegistry extends pulumi.ComponentResource {
         }
         this.reloaderImage = build("reloader", digestTag(args.reloaderBase), "reloader.Dockerfile", { BASE: args.reloaderBase });
         this.reloaderRef = pullable(this.reloaderImage);
-        this.proberImage = build("prober", sourceTag(proberContext), "Dockerfile", {}, proberContext);
-        this.proberRef = pullable(this.proberImage);
+        this.builtImages = Object.fromEntries(args.built.map((b) => [b.name, build(b.name, sourceTag(b.dir), "Dockerfile", {}, b.dir)]));
+        this.builtRefs = Object.fromEntries(Object.entries(this.builtImages).map(([n, image]) => [n, pullable(image)]));
 
-        this.registerOutputs({ ref: this.ref, reloaderRef: this.reloaderRef, proberRef: this.proberRef });
+        this.registerOutputs({ ref: this.ref, reloaderRef: this.reloaderRef, builtRefs: this.builtRefs });
     }
 }
 

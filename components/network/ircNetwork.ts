@@ -8,8 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CatboxSecrets, renderNetworkFiles } from "../catbox/files";
 import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
 import { podTemplate, type PodSpec } from "./podTemplate";
-import { proberSelector } from "./prober";
-import { hubPort } from "../catbox/regions";
+import { hubPort } from "../regions/endpoints";
 
 /** GKE's annotations for a LoadBalancer Service. */
 const gkeLoadBalancer = {
@@ -36,6 +35,12 @@ export interface IrcNetworkArgs {
      * one per hub; hub n gets a LoadBalancer of its own on its TLS port.
      */
     hubAddressNames?: pulumi.Input<string>[];
+    /**
+     * Workloads beside the network that may reach the daemons' link port (plaintext,
+     * in the cluster), by their pods' labels: the prober's client, a feature's own.
+     * The TLS client port is open to all.
+     */
+    linkPortAdmits?: Record<string, string>[];
     provider: k8s.Provider;
 }
 
@@ -254,7 +259,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
             `${name}-network-policy`,
             {
                 metadata: meta(net),
-                spec: networkPolicySpec(cfg.exposePlaintext, selector, proberSelector(net)),
+                spec: networkPolicySpec(cfg.exposePlaintext, selector, args.linkPortAdmits ?? []),
             },
             childOpts,
         );
@@ -272,14 +277,12 @@ export class IrcNetwork extends pulumi.ComponentResource {
  * Links (and plaintext clients, unless published) only from this network's
  * daemons and its prober; TLS clients from anywhere.
  */
-function networkPolicySpec(exposePlaintext: boolean, selector: Record<string, string>, prober: Record<string, string>) {
+function networkPolicySpec(exposePlaintext: boolean, selector: Record<string, string>, admitted: Record<string, string>[]) {
     const link = { ports: [{ port: containerLinkPort, protocol: "TCP" }] };
+    const from = [selector, ...admitted].map((matchLabels) => ({ podSelector: { matchLabels } }));
     return {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress"],
-        ingress: [
-            exposePlaintext ? link : { from: [{ podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: prober } }], ...link },
-            { ports: [{ port: containerTlsPort, protocol: "TCP" }] },
-        ],
+        ingress: [exposePlaintext ? link : { from, ...link }, { ports: [{ port: containerTlsPort, protocol: "TCP" }] }],
     };
 }

@@ -8,12 +8,15 @@ import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
 import { proberSize } from "../catbox/sizing";
 import type { NetworkSpec } from "../catbox/spec";
-import { deliveryWindowSeconds } from "../gcp/networkQueries";
+import { deliveryWindowSeconds } from "./networkQueries";
 
 /** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
 export function proberSelector(networkName: string): Record<string, string> {
     return { "app.kubernetes.io/name": "catbox-prober", "app.kubernetes.io/instance": networkName };
 }
+
+/** The prober's image: built from its own folder (its sources, package.json and lockfile, Dockerfile) where the platform builds images. */
+export const proberImageSource = { name: "prober", dir: "prober" };
 
 export const proberMetricsPort = 9090;
 /** A round every 30 s: alerts look at minutes, and each round costs every daemon a few lines. */

@@ -5,9 +5,9 @@
 // over TLS, by their public names, which catbox verifies against the system's
 // roots; the network stays a tree, because catbox never dials a server it
 // already knows.
-import { serverNames } from "./files";
-import { containerTlsPort, sid } from "./names";
-import type { NetworkSpec } from "./spec";
+import { serverNames } from "../catbox/files";
+import { containerTlsPort, sid } from "../catbox/names";
+import type { NetworkSpec } from "../catbox/spec";
 
 /** What a region exports for its peers. */
 export interface RegionEndpoints {
