@@ -1,5 +1,5 @@
 // npm run docs: write Pulumi.yaml's config block and the README's config and
-// roll-out tables from components/config/keys.ts. With --check, write nothing
+// roll-out tables (README.md, docs/updating.md) from components/config/keys.ts. With --check, write nothing
 // and exit 1 naming each file that differs (the tests run the same check).
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -9,8 +9,7 @@ import { describe, it } from "node:test";
 import { runOffline } from "../harness/offline/engine";
 import { readStackFile } from "../harness/offline/stack";
 
-const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-const ciSection = readme.slice(readme.indexOf("## CI:"), readme.indexOf("## Cost"));
+const ciSection = readFileSync(path.join(__dirname, "..", "docs", "ci.md"), "utf8");
 
 /** The roles that manage each type (Google's predefined roles' permissions), any one of which will do. */
 const managedBy: Record<string, string[]> = {

@@ -1000,9 +1000,9 @@ describe("pods packed onto their nodes as the scheduler would", () => {
     });
 });
 
-describe("the README's sizing table", () => {
+describe("the sizing table (docs/sizing.md)", () => {
     it("gives what the program sets for each clientsPerPod, and how many pods fit each machine type", () => {
-        const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const readme = readFileSync(path.join(__dirname, "..", "docs", "sizing.md"), "utf8");
         const rows = [...readme.matchAll(/^\| (\d+)(?: \(default\))? \| (\d+) \| (\d+) MiB \| (\d+) MiB \| (\d+)m \/ (\d+)m \| (.+) \|$/gm)];
         assert.ok(rows.length >= 4, "no sizing table");
         for (const [, clients, failover, memory, gomemlimit, request, limit, fits] of rows) {
@@ -1028,7 +1028,7 @@ describe("the README's sizing table", () => {
 
 describe("the README's config table", () => {
     const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## How changes roll out"));
+    const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 1));
     const rows = [...section.matchAll(/^\| `([A-Za-z]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()] as const);
 
     it("lists every key of the schema, and no other", () => {

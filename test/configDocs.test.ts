@@ -9,7 +9,7 @@ import { staleDocs } from "../scripts/docs";
 import { type Registered, run, T } from "./support/helpers";
 
 describe("the config's words, written from keys.ts", () => {
-    it("Pulumi.yaml's config block and the README's config and roll-out tables are as npm run docs writes them", () => {
+    it("Pulumi.yaml's config block, the README's config table and docs/updating.md's roll-out table are as npm run docs writes them", () => {
         assert.deepEqual(
             staleDocs().map((s) => s.file),
             [],

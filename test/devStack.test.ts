@@ -12,11 +12,11 @@ import { containerOf, one, podSpecOf, run, T } from "./support/helpers";
 const kubeconfigPlatform = { platform: "kubeconfig", image: "localhost:5001/catbox:v1.13.0" };
 
 describe("platform kubeconfig", () => {
-    it("the dev stack's and the README's build commands build the default catboxVersion, and the stack runs that image", () => {
+    it("the dev stack's and docs/dev-stack.md's build commands build the default catboxVersion, and the stack runs that image", () => {
         const version = String(configDefaults().catboxVersion);
         const tag = `catbox:${version.slice(0, 7)}`;
         const root = path.join(__dirname, "..");
-        for (const file of ["Pulumi.dev.yaml", "README.md"]) {
+        for (const file of ["Pulumi.dev.yaml", "docs/dev-stack.md"]) {
             const text = readFileSync(path.join(root, file), "utf8");
             const builds = [
                 ...text.matchAll(/docker build --build-arg CATBOX_VERSION=("\$\(npm run --silent catbox-version\)"|\S+) -t (\S+) configs\//g),
@@ -35,10 +35,10 @@ describe("platform kubeconfig", () => {
             }
         }
         assert.equal(readStackFile("dev").config["catbox-gke:image"], tag);
-        const readme = readFileSync(path.join(root, "README.md"), "utf8");
+        const readme = readFileSync(path.join(root, "docs", "dev-stack.md"), "utf8");
         assert.ok(
             readme.includes(`docker build -t ${readStackFile("dev").config["catbox-gke:proberImage"]} prober/`),
-            "the README builds the dev stack's proberImage",
+            "docs/dev-stack.md builds the dev stack's proberImage",
         );
         // What the README's and the e2e job's builds read instead of a literal.
         const printed = spawnSync("npm", ["run", "--silent", "catbox-version"], { cwd: root, encoding: "utf8" });

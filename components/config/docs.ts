@@ -1,5 +1,5 @@
-// The config's words, written out from keys.ts: Pulumi.yaml's `config:` block
-// and the README's config and roll-out tables, each between markers in its file
+// The config's words, written out from keys.ts: Pulumi.yaml's `config:` block,
+// the README's config table and docs/updating.md's roll-out table, each between markers in its file
 // (`npm run docs` rewrites them; a test fails when a file differs). Pure: no
 // Pulumi import.
 import { stringify } from "yaml";
@@ -105,5 +105,6 @@ export function withGenerated(file: string, part: Generated): string {
 /** Every generated part, by the file (relative to the project's root) it lives in. */
 export const generatedParts: Record<string, () => Generated[]> = {
     "Pulumi.yaml": () => [pulumiYamlConfig()],
-    "README.md": () => [configTable(), rolloutTable()],
+    "README.md": () => [configTable()],
+    "docs/updating.md": () => [rolloutTable()],
 };

@@ -2,7 +2,7 @@
 // default), what it means, how a change of it rolls out, what it allows (for the
 // error message), where it applies, and whether it must be a secret. Adding a key
 // means adding an entry here, then `npm run docs`, which writes Pulumi.yaml's
-// config block and the README's config and roll-out tables from these entries
+// config block, the README's config table and docs/updating.md's roll-out table from these entries
 // (a test fails while they differ). Pure: no Pulumi import.
 import { z } from "zod";
 import { serverName } from "../catbox/names";
@@ -388,7 +388,7 @@ export const keyTable = {
     },
     regionNumber: {
         description:
-            "0–9, different in every region of one network (see [One network, several regions](#one-network-several-regions)): the first digit of each daemon's TS6 SID, which must be unique network-wide. Only with `peers` (refused otherwise). A change restarts every daemon",
+            "0–9, different in every region of one network (see [One network, several regions](docs/regions.md#one-network-several-regions)): the first digit of each daemon's TS6 SID, which must be unique network-wide. Only with `peers` (refused otherwise). A change restarts every daemon",
         rollout: "restart",
         schema: int(0, 9).default(0),
         allowed:
@@ -456,7 +456,7 @@ export const keyTable = {
     },
     ciServiceAccount: {
         description:
-            "platform `gke`: the email of CI's deployer service account; the stack lets it act as the nodes' service account (GKE asks that of whoever changes a node pool) and as no other (see [CI](#ci-preview-on-pull-requests-up-on-main))",
+            "platform `gke`: the email of CI's deployer service account; the stack lets it act as the nodes' service account (GKE asks that of whoever changes a node pool) and as no other (see [CI](docs/ci.md#ci-preview-on-pull-requests-up-on-main))",
         rollout: "beside",
         schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the CI deployer's service account, such as pulumi-ci@my-project.iam.gserviceaccount.com",
@@ -464,7 +464,7 @@ export const keyTable = {
     },
     previewServiceAccount: {
         description:
-            "platform `gke`: the email of CI's preview account; the stack grants it, in the cluster, reads of the network's own objects (in its namespace and cert-manager's, and its own cluster-scoped objects by name), never a write (pulumi-kubernetes previews on the client when a dry run is forbidden) (see [CI](#ci-preview-on-pull-requests-up-on-main))",
+            "platform `gke`: the email of CI's preview account; the stack grants it, in the cluster, reads of the network's own objects (in its namespace and cert-manager's, and its own cluster-scoped objects by name), never a write (pulumi-kubernetes previews on the client when a dry run is forbidden) (see [CI](docs/ci.md#ci-preview-on-pull-requests-up-on-main))",
         rollout: "beside",
         schema: serviceAccountEmail().optional(),
         allowed: "must be the email of the service account pull requests preview with, such as pulumi-preview@my-project.iam.gserviceaccount.com",
@@ -480,7 +480,7 @@ export const keyTable = {
     // GKE upgrades nodes (restarting their daemons) only inside this weekly window, in UTC.
     maintenanceDays: {
         description:
-            "platform `gke`: the days GKE may upgrade nodes, UTC, as `MO,TU,WE,TH,FR,SA,SU` (see [How changes roll out](#how-changes-roll-out))",
+            "platform `gke`: the days GKE may upgrade nodes, UTC, as `MO,TU,WE,TH,FR,SA,SU` (see [How changes roll out](docs/updating.md#how-changes-roll-out))",
         rollout: "cluster",
         schema: z
             .string()
@@ -530,7 +530,7 @@ export const keyTable = {
     },
     existingAddress: {
         description:
-            "platform `gke`: the name of a static address already in the project and region (one a destroyed stack kept: see [Destroying it](#destroying-it)); the stack uses it instead of making one, and never releases it (`keepAddress` cannot be `false` with it)",
+            "platform `gke`: the name of a static address already in the project and region (one a destroyed stack kept: see [Destroying it](docs/destroy.md#destroying-it)); the stack uses it instead of making one, and never releases it (`keepAddress` cannot be `false` with it)",
         rollout: "services",
         schema: gceName.optional(),
         allowed: "must be the name of a regional static address in the stack's project and region (gcloud compute addresses list)",
@@ -593,14 +593,14 @@ export const keyTable = {
     },
     connectAttemptTime: {
         description:
-            "Go duration, 1s to 24h: how long a daemon waits between link attempts. 1s forms any network of up to 5 daemons within 3 s (see [How fast the network forms](#how-fast-the-network-forms)); catbox's own default, 60s, takes minutes. While a peer is down, each daemon tries it once per this time and logs two lines per try",
+            "Go duration, 1s to 24h: how long a daemon waits between link attempts. 1s forms any network of up to 5 daemons within 3 s (see [How fast the network forms](docs/network.md#how-fast-the-network-forms)); catbox's own default, 60s, takes minutes. While a peer is down, each daemon tries it once per this time and logs two lines per try",
         rollout: "reload",
         schema: goDuration().default("1s"),
         allowed: durationAllowed("1s"),
     },
     clientsPerPod: {
         description:
-            "clients each daemon holds in normal operation, 50–5000: sets each pod's memory, CPU and catbox's `GOMEMLIMIT`, with room for the clients of a pod that dies (see [Sizing](#sizing-clients-memory-cpu-nodes)); refused where the pods would not fit the nodes",
+            "clients each daemon holds in normal operation, 50–5000: sets each pod's memory, CPU and catbox's `GOMEMLIMIT`, with room for the clients of a pod that dies (see [Sizing](docs/sizing.md#sizing-clients-memory-cpu-nodes)); refused where the pods would not fit the nodes",
         rollout: "restart",
         schema: int(50, 5000).default(100),
         allowed:
@@ -642,7 +642,7 @@ export const keyTable = {
     },
     tlsMode: {
         description:
-            "`selfSigned` (generated, renewed by `pulumi up` 30 days before it expires), `provided`, or `letsEncrypt`: a certificate every client trusts, issued and renewed in the cluster by cert-manager for `hostname` (platform `gke`, needs `dnsZone`; see [Trusted TLS](#trusted-tls-with-lets-encrypt))",
+            "`selfSigned` (generated, renewed by `pulumi up` 30 days before it expires), `provided`, or `letsEncrypt`: a certificate every client trusts, issued and renewed in the cluster by cert-manager for `hostname` (platform `gke`, needs `dnsZone`; see [Trusted TLS](docs/tls.md#trusted-tls-with-lets-encrypt))",
         rollout: "restart",
         schema: z.enum(["selfSigned", "provided", "letsEncrypt"]).default("selfSigned"),
         allowed:
