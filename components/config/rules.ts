@@ -303,6 +303,14 @@ const regionRules: Rule = (c) => {
             "must be set with peers, the same in every region's stack: a generated one differs in each, and the regions never link",
         );
     }
+};
+
+/** What the peer regions dial and check: each hub's certificate and its one DNS record, and never this stack itself. */
+const regionNameRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("peers", "tlsMode", "dnsZone") || parsed.peers === undefined) return;
+    // A StackReference names its stack last (organization/project/stack).
+    const stackOf = (ref: string) => ref.split("/").at(-1)!;
     // The peers verify a hub's certificate against the system's roots: staging's are not among them.
     if (c.valid("acmeServer", "tlsMode") && parsed.tlsMode === "letsEncrypt" && parsed.acmeServer === "staging") {
         c.problem("acmeServer", "cannot be staging with peers: the peer regions verify each hub's certificate, and no system trusts staging's");
@@ -434,6 +442,7 @@ export const rules: Rule[] = [
     lineRules,
     maintenanceRules,
     regionRules,
+    regionNameRules,
     reservedOperRule,
     sharedNameRules,
     sizingRules,

@@ -64,162 +64,27 @@ export class IrcNetwork extends pulumi.ComponentResource {
         const cfg = args.config;
         const net = cfg.networkName;
         const childOpts = { parent: this, provider: args.provider };
-
         const labels = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net, "app.kubernetes.io/managed-by": "pulumi" };
         const selector = { "app.kubernetes.io/name": "catbox", "app.kubernetes.io/instance": net };
 
-        this.namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: cfg.namespace,
-                    labels: {
-                        ...labels,
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                    },
-                },
-            },
-            childOpts,
-        );
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: namespaceMetadata(cfg.namespace, labels) }, childOpts);
         const namespace = this.namespace.metadata.name;
-        const meta = (objName: string) => ({ name: objName, namespace, labels });
+        const at: Placement = { name, net, childOpts, selector, meta: (objName) => ({ name: objName, namespace, labels }) };
 
-        // The article's `kubectl create secret --from-file=…`: every file of every
-        // daemon. The provider updates it in place (enableSecretMutable), so a
-        // change is a kubelet swap that the reloader turns into a SIGHUP.
-        const stringData = pulumi
-            .all([args.credentials.linkSecret, args.credentials.certificatePem, args.credentials.keyPem])
-            .apply(([linkSecret, certificatePem, keyPem]) => renderNetworkFiles(cfg, { linkSecret, certificatePem, keyPem }));
-        this.secret = new k8s.core.v1.Secret(
-            `${name}-config`,
-            {
-                metadata: meta(`${net}-config`),
-                type: "Opaque",
-                stringData: pulumi.secret(stringData),
-            },
-            childOpts,
-        );
-
-        const reloaderScript = readFileSync(reloaderScriptPath, "utf8");
-        // With letsEncrypt, catbox serves the pair cert-manager keeps in a Secret of its own.
-        // catbox must start with a pair in place (a rehash that adds TLS to a daemon started
-        // without it crashes it), so the stack creates that Secret with the generated
-        // self-signed pair; cert-manager overwrites it when Let's Encrypt issues, and kubelet's
-        // swap of it gets catbox a SIGHUP like any config change. From then on the data is
-        // cert-manager's: the stack never writes it again.
-        if (cfg.tlsMode === "letsEncrypt") {
-            this.tlsSecret = new k8s.core.v1.Secret(
-                `${name}-tls`,
-                {
-                    metadata: meta(issuedTlsSecretName(net)),
-                    type: "kubernetes.io/tls",
-                    stringData: pulumi.secret(
-                        pulumi.all([args.credentials.certificatePem, args.credentials.keyPem]).apply(([crt, key]) => ({
-                            [issuedTlsFiles.certificate]: crt,
-                            [issuedTlsFiles.key]: key,
-                        })),
-                    ),
-                },
-                { ...childOpts, ignoreChanges: ["stringData", "data"] },
-            );
-        }
-
-        this.reloaderScript = new k8s.core.v1.ConfigMap(
-            `${name}-reloader`,
-            {
-                metadata: meta(`${net}-reloader`),
-                data: { [reloaderScriptFile]: reloaderScript },
-            },
-            childOpts,
-        );
-
-        const servicePorts = [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }];
-        this.headlessService = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: meta(`${net}-headless`),
-                spec: { clusterIP: "None", selector, ports: servicePorts },
-            },
-            childOpts,
-        );
-
-        // One Service per pod, so that daemon m is always `<net>-m.<ns>.svc…` in
-        // every servers file, whatever its pod IP.
-        this.linkServices = Array.from(
-            { length: cfg.replicas },
-            (_, n) =>
-                new k8s.core.v1.Service(
-                    `${name}-link-${n}`,
-                    {
-                        metadata: meta(podName(net, n)),
-                        spec: {
-                            type: "ClusterIP",
-                            selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
-                            ports: servicePorts,
-                        },
-                    },
-                    childOpts,
-                ),
-        );
-
-        this.clientService = new k8s.core.v1.Service(
-            `${name}-client`,
-            {
-                metadata: {
-                    ...meta(net),
-                    ...(args.clientAddressName !== undefined && {
-                        annotations: {
-                            // GKE's backend service-based external passthrough load balancer (its
-                            // recommended kind; the target-pool one is not), on the reserved address
-                            // by name: spec.loadBalancerIP is deprecated.
-                            [gkeLoadBalancer.backendService]: "enabled",
-                            [gkeLoadBalancer.addressNames]: args.clientAddressName,
-                        },
-                    }),
-                },
-                spec: {
-                    type: cfg.clientServiceType,
-                    // Keep clients' source addresses: IRC bans and host masks match on them.
-                    externalTrafficPolicy: "Local",
-                    selector,
-                    ports: [
-                        { name: "ircs", port: cfg.clientPort, targetPort: "ircs", protocol: "TCP" },
-                        ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
-                    ],
-                },
-            },
-            childOpts,
-        );
-
-        // Each hub reachable from the peer regions on its TLS port (where catbox takes
-        // servers as well as clients), by its own address, and only that pod behind it.
-        this.hubServices = (args.hubAddressNames ?? []).map(
-            (addressName, n) =>
-                new k8s.core.v1.Service(
-                    `${name}-hub-${n}`,
-                    {
-                        metadata: {
-                            ...meta(`${podName(net, n)}-hub`),
-                            annotations: { [gkeLoadBalancer.backendService]: "enabled", [gkeLoadBalancer.addressNames]: addressName },
-                        },
-                        spec: {
-                            type: "LoadBalancer",
-                            externalTrafficPolicy: "Local",
-                            selector: { "statefulset.kubernetes.io/pod-name": podName(net, n) },
-                            ports: [{ name: "ircs", port: hubPort, targetPort: "ircs", protocol: "TCP" }],
-                        },
-                    },
-                    childOpts,
-                ),
-        );
+        const files = this.configObjects(at, args);
+        this.secret = files.secret;
+        this.tlsSecret = files.tlsSecret;
+        this.reloaderScript = files.reloaderScript;
+        const services = this.services(at, args);
+        this.headlessService = services.headless;
+        this.linkServices = services.links;
+        this.clientService = services.client;
+        this.hubServices = services.hubs;
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
-                metadata: meta(net),
+                metadata: at.meta(net),
                 spec: {
                     serviceName: this.headlessService.metadata.name,
                     replicas: cfg.replicas,
@@ -234,7 +99,7 @@ export class IrcNetwork extends pulumi.ComponentResource {
                         image: args.image,
                         reloaderImage: args.reloaderImage,
                         nodesTotal: args.nodesTotal,
-                        reloaderScript,
+                        reloaderScript: files.script,
                         volumes: {
                             config: this.secret.metadata.name,
                             issuedTls: this.tlsSecret?.metadata.name,
@@ -245,22 +110,14 @@ export class IrcNetwork extends pulumi.ComponentResource {
             },
             childOpts,
         );
-
         this.podDisruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,
-            {
-                metadata: meta(net),
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-            },
+            { metadata: at.meta(net), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
             childOpts,
         );
-
         this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
-            {
-                metadata: meta(net),
-                spec: networkPolicySpec(cfg.exposePlaintext, selector, args.linkPortAdmits ?? []),
-            },
+            { metadata: at.meta(net), spec: networkPolicySpec(cfg.exposePlaintext, selector, args.linkPortAdmits ?? []) },
             childOpts,
         );
 
@@ -271,6 +128,134 @@ export class IrcNetwork extends pulumi.ComponentResource {
             clientServiceName: this.clientService.metadata.name,
         });
     }
+
+    /**
+     * The article's `kubectl create secret --from-file=…`: every file of every
+     * daemon. The provider updates it in place (enableSecretMutable), so a
+     * change is a kubelet swap that the reloader turns into a SIGHUP. Beside it,
+     * the issued pair's Secret (letsEncrypt) and the reloader's script.
+     */
+    private configObjects(at: Placement, args: IrcNetworkArgs) {
+        const cfg = args.config;
+        const stringData = pulumi
+            .all([args.credentials.linkSecret, args.credentials.certificatePem, args.credentials.keyPem])
+            .apply(([linkSecret, certificatePem, keyPem]) => renderNetworkFiles(cfg, { linkSecret, certificatePem, keyPem }));
+        const secret = new k8s.core.v1.Secret(
+            `${at.name}-config`,
+            { metadata: at.meta(`${at.net}-config`), type: "Opaque", stringData: pulumi.secret(stringData) },
+            at.childOpts,
+        );
+        // With letsEncrypt, catbox serves the pair cert-manager keeps in a Secret of its own.
+        // catbox must start with a pair in place (a rehash that adds TLS to a daemon started
+        // without it crashes it), so the stack creates that Secret with the generated
+        // self-signed pair; cert-manager overwrites it when Let's Encrypt issues, and kubelet's
+        // swap of it gets catbox a SIGHUP like any config change. From then on the data is
+        // cert-manager's: the stack never writes it again.
+        const tlsSecret =
+            cfg.tlsMode !== "letsEncrypt"
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${at.name}-tls`,
+                      {
+                          metadata: at.meta(issuedTlsSecretName(at.net)),
+                          type: "kubernetes.io/tls",
+                          stringData: pulumi.secret(
+                              pulumi.all([args.credentials.certificatePem, args.credentials.keyPem]).apply(([crt, key]) => ({
+                                  [issuedTlsFiles.certificate]: crt,
+                                  [issuedTlsFiles.key]: key,
+                              })),
+                          ),
+                      },
+                      { ...at.childOpts, ignoreChanges: ["stringData", "data"] },
+                  );
+        const script = readFileSync(reloaderScriptPath, "utf8");
+        const reloaderScript = new k8s.core.v1.ConfigMap(
+            `${at.name}-reloader`,
+            { metadata: at.meta(`${at.net}-reloader`), data: { [reloaderScriptFile]: script } },
+            at.childOpts,
+        );
+        return { secret, tlsSecret, reloaderScript, script };
+    }
+
+    /**
+     * The headless Service; one Service per pod, so that daemon m is always
+     * `<net>-m.<ns>.svc…` in every servers file, whatever its pod IP; the client
+     * Service; and each hub's, reachable from the peer regions on its TLS port
+     * (where catbox takes servers as well as clients), by its own address.
+     */
+    private services(at: Placement, args: IrcNetworkArgs) {
+        const cfg = args.config;
+        const ports = [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }];
+        const service = (suffix: string, metadata: object, spec: object) =>
+            new k8s.core.v1.Service(`${at.name}-${suffix}`, { metadata, spec }, at.childOpts);
+        const onePod = (n: number) => ({ "statefulset.kubernetes.io/pod-name": podName(at.net, n) });
+        return {
+            headless: service("headless", at.meta(`${at.net}-headless`), { clusterIP: "None", selector: at.selector, ports }),
+            links: Array.from({ length: cfg.replicas }, (_, n) =>
+                service(`link-${n}`, at.meta(podName(at.net, n)), { type: "ClusterIP", selector: onePod(n), ports }),
+            ),
+            client: service(
+                "client",
+                { ...at.meta(at.net), ...clientAnnotations(args.clientAddressName) },
+                {
+                    type: cfg.clientServiceType,
+                    // Keep clients' source addresses: IRC bans and host masks match on them.
+                    externalTrafficPolicy: "Local",
+                    selector: at.selector,
+                    ports: [
+                        { name: "ircs", port: cfg.clientPort, targetPort: "ircs", protocol: "TCP" },
+                        ...(cfg.exposePlaintext ? [{ name: "irc", port: cfg.linkPort, targetPort: "irc", protocol: "TCP" }] : []),
+                    ],
+                },
+            ),
+            hubs: (args.hubAddressNames ?? []).map((addressName, n) =>
+                service(
+                    `hub-${n}`,
+                    { ...at.meta(`${podName(at.net, n)}-hub`), ...clientAnnotations(addressName) },
+                    {
+                        type: "LoadBalancer",
+                        externalTrafficPolicy: "Local",
+                        selector: onePod(n),
+                        ports: [{ name: "ircs", port: hubPort, targetPort: "ircs", protocol: "TCP" }],
+                    },
+                ),
+            ),
+        };
+    }
+}
+
+/** Where the network's objects go: their names' prefix, the network, the options and labels they share. */
+interface Placement {
+    name: string;
+    net: string;
+    childOpts: pulumi.CustomResourceOptions;
+    selector: Record<string, string>;
+    meta: (objName: string) => { name: string; namespace: pulumi.Output<string>; labels: Record<string, string> };
+}
+
+/** The namespace, held to Pod Security "restricted". */
+function namespaceMetadata(name: string, labels: Record<string, string>) {
+    return {
+        name,
+        labels: {
+            ...labels,
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+        },
+    };
+}
+
+/**
+ * GKE's backend service-based external passthrough load balancer (its
+ * recommended kind; the target-pool one is not), on a reserved address by
+ * name: spec.loadBalancerIP is deprecated. None where there is no address.
+ */
+function clientAnnotations(addressName: pulumi.Input<string> | undefined) {
+    return addressName === undefined
+        ? {}
+        : { annotations: { [gkeLoadBalancer.backendService]: "enabled", [gkeLoadBalancer.addressNames]: addressName } };
 }
 
 /**

@@ -48,6 +48,18 @@ export interface PodTemplateArgs {
     volumes: { config: pulumi.Input<string>; issuedTls?: pulumi.Input<string>; reloader: pulumi.Input<string> };
 }
 
+/** Both containers: non-root, nothing to escalate, a read-only root, no capability. */
+const containerSecurity = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Where the config (and the issued pair) are mounted in both containers. */
+type Mounts = { name: string; mountPath: string; readOnly: boolean }[];
+
 /** A catbox daemon's pod: catbox, and the reloader beside it that reloads and watches it. */
 export function podTemplate(a: PodTemplateArgs) {
     const { cfg, selector } = a;
@@ -55,14 +67,6 @@ export function podTemplate(a: PodTemplateArgs) {
     const antiAffinity = catboxSpreadRequired(a.nodesTotal, cfg.replicas)
         ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
         : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] };
-    const size = podSize(cfg.clientsPerPod);
-    const containerSecurity = {
-        runAsNonRoot: true,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    };
     // Mounted as directories, never with subPath: a subPath mount never sees an update.
     const configMounts = [
         { name: "config", mountPath: configDir, readOnly: true },
@@ -90,58 +94,7 @@ export function podTemplate(a: PodTemplateArgs) {
                 seccompProfile: { type: "RuntimeDefault" },
             },
             affinity: { podAntiAffinity: antiAffinity },
-            containers: [
-                {
-                    name: "catbox",
-                    image: a.image,
-                    // The image's entrypoint is catbox (configs/Dockerfile); each pod reads its own file.
-                    args: ["-conf", `${configDir}/$(POD_NAME).conf`],
-                    env: [
-                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                        // Go collects before the kernel's limit kills the pod (components/catbox/sizing.ts).
-                        { name: "GOMEMLIMIT", value: `${size.goMemLimitMiB}MiB` },
-                    ],
-                    ports: [
-                        { name: "irc", containerPort: containerLinkPort, protocol: "TCP" },
-                        { name: "ircs", containerPort: containerTlsPort, protocol: "TCP" },
-                    ],
-                    // No probes here: a TCP probe passes on a frozen daemon and fills its log.
-                    // The reloader's watchdog speaks IRC to it, kills it when it hangs, and
-                    // carries the pod's readiness.
-                    lifecycle: { preStop: { sleep: { seconds: drainSeconds } } },
-                    resources: {
-                        requests: { cpu: `${size.cpuRequestMilli}m`, memory: `${size.memoryMiB}Mi` },
-                        limits: { cpu: `${size.cpuLimitMilli}m`, memory: `${size.memoryMiB}Mi` },
-                    },
-                    securityContext: containerSecurity,
-                    volumeMounts: configMounts,
-                },
-                {
-                    name: "reloader",
-                    image: a.reloaderImage,
-                    command: ["sh", `${reloaderDir}/${reloaderScriptFile}`],
-                    env: [
-                        { name: "CONFIG_DIR", value: configMounts.map((m) => m.mountPath).join(" ") },
-                        { name: "TARGET_NAME", value: catboxProcessName },
-                        { name: "HEALTH_PORT", value: String(containerLinkPort) },
-                        { name: "STATE_DIR", value: watchdogStateDir },
-                        // Which daemon this is: a hub's reloader keeps one link between regions (relink-n.conf).
-                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                    ],
-                    // Ready while catbox answers IRC (the watchdog's last check).
-                    readinessProbe: { exec: { command: ["test", "-f", `${watchdogStateDir}/healthy`] }, periodSeconds: readinessPeriodSeconds },
-                    resources: {
-                        requests: { cpu: `${reloaderSize.cpuRequestMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
-                        limits: { cpu: `${reloaderSize.cpuLimitMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
-                    },
-                    securityContext: containerSecurity,
-                    volumeMounts: [
-                        ...configMounts,
-                        { name: "reloader", mountPath: reloaderDir, readOnly: true },
-                        { name: "watchdog", mountPath: watchdogStateDir },
-                    ],
-                },
-            ],
+            containers: [catboxContainer(a, configMounts), reloaderContainer(a, configMounts)],
             volumes: [
                 { name: "config", secret: { secretName: a.volumes.config, defaultMode: secretFileMode } },
                 ...(a.volumes.issuedTls ? [{ name: "tls", secret: { secretName: a.volumes.issuedTls, defaultMode: secretFileMode } }] : []),
@@ -149,5 +102,64 @@ export function podTemplate(a: PodTemplateArgs) {
                 { name: "watchdog", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
             ],
         },
+    };
+}
+
+/** catbox, sized for clientsPerPod, each pod reading its own file. */
+function catboxContainer(a: PodTemplateArgs, configMounts: Mounts) {
+    const size = podSize(a.cfg.clientsPerPod);
+    return {
+        name: "catbox",
+        image: a.image,
+        // The image's entrypoint is catbox (configs/Dockerfile); each pod reads its own file.
+        args: ["-conf", `${configDir}/$(POD_NAME).conf`],
+        env: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            // Go collects before the kernel's limit kills the pod (components/catbox/sizing.ts).
+            { name: "GOMEMLIMIT", value: `${size.goMemLimitMiB}MiB` },
+        ],
+        ports: [
+            { name: "irc", containerPort: containerLinkPort, protocol: "TCP" },
+            { name: "ircs", containerPort: containerTlsPort, protocol: "TCP" },
+        ],
+        // No probes here: a TCP probe passes on a frozen daemon and fills its log.
+        // The reloader's watchdog speaks IRC to it, kills it when it hangs, and
+        // carries the pod's readiness.
+        lifecycle: { preStop: { sleep: { seconds: drainSeconds } } },
+        resources: {
+            requests: { cpu: `${size.cpuRequestMilli}m`, memory: `${size.memoryMiB}Mi` },
+            limits: { cpu: `${size.cpuLimitMilli}m`, memory: `${size.memoryMiB}Mi` },
+        },
+        securityContext: containerSecurity,
+        volumeMounts: configMounts,
+    };
+}
+
+/** The reloader: a Secret update becomes a SIGHUP, and its watchdog speaks IRC to catbox. */
+function reloaderContainer(a: PodTemplateArgs, configMounts: Mounts) {
+    return {
+        name: "reloader",
+        image: a.reloaderImage,
+        command: ["sh", `${reloaderDir}/${reloaderScriptFile}`],
+        env: [
+            { name: "CONFIG_DIR", value: configMounts.map((m) => m.mountPath).join(" ") },
+            { name: "TARGET_NAME", value: catboxProcessName },
+            { name: "HEALTH_PORT", value: String(containerLinkPort) },
+            { name: "STATE_DIR", value: watchdogStateDir },
+            // Which daemon this is: a hub's reloader keeps one link between regions (relink-n.conf).
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        ],
+        // Ready while catbox answers IRC (the watchdog's last check).
+        readinessProbe: { exec: { command: ["test", "-f", `${watchdogStateDir}/healthy`] }, periodSeconds: readinessPeriodSeconds },
+        resources: {
+            requests: { cpu: `${reloaderSize.cpuRequestMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
+            limits: { cpu: `${reloaderSize.cpuLimitMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
+        },
+        securityContext: containerSecurity,
+        volumeMounts: [
+            ...configMounts,
+            { name: "reloader", mountPath: reloaderDir, readOnly: true },
+            { name: "watchdog", mountPath: watchdogStateDir },
+        ],
     };
 }

@@ -112,40 +112,7 @@ export class NetworkProber extends pulumi.ComponentResource {
                         spec: {
                             automountServiceAccountToken: false,
                             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                            containers: [
-                                {
-                                    name: "prober",
-                                    image: args.image,
-                                    env: [
-                                        { name: "PROBER_TARGETS", value: JSON.stringify(proberTargets(cfg, args.peers)) },
-                                        {
-                                            name: "PROBER_EXPECTED_SERVERS",
-                                            value: String(cfg.replicas + (args.peers ?? []).reduce((sum, p) => sum + p.serverNames.length, 0)),
-                                        },
-                                        ...(cfg.hostname ? [{ name: "PROBER_HOSTNAME", value: cfg.hostname }] : []),
-                                        ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
-                                        { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },
-                                        { name: "PROBER_REVISIT_SECONDS", value: String(proberRevisitSeconds) },
-                                        { name: "PROBER_NICK_PREFIX", value: proberNickPrefix(cfg.regionNumber) },
-                                        { name: "PROBER_PORT", value: String(proberMetricsPort) },
-                                    ],
-                                    ports: [{ name: "metrics", containerPort: proberMetricsPort, protocol: "TCP" }],
-                                    readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
-                                    livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 30, failureThreshold: 3 },
-                                    // Measured with 3 daemons (see the README): well under these.
-                                    resources: {
-                                        requests: { cpu: `${proberSize.cpuRequestMilli}m`, memory: `${proberSize.memoryMiB}Mi` },
-                                        limits: { cpu: `${proberSize.cpuLimitMilli}m`, memory: `${proberSize.memoryLimitMiB}Mi` },
-                                    },
-                                    securityContext: {
-                                        runAsNonRoot: true,
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
-                                },
-                            ],
+                            containers: [proberContainer(args)],
                         },
                     },
                 },
@@ -171,4 +138,40 @@ export class NetworkProber extends pulumi.ComponentResource {
 
         this.registerOutputs({ deploymentName: this.deployment.metadata.name });
     }
+}
+
+/** The prober's container: its targets and settings in its environment, non-root on a read-only root. */
+function proberContainer(args: NetworkProberArgs) {
+    return {
+        name: "prober",
+        image: args.image,
+        env: [
+            { name: "PROBER_TARGETS", value: JSON.stringify(proberTargets(args.config, args.peers)) },
+            {
+                name: "PROBER_EXPECTED_SERVERS",
+                value: String(args.config.replicas + (args.peers ?? []).reduce((sum, p) => sum + p.serverNames.length, 0)),
+            },
+            ...(args.config.hostname ? [{ name: "PROBER_HOSTNAME", value: args.config.hostname }] : []),
+            ...(args.ca ? [{ name: "PROBER_CA", value: args.ca }] : []),
+            { name: "PROBER_INTERVAL_SECONDS", value: String(proberIntervalSeconds) },
+            { name: "PROBER_REVISIT_SECONDS", value: String(proberRevisitSeconds) },
+            { name: "PROBER_NICK_PREFIX", value: proberNickPrefix(args.config.regionNumber) },
+            { name: "PROBER_PORT", value: String(proberMetricsPort) },
+        ],
+        ports: [{ name: "metrics", containerPort: proberMetricsPort, protocol: "TCP" }],
+        readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
+        livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 30, failureThreshold: 3 },
+        // Measured with 3 daemons (see the README): well under these.
+        resources: {
+            requests: { cpu: `${proberSize.cpuRequestMilli}m`, memory: `${proberSize.memoryMiB}Mi` },
+            limits: { cpu: `${proberSize.cpuLimitMilli}m`, memory: `${proberSize.memoryLimitMiB}Mi` },
+        },
+        securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+    };
 }

@@ -146,76 +146,22 @@ export class GkeCluster extends pulumi.ComponentResource {
             oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
         };
 
-        this.cluster = new gcp.container.Cluster(
-            `${name}-cluster`,
-            {
-                project: args.project,
-                name: args.networkName,
-                location: args.location,
-                // The pool is managed on its own below, so that resizing it never touches the cluster.
-                removeDefaultNodePool: true,
-                initialNodeCount: 1,
-                // The temporary default pool runs as the nodes' account too, never as the
-                // default compute account (project Editor).
-                nodeConfig,
-                releaseChannel: { channel: "REGULAR" },
-                // Node upgrades restart daemons and drop their users: only in the operator's window.
-                maintenancePolicy: maintenancePolicy(args.maintenance),
-                workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
-                // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
-                datapathProvider: "ADVANCED_DATAPATH",
-                networkingMode: "VPC_NATIVE",
-                ipAllocationPolicy: {},
-                // Google Cloud Managed Service for Prometheus collects the prober's metrics
-                // (a PodMonitoring); GKE's own system metrics stay as they are. Changed in place.
-                monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
-                deletionProtection: args.deletionProtection,
-            },
-            {
-                ...parent,
-                dependsOn: this.nodeRoleBindings,
-                // Read only when the cluster is created (it shapes the default pool, removed at once):
-                // a change must never replace a running cluster.
-                ignoreChanges: ["nodeConfig"],
-            },
-        );
-
-        this.nodePool = new gcp.container.NodePool(
-            `${name}-nodes`,
-            {
-                project: args.project,
-                cluster: this.cluster.name,
-                location: this.cluster.location,
-                nodeCount: args.nodeCount,
-                management: { autoRepair: true, autoUpgrade: true },
-                // One node at a time, added before one is removed: the PDB keeps the network up.
-                upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
-                nodeConfig: {
-                    machineType: args.machineType,
-                    spot: args.spotNodes,
-                    // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
-                    diskSizeGb: 20,
-                    diskType: "pd-standard",
-                    ...nodeConfig,
-                    workloadMetadataConfig: { mode: "GKE_METADATA" },
-                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                    labels: { "irc-network": args.networkName },
-                },
-            },
-            { ...parent, dependsOn: [...this.nodeRoleBindings, ...(this.ciActAs ? [this.ciActAs] : [])] },
-        );
-
-        this.nodesTotal = nodesTotal(args.nodeCount, args.location);
-        this.workloadPool = this.cluster.workloadIdentityConfig.apply((c) => {
-            if (!c?.workloadPool) throw new Error(`cluster ${args.networkName} reports no Workload Identity pool`);
-            return c.workloadPool;
+        this.cluster = new gcp.container.Cluster(`${name}-cluster`, clusterInputs(args, nodeConfig), {
+            ...parent,
+            dependsOn: this.nodeRoleBindings,
+            // Read only when the cluster is created (it shapes the default pool, removed at once):
+            // a change must never replace a running cluster.
+            ignoreChanges: ["nodeConfig"],
         });
 
-        this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
-                .apply(([clusterName, endpoint, ca]) => gkeKubeconfig(clusterName, endpoint, ca ?? "")),
-        );
+        this.nodePool = new gcp.container.NodePool(`${name}-nodes`, nodePoolInputs(args, this.cluster, nodeConfig), {
+            ...parent,
+            dependsOn: [...this.nodeRoleBindings, ...(this.ciActAs ? [this.ciActAs] : [])],
+        });
+
+        this.nodesTotal = nodesTotal(args.nodeCount, args.location);
+        this.workloadPool = workloadPoolOf(this.cluster, args.networkName);
+        this.kubeconfig = kubeconfigOf(this.cluster);
 
         this.provider = new k8s.Provider(
             `${name}-k8s`,
@@ -231,4 +177,78 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
     }
+}
+
+/** The nodes' identity, as both the cluster's temporary default pool and the real pool run with it. */
+interface NodeIdentity {
+    serviceAccount: pulumi.Output<string>;
+    oauthScopes: string[];
+}
+
+/** The cluster: the default pool removed, release channel, Workload Identity, Dataplane V2, managed Prometheus. */
+function clusterInputs(args: GkeClusterArgs, nodeConfig: NodeIdentity): gcp.container.ClusterArgs {
+    return {
+        project: args.project,
+        name: args.networkName,
+        location: args.location,
+        // The pool is managed on its own below, so that resizing it never touches the cluster.
+        removeDefaultNodePool: true,
+        initialNodeCount: 1,
+        // The temporary default pool runs as the nodes' account too, never as the
+        // default compute account (project Editor).
+        nodeConfig,
+        releaseChannel: { channel: "REGULAR" },
+        // Node upgrades restart daemons and drop their users: only in the operator's window.
+        maintenancePolicy: maintenancePolicy(args.maintenance),
+        workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
+        // Dataplane V2 (Cilium): enforces NetworkPolicy. Needs VPC-native networking.
+        datapathProvider: "ADVANCED_DATAPATH",
+        networkingMode: "VPC_NATIVE",
+        ipAllocationPolicy: {},
+        // Google Cloud Managed Service for Prometheus collects the prober's metrics
+        // (a PodMonitoring); GKE's own system metrics stay as they are. Changed in place.
+        monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
+        deletionProtection: args.deletionProtection,
+    };
+}
+
+/** The node pool: its size and machines, auto-repair and -upgrade one node at a time, shielded, GKE's metadata server. */
+function nodePoolInputs(args: GkeClusterArgs, cluster: gcp.container.Cluster, nodeConfig: NodeIdentity): gcp.container.NodePoolArgs {
+    return {
+        project: args.project,
+        cluster: cluster.name,
+        location: cluster.location,
+        nodeCount: args.nodeCount,
+        management: { autoRepair: true, autoUpgrade: true },
+        // One node at a time, added before one is removed: the PDB keeps the network up.
+        upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+        nodeConfig: {
+            machineType: args.machineType,
+            spot: args.spotNodes,
+            // catbox keeps nothing on disk: the smallest standard boot disk GKE's image wants.
+            diskSizeGb: 20,
+            diskType: "pd-standard",
+            ...nodeConfig,
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+            labels: { "irc-network": args.networkName },
+        },
+    };
+}
+
+/** The cluster's Workload Identity pool, once the cluster reports it. */
+function workloadPoolOf(cluster: gcp.container.Cluster, networkName: string): pulumi.Output<string> {
+    return cluster.workloadIdentityConfig.apply((c) => {
+        if (!c?.workloadPool) throw new Error(`cluster ${networkName} reports no Workload Identity pool`);
+        return c.workloadPool;
+    });
+}
+
+/** A kubeconfig for the cluster that holds no credential (gke-gcloud-auth-plugin gets a token), kept secret all the same. */
+function kubeconfigOf(cluster: gcp.container.Cluster): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi
+            .all([cluster.name, cluster.endpoint, cluster.masterAuth.clusterCaCertificate])
+            .apply(([clusterName, endpoint, ca]) => gkeKubeconfig(clusterName, endpoint, ca ?? "")),
+    );
 }

@@ -65,40 +65,12 @@ export class LetsEncrypt extends pulumi.ComponentResource {
 
     constructor(name: string, args: LetsEncryptArgs, opts?: pulumi.ComponentResourceOptions) {
         super("catbox-gke:index:LetsEncrypt", name, {}, opts);
-        const parent = { parent: this };
         const k8sOpts = { parent: this, provider: args.provider };
 
-        this.dnsServiceAccount = new gcp.serviceaccount.Account(
-            `${name}-dns01`,
-            {
-                project: args.project,
-                accountId: serviceAccountId(args.networkName, "dns01"),
-                displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
-            },
-            parent,
-        );
-        // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.
-        this.zoneAdmin = new gcp.dns.DnsManagedZoneIamMember(
-            `${name}-zone-admin`,
-            {
-                project: args.project,
-                managedZone: args.dnsZone,
-                role: "roles/dns.admin",
-                member: this.dnsServiceAccount.member,
-            },
-            parent,
-        );
-        this.workloadIdentity = new gcp.serviceaccount.IAMMember(
-            `${name}-workload-identity`,
-            {
-                serviceAccountId: this.dnsServiceAccount.name,
-                role: "roles/iam.workloadIdentityUser",
-                // From the cluster's own output: the pool exists only once GKE has made the project's
-                // first Workload Identity cluster, and IAM refuses a member in a pool that does not.
-                member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${certManagerNamespace}/${certManagerServiceAccount}]`,
-            },
-            parent,
-        );
+        const identity = this.dnsIdentity(name, args);
+        this.dnsServiceAccount = identity.account;
+        this.zoneAdmin = identity.zoneAdmin;
+        this.workloadIdentity = identity.workloadIdentity;
 
         this.certManager = new k8s.helm.v3.Release(
             `${name}-cert-manager`,
@@ -109,18 +81,7 @@ export class LetsEncrypt extends pulumi.ComponentResource {
                 repositoryOpts: { repo: certManagerChart.repo },
                 namespace: certManagerNamespace,
                 createNamespace: true,
-                values: {
-                    crds: { enabled: true, keep: true },
-                    serviceAccount: {
-                        name: certManagerServiceAccount,
-                        annotations: { "iam.gke.io/gcp-service-account": this.dnsServiceAccount.email },
-                    },
-                    resources: smallPod,
-                    webhook: { resources: smallPod },
-                    cainjector: { resources: smallPod },
-                    startupapicheck: { resources: smallPod },
-                    // The chart's defaults already run every container non-root, read-only, with no capability.
-                },
+                values: certManagerValues(this.dnsServiceAccount.email),
             },
             { ...k8sOpts, dependsOn: [this.workloadIdentity, this.zoneAdmin] },
         );
@@ -134,14 +95,7 @@ export class LetsEncrypt extends pulumi.ComponentResource {
                 apiVersion: "cert-manager.io/v1",
                 kind: "ClusterIssuer",
                 metadata: { name: `${args.networkName}-letsencrypt-${args.acmeServer}` },
-                spec: {
-                    acme: {
-                        server: acmeServers[args.acmeServer],
-                        ...(args.email ? { email: args.email } : {}),
-                        privateKeySecretRef: { name: `${args.networkName}-letsencrypt-${args.acmeServer}-account` },
-                        solvers: [{ dns01: { cloudDNS: { project: args.project, hostedZoneName: args.dnsZone } } }],
-                    },
-                },
+                spec: issuerSpec(args),
             },
             { ...k8sOpts, dependsOn: [this.certManager] },
         );
@@ -165,4 +119,65 @@ export class LetsEncrypt extends pulumi.ComponentResource {
 
         this.registerOutputs({ certificate: this.certificate.metadata.name });
     }
+
+    /** cert-manager's GCP identity: an account of its own, admin of the zone's records only, that its Kubernetes account may act as. */
+    private dnsIdentity(name: string, args: LetsEncryptArgs) {
+        const account = new gcp.serviceaccount.Account(
+            `${name}-dns01`,
+            {
+                project: args.project,
+                accountId: serviceAccountId(args.networkName, "dns01"),
+                displayName: `cert-manager's DNS-01 answers for the ${args.networkName} IRC network`,
+            },
+            { parent: this },
+        );
+        // The zone's records, and no other zone's: a zone-level grant, not a project-wide DNS role.
+        const zoneAdmin = new gcp.dns.DnsManagedZoneIamMember(
+            `${name}-zone-admin`,
+            {
+                project: args.project,
+                managedZone: args.dnsZone,
+                role: "roles/dns.admin",
+                member: account.member,
+            },
+            { parent: this },
+        );
+        const workloadIdentity = new gcp.serviceaccount.IAMMember(
+            `${name}-workload-identity`,
+            {
+                serviceAccountId: account.name,
+                role: "roles/iam.workloadIdentityUser",
+                // From the cluster's own output: the pool exists only once GKE has made the project's
+                // first Workload Identity cluster, and IAM refuses a member in a pool that does not.
+                member: pulumi.interpolate`serviceAccount:${args.workloadPool}[${certManagerNamespace}/${certManagerServiceAccount}]`,
+            },
+            { parent: this },
+        );
+        return { account, zoneAdmin, workloadIdentity };
+    }
+}
+
+/** The chart's values: its CRDs kept on uninstall, its account cert-manager's GCP one (Workload Identity), small pods. */
+function certManagerValues(gcpServiceAccount: pulumi.Output<string>) {
+    return {
+        crds: { enabled: true, keep: true },
+        serviceAccount: { name: certManagerServiceAccount, annotations: { "iam.gke.io/gcp-service-account": gcpServiceAccount } },
+        resources: smallPod,
+        webhook: { resources: smallPod },
+        cainjector: { resources: smallPod },
+        startupapicheck: { resources: smallPod },
+        // The chart's defaults already run every container non-root, read-only, with no capability.
+    };
+}
+
+/** The ACME account at the chosen server, answering DNS-01 in the zone. */
+function issuerSpec(args: LetsEncryptArgs) {
+    return {
+        acme: {
+            server: acmeServers[args.acmeServer],
+            ...(args.email ? { email: args.email } : {}),
+            privateKeySecretRef: { name: `${args.networkName}-letsencrypt-${args.acmeServer}-account` },
+            solvers: [{ dns01: { cloudDNS: { project: args.project, hostedZoneName: args.dnsZone } } }],
+        },
+    };
 }

@@ -101,7 +101,8 @@ async function talk(from: IrcClient[], to: IrcClient[], seconds: number): Promis
     return { delivered: received / (sent * to.length), p99Ms: percentile(latencies, 99) };
 }
 
-export async function failover(o: FailoverOptions): Promise<FailoverResult> {
+/** The stack's daemons rendered at `clientsPerPod`, each in a cgroup at its pod's limits, not started yet. */
+async function failoverNetwork(o: FailoverOptions) {
     const bin = catboxBinary();
     if ("skip" in bin) throw new Error(`no catbox: ${bin.skip}`);
     const cfg = readStackFile(o.stack).config;
@@ -134,6 +135,18 @@ export async function failover(o: FailoverOptions): Promise<FailoverResult> {
         catboxCgroup: (n) => cgroups[n].procsFiles,
         ...(letsEncrypt ? { issuedTls: pair } : {}),
     });
+    return { replicas, clientsPerPod, names, hostname, pair, cgroups, net };
+}
+
+/** A crowd arrives in batches of 50, as many at once as a busy network sees. */
+async function arriveInBatches(count: number, arrive: (i: number) => Promise<void>) {
+    for (let i = 0; i < count; i += 50) {
+        await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, k) => arrive(i + k)));
+    }
+}
+
+export async function failover(o: FailoverOptions): Promise<FailoverResult> {
+    const { replicas, clientsPerPod, names, hostname, pair, cgroups, net } = await failoverNetwork(o);
     const clients: IrcClient[][] = names.map(() => []);
     const join = async (n: number, nick: string) => {
         const c = await IrcClient.connect({
@@ -152,15 +165,10 @@ export async function failover(o: FailoverOptions): Promise<FailoverResult> {
         await Promise.all(names.map((_, n) => net.start(n, 30_000)));
         const probe = await net.client(0, "probe");
         await net.waitForLinks(probe, replicas, 30_000);
-        // A crowd arrives in batches, spread over every pod.
-        for (let i = 0; i < clientsPerPod * replicas; i += 50) {
-            await Promise.all(
-                Array.from({ length: Math.min(50, clientsPerPod * replicas - i) }, async (_, k) => {
-                    const n = (i + k) % replicas;
-                    clients[n].push(await join(n, `u${i + k}`));
-                }),
-            );
-        }
+        await arriveInBatches(clientsPerPod * replicas, async (i) => {
+            const n = i % replicas;
+            clients[n].push(await join(n, `u${i}`));
+        });
         const survivors = names.slice(0, -1).map((_, n) => n);
         const dead = replicas - 1;
         const observersOn = (list: number[]) => list[list.length > 1 ? 1 : 0];
@@ -188,12 +196,7 @@ export async function failover(o: FailoverOptions): Promise<FailoverResult> {
         clearInterval(sampler);
 
         const logs = survivors.map((n) => net.reloaderLog(n)).join("\n");
-        let cpu: number | undefined;
-        try {
-            cpu = pids.map((p, i) => cpuSeconds(p) - cpu0[i]).reduce((a, b) => a + b, 0);
-        } catch {
-            // catbox was restarted: its CPU time went with it
-        }
+        const cpu = cpuSince(pids, cpu0);
         return {
             replicas,
             clientsPerPod,
@@ -220,5 +223,14 @@ export async function failover(o: FailoverOptions): Promise<FailoverResult> {
         for (const cs of clients) for (const c of cs) c.close();
         await net.stop();
         await waitUntil("the pods' cgroups to empty and go", () => cgroups.map((g) => g.remove()).every(Boolean), { timeoutMs: 10_000 });
+    }
+}
+
+/** CPU seconds the processes used since `before`; undefined once one was restarted (its CPU time went with it). */
+function cpuSince(pids: number[], before: number[]): number | undefined {
+    try {
+        return pids.map((p, i) => cpuSeconds(p) - before[i]).reduce((a, b) => a + b, 0);
+    } catch {
+        return undefined;
     }
 }
