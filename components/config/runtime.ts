@@ -49,7 +49,14 @@ export function secretWhereShown<T extends Record<string, unknown>>(values: T, t
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secretIfShown(v, texts)])) as T;
 }
 
-/** From now on, each input of every resource the program creates that shows one of `texts` is a secret. */
+/**
+ * From now on, each input of every resource the program creates that shows one
+ * of `texts` is a secret. The SDK's own transformation, not the engine's
+ * `registerResourceTransform` that deprecates it: that one runs through the
+ * engine's callback server, and Pulumi's mocks refuse it (setMocks sets
+ * `supportsTransforms = false`), so the program could no longer be tested the
+ * way Pulumi documents. Both see the same props here.
+ */
 export function keepSecretInEveryInput(texts: readonly string[]) {
     if (texts.length === 0) return;
     pulumi.runtime.registerStackTransformation(({ props, opts }) => ({ props: secretWhereShown(props, texts), opts }));
