@@ -47,7 +47,8 @@ function madePair(name: string, make: (dir: string) => void): TlsPair {
     }
 }
 
-const subjectAltName = (names: string[]) => `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`;
+/** A name, or an IPv4 address (an IP: entry, which a client dialling the address checks). */
+const subjectAltName = (names: string[]) => `subjectAltName=${names.map((n) => (/^\d+(\.\d+){3}$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(",")}`;
 
 /** `extensions`: more of openssl's -addext values (a key usage, an extended key usage). */
 export function selfSignedPair(names: string[], days = 2, kind = "ECDSA P-256", extensions: string[] = []): TlsPair {
