@@ -53,56 +53,52 @@ export function record(monitor: Monitor): { records: Registered[]; stackOutputs:
     let stackOutputs: Record<string, any> = {};
     const registerResource = monitor.registerResource.bind(monitor);
     const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResource = (req, callback) => {
-        const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-        return registerResource(req, (err, res) => {
+    /** What a request says of its resource, the parts a registration and a read share. */
+    const common = (req: Req, res: Req, serialized: Parameters<typeof pulumi.runtime.deserializeProperties>[0]) => {
+        const inputs = pulumi.runtime.deserializeProperties(serialized);
+        return {
+            urn: res.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            inputs: unwrap(inputs),
+            secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
+            parent: req.getParent(),
+            provider: req.getProvider(),
+            dependencies: req.getDependenciesList(),
+        };
+    };
+    monitor.registerResource = (req, callback) =>
+        registerResource(req, (err, res) => {
             if (!err) {
                 records.push({
-                    urn: res.getUrn(),
+                    ...common(req, res, req.getObject()),
                     id: res.getId(),
-                    type: req.getType(),
-                    name: req.getName(),
                     custom: req.getCustom(),
-                    inputs: unwrap(inputs),
-                    secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
-                    parent: req.getParent(),
-                    provider: req.getProvider(),
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     ignoreChanges: req.getIgnorechangesList(),
-                    dependencies: req.getDependenciesList(),
                     aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a: { toObject(): unknown }) => a.toObject())],
                 });
             }
             callback(err, res);
         });
-    };
     const readResource = monitor.readResource.bind(monitor);
-    monitor.readResource = (req, callback) => {
-        const inputs = pulumi.runtime.deserializeProperties(req.getProperties());
-        return readResource(req, (err, res) => {
+    monitor.readResource = (req, callback) =>
+        readResource(req, (err, res) => {
             if (!err) {
-                records.push({
-                    urn: res.getUrn(),
+                const read = {
                     id: req.getId(),
-                    type: req.getType(),
-                    name: req.getName(),
                     custom: true,
-                    inputs: unwrap(inputs),
-                    secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
-                    parent: req.getParent(),
-                    provider: req.getProvider(),
                     protect: false,
                     retainOnDelete: false,
                     ignoreChanges: [],
-                    dependencies: req.getDependenciesList(),
                     aliases: [],
-                    read: true,
-                });
+                    read: true as const,
+                };
+                records.push({ ...common(req, res, req.getProperties()), ...read });
             }
             callback(err, res);
         });
-    };
     monitor.registerResourceOutputs = (req, callback) => {
         if (String(req.getUrn()).includes("::pulumi:pulumi:Stack::")) stackOutputs = pulumi.runtime.deserializeProperties(req.getOutputs());
         return registerResourceOutputs(req, callback);
