@@ -249,6 +249,9 @@ const maintenanceRules: Rule = (c) => {
     }
 };
 
+/** The stack a StackReference names, its last part (organization/project/stack): unique among its project's. */
+const stackOf = (ref: string) => ref.split("/").at(-1)!;
+
 /**
  * Links between regions cross the internet: only over TLS that the peers can
  * verify (a certificate from a public CA for each hub's name), to hubs that
@@ -276,8 +279,6 @@ const regionRules: Rule = (c) => {
         );
     }
     if (parsed.dnsZone === undefined) c.problem("peers", "needs dnsZone: each hub's server name gets a public A record there, which the peers dial");
-    // A StackReference names its stack last (organization/project/stack); a stack's own name is unique among its project's.
-    const stackOf = (ref: string) => ref.split("/").at(-1)!;
     if (firstDuplicate(parsed.peers.map(stackOf))) {
         c.problem("peers", "names one stack twice (its last part, the stack's name, compared without case): list each peer region once");
     }
@@ -309,8 +310,6 @@ const regionRules: Rule = (c) => {
 const regionNameRules: Rule = (c) => {
     const { parsed } = c;
     if (!c.valid("peers", "tlsMode", "dnsZone") || parsed.peers === undefined) return;
-    // A StackReference names its stack last (organization/project/stack).
-    const stackOf = (ref: string) => ref.split("/").at(-1)!;
     // The peers verify a hub's certificate against the system's roots: staging's are not among them.
     if (c.valid("acmeServer", "tlsMode") && parsed.tlsMode === "letsEncrypt" && parsed.acmeServer === "staging") {
         c.problem("acmeServer", "cannot be staging with peers: the peer regions verify each hub's certificate, and no system trusts staging's");
