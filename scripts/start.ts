@@ -142,7 +142,12 @@ export async function startLocal(stack: string, log: (line: string) => void = co
     const pair = selfSignedPair([...servers, "localhost", host], 30);
     const caFile = path.join(dir, "ca.pem");
     writeFileSync(caFile, pair.certificatePem);
-    const render = async () => forThisMachine((await renderStack(stack)).files, checkedStack(stack), ports, dir, pair);
+    const render = async () => {
+        const now = checkedStack(stack);
+        // Each daemon has its ports from the start: another count of daemons is another network.
+        if (now.replicas !== cfg.replicas) throw new Error("replicas changed: each daemon has its ports from the start, so stop and npm start again");
+        return forThisMachine((await renderStack(stack)).files, now, ports, dir, pair);
+    };
     writeAll(dir, await render());
 
     const daemons: ChildProcess[] = servers.map((_, n) => {
