@@ -90,9 +90,13 @@ describe("npm start: the network on this machine", () => {
             });
             await waitUntil("every catbox it started to be gone", () => pids.every((p) => !alive(p)), { timeoutMs: 10_000 });
         } finally {
-            for (const c of clients) c.close();
-            if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid!, "SIGKILL");
             rmSync(file, { force: true });
+            for (const c of clients) c.close();
+            try {
+                if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-run.child.pid!, "SIGKILL");
+            } catch {
+                // The group is gone already.
+            }
         }
     });
 
