@@ -126,6 +126,7 @@ export class Prober extends EventEmitter {
         // Answers are awaited only by the next round, which counts what never came: a
         // lost message or a daemon that stopped answering never holds a round up.
         const checks: Promise<unknown>[] = [];
+        const perRound = partnersPerRound(n, this.o.revisitRounds ?? n - 1);
         this.o.targets.forEach((t, i) => {
             const c = this.conns.get(i);
             if (!c) {
@@ -140,7 +141,7 @@ export class Prober extends EventEmitter {
             c.client.raw("LUSERS");
             c.client.raw("LINKS");
             void this.ping(i);
-            for (const j of probePartners(i, this.round, n, partnersPerRound(n, this.o.revisitRounds ?? n - 1))) void this.deliver(i, j);
+            for (const j of probePartners(i, this.round, n, perRound)) void this.deliver(i, j);
         });
         checks.push(...this.o.targets.map((t) => this.checkCertificate(t)));
         await Promise.all(checks);

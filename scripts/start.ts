@@ -6,25 +6,19 @@
 // An edit of the stack file is reloaded as on the cluster (the files rewritten,
 // then SIGHUP); Ctrl-C stops every process it started.
 import { ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, openSync, renameSync, rmSync, watchFile, unwatchFile, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync, watchFile, unwatchFile, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-    configDir,
-    containerLinkPort,
-    containerTlsPort,
-    files as fileNames,
-    issuedTlsDir,
-    issuedTlsFiles,
-    serverName,
-} from "../components/catbox/names";
+import { files as fileNames, issuedTlsFiles, serverName } from "../components/catbox/names";
 import { ConfigError, parseConfig, rawConfigOf } from "../components/config/parse";
 import type { CatboxConfig } from "../components/config/types";
 import { proberNickPrefix } from "../components/observability/prober";
 import { readStackFile, renderStack } from "../harness/offline/stack";
 import { catboxBinary, howToEnable } from "../harness/realCatbox/binary";
 import { IrcClient } from "../harness/realCatbox/ircClient";
+import { canConnect, placeFiles } from "../harness/realCatbox/localNetwork";
+import { SecretVolume } from "../harness/realCatbox/secretVolume";
 import { selfSignedPair, type TlsPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { startProber } from "../prober/main";
@@ -46,51 +40,25 @@ export function checkedStack(stack: string): CatboxConfig {
 }
 
 /**
- * The rendered files for this machine: what a pod gets from Kubernetes put in
- * by hand. The mount paths become `dir`; each per-pod Service (DNS name and
- * link port) becomes 127.0.0.1 and that daemon's own link port; each daemon
- * listens on 127.0.0.1 at its own ports; the TLS pair is `pair` (one for these
- * names, which a client can check).
+ * The rendered files for this machine: the volume at `volume`, each daemon on
+ * 127.0.0.1 at its own ports (its peers reach it there), and the TLS pair
+ * `pair` (one for these names, which a client can check; with letsEncrypt, in
+ * the issued pair's files too).
  */
 export function forThisMachine(
     files: Record<string, string>,
     cfg: CatboxConfig,
     ports: LocalPorts,
-    dir: string,
+    volume: string,
     pair: TlsPair,
 ): Record<string, string> {
-    const linkHostRe = new RegExp(
-        `^(\\S+ = )${cfg.networkName}-(\\d+)\\.${cfg.namespace}\\.svc\\.${cfg.clusterDomain.replace(/\./g, "\\.")},${cfg.linkPort},`,
-        "gm",
-    );
-    const out: Record<string, string> = {};
-    for (const [name, text] of Object.entries(files)) {
-        let t = text.split(`${configDir}/`).join(`${dir}/`).split(`${issuedTlsDir}/`).join(`${dir}/`);
-        t = t.replace(linkHostRe, (_, key: string, m: string) => `${key}${host},${ports.link[Number(m)]},`);
-        const daemon = new RegExp(`^${cfg.networkName}-(\\d+)\\.conf$`).exec(name);
-        if (daemon) {
-            const n = Number(daemon[1]);
-            t = t
-                .replace(/^listen-host = .*$/m, `listen-host = ${host}`)
-                .replace(new RegExp(`^listen-port = ${containerLinkPort}$`, "m"), `listen-port = ${ports.link[n]}`)
-                .replace(new RegExp(`^listen-port-tls = ${containerTlsPort}$`, "m"), `listen-port-tls = ${ports.tls[n]}`);
-        }
-        out[name] = t;
+    const placed = placeFiles(files, cfg, { volume, tlsVolume: volume, daemon: (n) => ({ host, linkPort: ports.link[n], tlsPort: ports.tls[n] }) });
+    placed[fileNames.certificate] = pair.certificatePem;
+    placed[fileNames.key] = pair.keyPem;
+    if (cfg.tlsMode === "letsEncrypt") {
+        Object.assign(placed, { [issuedTlsFiles.certificate]: pair.certificatePem, [issuedTlsFiles.key]: pair.keyPem });
     }
-    out[fileNames.certificate] = pair.certificatePem;
-    out[fileNames.key] = pair.keyPem;
-    // With letsEncrypt, catbox reads the issued pair's files: here they are this pair too.
-    if (cfg.tlsMode === "letsEncrypt") Object.assign(out, { [issuedTlsFiles.certificate]: pair.certificatePem, [issuedTlsFiles.key]: pair.keyPem });
-    return out;
-}
-
-/** Write each file whole (a reader never sees half of one), as kubelet swaps a volume. */
-function writeAll(dir: string, files: Record<string, string>) {
-    for (const [name, text] of Object.entries(files)) {
-        const file = path.join(dir, name);
-        writeFileSync(`${file}.new`, text, { mode: 0o600 });
-        renameSync(`${file}.new`, file);
-    }
+    return placed;
 }
 
 /** `count` ports no one listens on now, on 127.0.0.1. */
@@ -113,13 +81,6 @@ async function freePorts(count: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     return ports;
 }
-
-const answers = (port: number) =>
-    new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, host);
-        socket.once("connect", () => (socket.destroy(), resolve(true)));
-        socket.once("error", () => resolve(false));
-    });
 
 export interface LocalNetworkRun {
     servers: string[];
@@ -146,13 +107,15 @@ export async function startLocal(stack: string, log: (line: string) => void = co
         const now = checkedStack(stack);
         // Each daemon has its ports from the start: another count of daemons is another network.
         if (now.replicas !== cfg.replicas) throw new Error("replicas changed: each daemon has its ports from the start, so stop and npm start again");
-        return forThisMachine((await renderStack(stack)).files, now, ports, dir, pair);
+        return forThisMachine((await renderStack(stack)).files, now, ports, volumeDir, pair);
     };
-    writeAll(dir, await render());
+    // The files swapped whole, as kubelet swaps a Secret volume: a daemon never reads half of a change.
+    const volumeDir = path.join(dir, "etc-catbox");
+    const volume = new SecretVolume(volumeDir, await render());
 
     const daemons: ChildProcess[] = servers.map((_, n) => {
         const out = openSync(path.join(dir, `catbox-${n}.log`), "a");
-        return spawn(bin.path, ["-conf", path.join(dir, fileNames.catboxConf(cfg.networkName, n))], { stdio: ["ignore", out, out] });
+        return spawn(bin.path, ["-conf", path.join(volumeDir, fileNames.catboxConf(cfg.networkName, n))], { stdio: ["ignore", out, out] });
     });
     const stopDaemons = async () => {
         for (const d of daemons) if (d.exitCode === null) d.kill("SIGTERM");
@@ -165,7 +128,7 @@ export async function startLocal(stack: string, log: (line: string) => void = co
                     `catbox ${n} on ${host}:${port}`,
                     async () => {
                         if (d.exitCode !== null) throw new Error(`catbox ${n} exited (${d.exitCode}): see ${path.join(dir, `catbox-${n}.log`)}`);
-                        return answers(port);
+                        return canConnect(host, port);
                     },
                     { timeoutMs: 20_000 },
                 );
@@ -203,7 +166,7 @@ export async function startLocal(stack: string, log: (line: string) => void = co
     const reload = () => {
         reloading = reloading.then(async () => {
             try {
-                writeAll(dir, await render());
+                volume.update(await render());
                 for (const d of daemons) d.kill("SIGHUP");
                 log(`reloaded ${path.basename(stackFile)}: every daemon rehashed (keys catbox reads only at start need npm start again)`);
             } catch (e) {

@@ -33,22 +33,32 @@ export function regionEndpoints(cfg: RegionConfig): RegionEndpoints {
     };
 }
 
-/** Why these regions cannot be one network, one line each; none when they can. */
-export function regionProblems(own: RegionEndpoints, peers: { stack: string; endpoints: RegionEndpoints }[]): string[] {
-    const problems: string[] = [];
+/**
+ * Why these regions cannot be one network, one line each, with the peer it is
+ * about (a peer may be named where the values that collide may not be shown);
+ * none when they can.
+ */
+export function regionConflicts(own: RegionEndpoints, peers: { stack: string; endpoints: RegionEndpoints }[]): { stack: string; problem: string }[] {
+    const problems: { stack: string; problem: string }[] = [];
     const seen = [{ stack: "this stack", endpoints: own }];
     for (const peer of peers) {
         for (const other of seen) {
             if (peer.endpoints.regionNumber === other.endpoints.regionNumber) {
-                problems.push(`${peer.stack} has regionNumber ${peer.endpoints.regionNumber}, as ${other.stack} has: every region needs its own`);
+                problems.push({
+                    stack: peer.stack,
+                    problem: `${peer.stack} has regionNumber ${peer.endpoints.regionNumber}, as ${other.stack} has: every region needs its own`,
+                });
             }
             const names = peer.endpoints.serverNames.filter((n) => other.endpoints.serverNames.includes(n));
             if (names.length > 0) {
-                problems.push(`${peer.stack} has the server name(s) ${names.join(", ")}, as ${other.stack} has: every daemon needs its own`);
+                problems.push({
+                    stack: peer.stack,
+                    problem: `${peer.stack} has the server name(s) ${names.join(", ")}, as ${other.stack} has: every daemon needs its own`,
+                });
             }
             const sids = peer.endpoints.sids.filter((x) => other.endpoints.sids.includes(x));
             if (sids.length > 0 && peer.endpoints.regionNumber !== other.endpoints.regionNumber) {
-                problems.push(`${peer.stack} has the SID(s) ${sids.join(", ")}, as ${other.stack} has`);
+                problems.push({ stack: peer.stack, problem: `${peer.stack} has the SID(s) ${sids.join(", ")}, as ${other.stack} has` });
             }
         }
         seen.push(peer);

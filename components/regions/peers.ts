@@ -4,7 +4,7 @@
 // would break the network (a region number, server name or SID twice) stops the
 // program before anything is created.
 import * as pulumi from "@pulumi/pulumi";
-import { type RegionEndpoints, regionProblems } from "./endpoints";
+import { regionConflicts, type RegionEndpoints } from "./endpoints";
 import { project } from "../config/keys";
 import { ConfigError } from "../config/parse";
 import { serverNameRe } from "../config/values";
@@ -73,13 +73,12 @@ export async function peerRegions(
         peers.push({ stack, endpoints: value, ...(client && typeof client.ip === "string" && typeof client.region === "string" ? { client } : {}) });
     }
     const labelled = peers.map((p) => ({ ...p, stack: label(stacks.indexOf(p.stack)) }));
-    for (const p of regionProblems(own, labelled)) {
+    for (const { stack, problem } of regionConflicts(own, labelled)) {
         // A region number or server name set with --secret is told by what collides, not shown.
-        const who = labelled.find((peer) => p.startsWith(`${peer.stack} `))?.stack ?? "a peer";
         problems.push(
-            textShows(p, secrecy.secretTexts)
-                ? `${who} collides with this region or an earlier peer: a regionNumber, a server name or a SID twice (not shown: a value set with --secret)`
-                : p,
+            textShows(problem, secrecy.secretTexts)
+                ? `${stack} collides with this region or an earlier peer: a regionNumber, a server name or a SID twice (not shown: a value set with --secret)`
+                : problem,
         );
     }
     if (problems.length > 0) throw new pulumi.RunError(new ConfigError(problems.map((p) => `${project}:peers: ${p}`)).message);

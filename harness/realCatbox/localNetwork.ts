@@ -52,6 +52,46 @@ export function shapeOf(config: Record<string, string>): NetworkShape {
     };
 }
 
+/** Where the files go on this machine, and where each daemon listens (and the others reach it). */
+export interface MachinePlacement {
+    /** The Secret volume's directory, and the issued pair's (tlsMode letsEncrypt) where it has one. */
+    volume: string;
+    tlsVolume?: string;
+    daemon(n: number): { host: string; linkPort: number; tlsPort: number };
+}
+
+/**
+ * The rendered files with what a pod gets from Kubernetes put in by hand: the
+ * mount paths, each per-pod Service (DNS name and link port -> daemon m's host
+ * and link port) and each daemon's own host and ports to listen on.
+ */
+export function placeFiles(files: Record<string, string>, s: NetworkShape, p: MachinePlacement): Record<string, string> {
+    const linkHostRe = new RegExp(
+        `^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`,
+        "gm",
+    );
+    const out: Record<string, string> = {};
+    for (const [name, text] of Object.entries(files)) {
+        let t = text.split(`${configDir}/`).join(`${p.volume}/`);
+        if (p.tlsVolume) t = t.split(`${issuedTlsDir}/`).join(`${p.tlsVolume}/`);
+        t = t.replace(linkHostRe, (whole, key: string, host: string, m: string) => {
+            if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
+            const peer = p.daemon(Number(m));
+            return `${key}${peer.host},${peer.linkPort},`;
+        });
+        const pod = /^(.+)-(\d+)\.conf$/.exec(name);
+        if (pod && pod[1] === s.networkName) {
+            const own = p.daemon(Number(pod[2]));
+            t = t
+                .replace(/^listen-host = 0\.0\.0\.0$/m, `listen-host = ${own.host}`)
+                .replace(new RegExp(`^listen-port = ${containerLinkPort}$`, "m"), `listen-port = ${own.linkPort}`)
+                .replace(new RegExp(`^listen-port-tls = ${containerTlsPort}$`, "m"), `listen-port-tls = ${own.tlsPort}`);
+        }
+        out[name] = t;
+    }
+    return out;
+}
+
 export interface LocalNetworkOptions {
     /** The catbox binary, named catbox. */
     binary: string;
@@ -138,28 +178,13 @@ export class LocalNetwork {
         return `127.${runOctet}.${this.opts.block}.${n + 1}`;
     }
 
-    /** The rendered files, with what Kubernetes would give a pod put in by hand. */
+    /** The rendered files, with what Kubernetes would give a pod put in by hand: each pod's own address. */
     forLoopback(files: Record<string, string>): Record<string, string> {
-        const s = this.opts.shape;
-        const out: Record<string, string> = {};
-        for (const [name, text] of Object.entries(files)) {
-            let t = text.split(`${configDir}/`).join(`${this.volume}/`);
-            if (this.tlsVolume) t = t.split(`${issuedTlsDir}/`).join(`${this.tlsVolume.dir}/`);
-            t = t.replace(
-                new RegExp(
-                    `^(\\S+ = )(${s.networkName}-(\\d+)\\.${s.namespace}\\.svc\\.${s.clusterDomain.replace(/\./g, "\\.")}),${s.linkPort},`,
-                    "gm",
-                ),
-                (whole, key: string, host: string, m: string) => {
-                    if (host !== linkHost(s.networkName, s.namespace, s.clusterDomain, Number(m))) return whole;
-                    return `${key}${this.address(Number(m))},${containerLinkPort},`;
-                },
-            );
-            const pod = /^(.+)-(\d+)\.conf$/.exec(name);
-            if (pod && pod[1] === s.networkName) t = t.replace(/^listen-host = 0\.0\.0\.0$/m, `listen-host = ${this.address(Number(pod[2]))}`);
-            out[name] = t;
-        }
-        return out;
+        return placeFiles(files, this.opts.shape, {
+            volume: this.volume,
+            tlsVolume: this.tlsVolume?.dir,
+            daemon: (n) => ({ host: this.address(n), linkPort: containerLinkPort, tlsPort: containerTlsPort }),
+        });
     }
 
     /** kubelet's update of the Secret volume every pod mounts, with these rendered files. */
@@ -335,7 +360,8 @@ export class LocalNetwork {
     }
 }
 
-function canConnect(host: string, port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection there now. */
+export function canConnect(host: string, port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const s = net.connect({ host, port });
         s.once("connect", () => {

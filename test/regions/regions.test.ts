@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { linkPassword, relinkerPassword } from "../../components/catbox/files";
 import { topologyProblems } from "../../harness/realCatbox/topology";
 import { sid } from "../../components/catbox/names";
-import { regionEndpoints, regionProblems } from "../../components/regions/endpoints";
+import { regionConflicts, regionEndpoints, type RegionEndpoints } from "../../components/regions/endpoints";
 import { checkRegions } from "../../components/regions/sharedName";
 import { byType, config, one, type Registered, run, T } from "../support/helpers";
 
@@ -23,6 +23,10 @@ const us = {
 const eu = { ...us, regionNumber: "2", serverNamePattern: "irc{n}.eu.example.org", hostname: "eu.irc.example.org", peers: '["prod-us"]' };
 const secretKeys = ["linkSecret"];
 const serversConf = (rs: Registered[], n: number) => one(rs, T.secret, "irc-config").inputs.stringData[`servers-${n}.conf`] as string;
+
+/** The problems' lines alone. */
+const regionProblems = (own: RegionEndpoints, peers: { stack: string; endpoints: RegionEndpoints }[]) =>
+    regionConflicts(own, peers).map((c) => c.problem);
 
 describe("one network, several regions", () => {
     it("SIDs start with the region's digit: unique across regions, unchanged (0..) for a lone region", () => {
