@@ -64,12 +64,10 @@ export function pulumiYamlConfig(): Generated {
     const config = Object.fromEntries(
         withDefault.map((k) => [k, { type: pulumiType(defaultOf(k)), default: defaultOf(k), description: plain(entryOf(k).description) }]),
     );
-    const comment = [
-        "# The keys that have a default, typed, so that the Pulumi CLI checks their types",
-        "# and passes the default to the program. A key declared here without a default",
-        "# would be required in every stack (the CLI stops before the program runs), so the",
-        `# optional keys are not declared: ${optional.join(", ")}.`,
-    ].join("\n");
+    const comment =
+        "The keys that have a default, typed, so that the Pulumi CLI checks their types and passes the default " +
+        "to the program. A key declared here without a default would be required in every stack (the CLI stops " +
+        `before the program runs), so the optional keys are not declared: ${optional.join(", ")}.`;
     return {
         begin: "# BEGIN generated from components/config/keys.ts by npm run docs: the config block",
         end: "# END generated: the config block",
@@ -77,9 +75,9 @@ export function pulumiYamlConfig(): Generated {
     };
 }
 
-/** A `#` comment's lines wrapped at 100 characters. */
-function wrapComment(comment: string): string {
-    const words = comment.replace(/\n# /g, " ").replace(/^# /, "").split(" ");
+/** Text as a `#` comment, its lines wrapped at 100 characters. */
+function wrapComment(text: string): string {
+    const words = text.split(" ");
     const lines: string[] = [];
     let line = "#";
     for (const word of words) {
