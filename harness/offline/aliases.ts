@@ -54,7 +54,8 @@ export function takeOver(resources: Registered[], oldUrns: ReadonlySet<string>):
             if (spec.noparent || (p !== "" && parts(p).qualifiedType === rootStackType)) p = "";
             return createUrn(spec.name || r.name, spec.type || r.type, p, spec.project || project, spec.stack || stack);
         };
-        const aliases = [...urnAliases, ...specs.map(collapse)];
+        const collapsed = specs.map(collapse);
+        const aliases = [...urnAliases, ...collapsed];
         const parentAlias = parent ? foundBy.get(parent) : undefined;
         if (parentAlias !== undefined) {
             const parentName = parts(parent).name;
@@ -63,8 +64,8 @@ export function takeOver(resources: Registered[], oldUrns: ReadonlySet<string>):
                 return createUrn(aliasName, type, parentAlias, project, stack);
             };
             aliases.push(inherited(r.type, r.name));
-            for (const spec of specs) {
-                const child = parts(collapse(spec));
+            for (const alias of collapsed) {
+                const child = parts(alias);
                 aliases.push(inherited(child.qualifiedType.split("$").pop()!, child.name));
             }
         }
