@@ -20,6 +20,8 @@
 #   it lists in random order, so two hubs of a region can both link out before
 #   they link to each other, and the region's own daemons then reach each other
 #   only through the other region; dropped, this hub links back inside its region.
+# - bans that hold: the stack's ban list, and the K-lines opers set by hand, made
+#   to hold on this daemon (bans.sh, beside this script).
 #
 # POSIX sh with nc and timeout (busybox in the pod). Environment:
 #   CONFIG_DIR       the mounted Secrets, space-separated         (default /etc/catbox)
@@ -33,6 +35,7 @@
 #   STATE_DIR        a writable directory for "healthy"          (default /run/catbox-gke)
 #   POD_NAME         this pod's name, <name>-<n>: n is the daemon (no relinking without it)
 #   RELINK_SECONDS   how often a hub checks the links to other regions (default 5)
+#   BAN_SECONDS      see bans.sh
 set -u
 
 dirs="${CONFIG_DIR:-/etc/catbox}"
@@ -154,6 +157,9 @@ relink() {
     oper "${nick}c" "CONNECT $holder"
 }
 
+# shellcheck source=configs/bans.sh
+. "${0%/*}/bans.sh"
+
 trap 'log "stopping"; exit 0' TERM INT
 
 mkdir -p "$state"
@@ -168,6 +174,7 @@ while :; do
     sleep "$interval" &
     wait $!
     reload
+    hold_bans
     now_s=$(date +%s)
     if [ -n "$index" ] && [ "$now_s" -ge "$next_relink" ]; then
         next_relink=$((now_s + relink_every))

@@ -2,6 +2,7 @@
 // (`key = value` lines; see catbox's example files). Pure: no Pulumi import; the
 // same input gives byte-identical files.
 import { createHash, createHmac } from "node:crypto";
+import { bansFile, renderBansConf } from "../bans/banList";
 import type { NetworkSpec, PeerEndpoints } from "./spec";
 import { configDir, containerLinkPort, containerTlsPort, files, issuedTlsDir, issuedTlsFiles, linkHost, serverName, sid } from "./names";
 
@@ -44,7 +45,8 @@ export function linkPassword(linkSecret: string, a: string, b: string): string {
 }
 
 /**
- * The oper a hub's reloader uses to drop its own link to another region while a
+ * The stack's own oper, which the reloaders use: to apply the ban list
+ * (configs/bans.sh), and on a hub to drop its own link to another region while a
  * lower hub of its region holds one (configs/reloader.sh): catbox dials the
  * servers it lists in random order, so two hubs of a region can link to the peer
  * region before they link to each other, and the region's own daemons then reach
@@ -117,7 +119,7 @@ function renderServersConf(cfg: NetworkSpec, n: number, linkSecret: string): str
 }
 
 function renderOpersConf(cfg: NetworkSpec, linkSecret: string): string {
-    const opers: Record<string, string> = { ...cfg.opers, ...(linksRegions(cfg) ? { [relinkerOper]: relinkerPassword(linkSecret) } : {}) };
+    const opers: Record<string, string> = { ...cfg.opers, [relinkerOper]: relinkerPassword(linkSecret) };
     return lines(
         Object.keys(opers)
             .sort()
@@ -153,6 +155,7 @@ export function renderNetworkFiles(cfg: NetworkSpec, secrets: CatboxSecrets): Re
     }
     out[files.opersConf] = renderOpersConf(cfg, secrets.linkSecret);
     out[files.usersConf] = renderUsersConf(cfg);
+    out[bansFile] = renderBansConf(cfg.bans ?? [], cfg.regionNumber);
     if (cfg.tlsMode !== "letsEncrypt") {
         out[files.certificate] = ensureTrailingNewline(secrets.certificatePem);
         out[files.key] = ensureTrailingNewline(secrets.keyPem);

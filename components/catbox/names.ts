@@ -8,6 +8,8 @@ export const catboxProcessName = "catbox";
 
 /** The reloader's script (configs/reloader.sh, in a ConfigMap) and where its container mounts it. */
 export const reloaderScriptFile = "reloader.sh";
+/** Its part that makes the bans hold (configs/bans.sh), which it sources from beside itself. */
+export const bansScriptFile = "bans.sh";
 export const reloaderDir = "/reloader";
 
 /** Where the Secret is mounted in every container. */

@@ -1,6 +1,7 @@
 // What catbox's files and the pods are made from: the network as catbox sees
 // it, in catbox's terms. The validated stack config is one (config/types.ts
 // holds that it fits); catbox/ itself knows nothing of stack config. Pure.
+import type { Ban } from "../bans/banList";
 
 /** An entry of catbox's users.conf. */
 export interface CatboxUser {
@@ -36,6 +37,8 @@ export interface NetworkSpec {
     linkPort: number;
     opers?: Record<string, string>;
     users: CatboxUser[];
+    /** K-lines every daemon holds (its reloader applies them). */
+    bans?: Ban[];
     /** Where the served pair comes from: letsEncrypt's is issued into a Secret of its own. */
     tlsMode: "selfSigned" | "provided" | "letsEncrypt";
     /** This region's digit, the first of every SID. */

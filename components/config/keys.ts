@@ -20,6 +20,7 @@ import {
     fromJsonObjectEntries,
     fromJsonString,
     goDuration,
+    banMaskRe,
     hostMaskRe,
     hostnameRe,
     imageRefRe,
@@ -202,6 +203,38 @@ export function exclusionFault(issue: z.core.$ZodIssue): string {
     return field === undefined ? `${where} ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** The most entries of `bans`: each daemon's reloader checks them all every round. */
+export const maxBans = 500;
+/** A K-line's reason: one line of text, as IRC carries it. */
+const banReasonRe = /^(?!\s)[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,200}(?<!\s)$/u;
+const banSchema = z.strictObject(
+    {
+        mask: z
+            .string({ message: "mask must be text" })
+            .max(100, { message: "mask must be at most 100 characters" })
+            .regex(banMaskRe, {
+                message:
+                    "mask must be user@host as catbox takes it: the user of letters, digits and *?~, the host of lower-case letters, digits and .-*? " +
+                    "(catbox compares hosts case by case, and they reach it in lower case)",
+            }),
+        reason: z
+            .string({ message: "reason must be text" })
+            .regex(banReasonRe, { message: "reason must be 1 to 200 characters without control characters or edge spaces" }),
+        expires: utcTime("expires").optional(),
+    },
+    { message: "must be an object of mask, reason and expires (no other field)" },
+);
+
+/** Where in the list of bans a fault lies, and what it is, showing no value (the list may be a secret). */
+export function banFault(issue: z.core.$ZodIssue): string {
+    const [index, field] = issue.path;
+    if (issue.code === "too_big" && index === undefined) return `must hold at most ${maxBans} bans`;
+    if (typeof index !== "number") return issue.message;
+    const where = `ban ${index + 1}`;
+    if (issue.code === "unrecognized_keys") return `${where} has a field a ban does not (only mask, reason and expires)`;
+    return field === undefined ? `${where} ${issue.message}` : `${where}: ${issue.message}`;
+}
+
 const userSchema = z.strictObject({
     id: z
         .string()
@@ -254,7 +287,7 @@ export const keyTable = {
     },
     reloaderImage: {
         description:
-            "the reloader container's image, pinned by digest: busybox's `sh`, `nc`, `timeout`, `readlink`, `kill`, `sed`, `awk`, `tr`. With platform `gke` the stack copies it into its own Artifact Registry repository and the nodes pull that copy, never Docker Hub",
+            "the reloader container's image, pinned by digest: busybox's `sh`, `nc`, `timeout`, `readlink`, `kill`, `sed`, `awk`, `tr`, `grep`, `sort`, `cut`, `cat`, `mv`, `date`. With platform `gke` the stack copies it into its own Artifact Registry repository and the nodes pull that copy, never Docker Hub",
         rollout: "image",
         schema: z
             .string()
@@ -263,7 +296,7 @@ export const keyTable = {
             .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s))
             .default(defaultReloaderImage),
         allowed:
-            "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk and tr, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
+            "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk, tr, grep, sort, cut, cat, mv and date, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     proberImage: {
         description:
@@ -570,10 +603,11 @@ export const keyTable = {
         allowed: "must be an email address of at most 254 characters",
     },
     maxNickLength: {
-        description: "1–99",
+        description: "6–99: the stack's own clients (the prober, the reloaders) take nicks of up to 6 characters, which catbox would cut",
         rollout: "restart",
-        schema: int(1, 99).default(9),
-        allowed: "must be a whole number from 1 to 99",
+        schema: int(6, 99).default(9),
+        allowed:
+            "must be a whole number from 6 to 99 (the stack's own clients take nicks of up to 6 characters: catbox would cut them, and two would collide)",
     },
     // A dead peer (or client) is noticed within deadTime; a live client answers the
     // PING sent at pingTime idle long before deadTime.
@@ -737,6 +771,25 @@ export const keyTable = {
             "must be a JSON list of {usermask, hostmask, floodExempt?, spoof?, id?}: usermask of letters, digits and *?~; " +
             "hostmask of letters, digits and .-*?; each at most 100 characters; spoof a host name of at most 63 characters, or empty; " +
             `at most ${maxUsers} of them (they share the config Secret, which Kubernetes caps at 1 MiB)`,
+    },
+    bans: {
+        description:
+            'JSON list of K-lines that hold: `[{"mask":"*@203.0.113.7","reason":"spam","expires":"2027-01-01T00:00:00Z"}]` (`expires` optional, UTC). Each daemon\'s reloader applies them as the stack\'s oper when catbox starts and whenever the list changes, and lifts one removed from the list or past its `expires`, all within 30 s; at most 500. catbox matches a mask anywhere in the user name and host (`*@10.0.0.1` bans 10.0.0.10 too: see [Bans that hold](docs/bans.md#bans-that-hold))',
+        rollout: "reload",
+        schema: z
+            .preprocess(
+                fromJsonString,
+                z
+                    .array(banSchema)
+                    .max(maxBans)
+                    // Each mask once: catbox keeps one K-line per mask, so a second would never be lifted alone.
+                    .refine((bans) => new Set(bans.map((b) => b.mask)).size === bans.length, { message: "names one mask twice: each mask once" }),
+            )
+            .optional(),
+        allowed:
+            "must be a JSON list of {mask, reason, expires?}: mask user@host (user of letters, digits and *?~; host of lower-case letters, digits and .-*?), " +
+            `reason 1 to 200 characters, expires a UTC time YYYY-MM-DDTHH:MM:SSZ; each mask once, at most ${maxBans}`,
+        fault: banFault,
     },
     linkSecret: {
         description: "**secret** from which every pair of daemons' link password is derived (HMAC); at least 16 characters",

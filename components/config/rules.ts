@@ -2,6 +2,7 @@
 // been parsed on its own, and judge only keys that parsed, so that one bad key
 // neither hides another nor makes a rule report nonsense. Pure: no Pulumi import.
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
+import { klineMatches, reloaderIdentity } from "../bans/banList";
 import { relinkerOper, serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, appliesOnly, ConfigKey, configKeys, defaultOf, entryOf, notWhere, Parsed, placeholderProject } from "./keys";
@@ -421,12 +422,25 @@ function nameProblemShown(c: RuleContext, key: ConfigKey, name: string): string 
 /** Mail domains Let's Encrypt refuses in an account's contact (RFC 2606's examples). */
 const letsEncryptRefusedMailDomains = ["example.com", "example.net", "example.org"];
 
-/** An oper name the stack keeps for itself: the hubs' reloaders drop an extra link between regions with it. */
+/** An oper name the stack keeps for itself: the reloaders apply the bans, and drop an extra link between regions, with it. */
 const reservedOperRule: Rule = (c) => {
     if (c.valid("opers") && c.parsed.opers && Object.hasOwn(c.parsed.opers, relinkerOper)) {
         c.problem(
             "opers",
-            `names ${relinkerOper}, which the stack keeps for the hubs' reloaders (one link between two regions): choose another name`,
+            `names ${relinkerOper}, which the stack keeps for its reloaders (they apply the bans, and keep one link between two regions): choose another name`,
+        );
+    }
+};
+
+/** A ban the stack could never lift: one that shuts out the reloaders that apply the list. */
+const banRules: Rule = (c) => {
+    const { user, hosts } = reloaderIdentity;
+    const shutOut = (c.valid("bans") ? (c.parsed.bans ?? []) : []).findIndex((b) => hosts.some((host) => klineMatches(b.mask, user, host)));
+    if (shutOut >= 0) {
+        c.problem(
+            "bans",
+            `ban ${shutOut + 1}'s mask${c.shows("bans") ? ` ${c.parsed.bans![shutOut].mask}` : ""} matches ${user}@${hosts.join(" or ")}, the reloaders that apply the list ` +
+                "(catbox matches a mask anywhere in the user name and host): they would be shut out, and could never lift it; give a narrower mask",
         );
     }
 };
@@ -443,6 +457,7 @@ export const rules: Rule[] = [
     regionRules,
     regionNameRules,
     reservedOperRule,
+    banRules,
     sharedNameRules,
     sizingRules,
 ];

@@ -123,6 +123,8 @@ export const operNameRe = /^[a-z0-9_-]{1,32}$/;
 // catbox's own checks (util.go isValidUserMask, isValidHostMask, isValidHostname).
 export const userMaskRe = /^[a-zA-Z0-9*?~]+$/;
 export const hostMaskRe = /^[a-zA-Z0-9.*?-]+$/;
+/** A K-line's mask as catbox's KLINE takes it (user@host), its host in lower case: catbox matches hosts case by case. */
+export const banMaskRe = /^[a-zA-Z0-9*?~]+@[a-z0-9.*?-]+$/;
 export const spoofRe = /^[A-Za-z0-9.-]*$/;
 export const imageRefRe =
     /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;

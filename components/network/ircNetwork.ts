@@ -6,7 +6,15 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CatboxSecrets, renderNetworkFiles } from "../catbox/files";
-import { containerLinkPort, containerTlsPort, issuedTlsFiles, issuedTlsSecretName, podName, reloaderScriptFile } from "../catbox/names";
+import {
+    bansScriptFile,
+    containerLinkPort,
+    containerTlsPort,
+    issuedTlsFiles,
+    issuedTlsSecretName,
+    podName,
+    reloaderScriptFile,
+} from "../catbox/names";
 import { podTemplate, type PodSpec } from "./podTemplate";
 import { hubPort } from "../regions/endpoints";
 
@@ -168,13 +176,16 @@ export class IrcNetwork extends pulumi.ComponentResource {
                       },
                       { ...at.childOpts, ignoreChanges: ["stringData", "data"] },
                   );
-        const script = readFileSync(reloaderScriptPath, "utf8");
+        const scripts = Object.fromEntries(
+            [reloaderScriptFile, bansScriptFile].map((file) => [file, readFileSync(path.join(path.dirname(reloaderScriptPath), file), "utf8")]),
+        );
         const reloaderScript = new k8s.core.v1.ConfigMap(
             `${at.name}-reloader`,
-            { metadata: at.meta(`${at.net}-reloader`), data: { [reloaderScriptFile]: script } },
+            { metadata: at.meta(`${at.net}-reloader`), data: scripts },
             at.childOpts,
         );
-        return { secret, tlsSecret, reloaderScript, script };
+        // Both scripts, so that a change of either rolls the pods.
+        return { secret, tlsSecret, reloaderScript, script: Object.values(scripts).join("\0") };
     }
 
     /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { linkPassword, renderNetworkFiles, restartChecksum } from "../../components/catbox/files";
+import { linkPassword, relinkerPassword, renderNetworkFiles, restartChecksum } from "../../components/catbox/files";
 import { parseConfig } from "../../components/config/parse";
 import { containerLinkPort } from "../../components/catbox/names";
 import { parseCatboxConf, parseOpersConf, parseServersConf, parseUsersConf } from "../support/catboxFormat";
@@ -121,7 +121,8 @@ describe("catbox files, read back with catbox's rules", () => {
             opers: '{"alice":"pw-Alice1","bob":"pw-Bob2"}',
             users: '[{"id":"staff","usermask":"~*","hostmask":"*.example.org","floodExempt":true,"spoof":"staff.example.org"},{"usermask":"bot?","hostmask":"10.0.0.*"}]',
         }).daemons;
-        assert.deepEqual(Object.fromEntries(d.opers), { alice: "pw-Alice1", bob: "pw-Bob2" });
+        // And the stack's own, for the reloaders (the bans, the links between regions).
+        assert.deepEqual(Object.fromEntries(d.opers), { alice: "pw-Alice1", bob: "pw-Bob2", relinker: relinkerPassword(secrets.linkSecret) });
         assert.deepEqual(d.users.get("staff"), { userMask: "~*", hostMask: "*.example.org", floodExempt: true, spoof: "staff.example.org" });
         assert.deepEqual(d.users.get("user1"), { userMask: "bot?", hostMask: "10.0.0.*", floodExempt: false, spoof: "" });
     });

@@ -44,6 +44,7 @@ const changes: Partial<Record<ConfigKey, Record<string, string>>> = {
     motd: { motd: "Welcome" },
     opers: { opers: '{"bob":"Bob-oper-pass22"}' },
     users: { users: '[{"usermask":"a","hostmask":"*"}]' },
+    bans: { bans: '[{"mask":"*@203.0.113.7","reason":"spam"}]' },
     pingTime: { pingTime: "20s" },
     deadTime: { deadTime: "60s" },
     connectAttemptTime: { connectAttemptTime: "2s" },

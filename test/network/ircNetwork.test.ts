@@ -293,17 +293,17 @@ describe("the network's objects", () => {
         assert.equal(sts.template.spec.automountServiceAccountToken, false);
     });
 
-    it("the reloader's checksum in the pod template follows its script, so a new script rolls the pods", async () => {
+    it("the reloader's checksum in the pod template follows both its scripts, so a change of either rolls the pods", async () => {
         const { resources } = await run();
         const annotation = podTemplateOf(resources).metadata.annotations["catbox-gke/reloader-checksum"];
-        const script = one(resources, T.configMap).inputs.data["reloader.sh"];
-        assert.equal(annotation, createHash("sha256").update(script).digest("hex"));
-        assert.notEqual(
-            annotation,
-            createHash("sha256")
-                .update(script + "\n")
-                .digest("hex"),
-        );
+        const data = one(resources, T.configMap).inputs.data;
+        assert.deepEqual(Object.keys(data).sort(), ["bans.sh", "reloader.sh"]);
+        const checksum = (reloader: string, bans: string) => createHash("sha256").update(`${reloader}\0${bans}`).digest("hex");
+        assert.equal(annotation, checksum(data["reloader.sh"], data["bans.sh"]));
+        assert.notEqual(annotation, checksum(data["reloader.sh"] + "\n", data["bans.sh"]));
+        assert.notEqual(annotation, checksum(data["reloader.sh"], data["bans.sh"] + "\n"));
+        // The reloader finds bans.sh beside itself, where the ConfigMap puts it.
+        assert.match(data["reloader.sh"], /\. "\$\{0%\/\*\}\/bans\.sh"/);
     });
 
     it("the Secret is a Pulumi secret by its own wrapping, whatever its inputs", async () => {
