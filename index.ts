@@ -14,7 +14,9 @@ import { IrcNetwork } from "./components/network/ircNetwork";
 import { NetworkProber, proberImageSource, proberSelector } from "./components/observability/prober";
 import { ExistingClusterPlatform } from "./components/platform/existing";
 import { GkePlatform } from "./components/platform/gke";
-import { type Platform, secretConfig } from "./components/platform/platform";
+import { type NetworkSite, type Platform, secretConfig } from "./components/platform/platform";
+import { loungeSpecOf, webImageSource } from "./components/web/lounge";
+import { WebClient, webServingOn } from "./components/web/webClient";
 
 export = async () => {
     const all = pulumi.runtime.allConfig();
@@ -35,7 +37,7 @@ export = async () => {
                   endpoints,
                   shown: (key) => shownValue(key, raw),
                   secrecy: { peersSecret: raw.secretKeys.has("peers"), secretTexts: chosenSecrets },
-                  builtImages: [proberImageSource],
+                  builtImages: [proberImageSource, ...(cfg.webClient ? [webImageSource] : [])],
               })
             : new ExistingClusterPlatform("existing-platform", { config: cfg });
     const site = platform.site;
@@ -68,19 +70,9 @@ export = async () => {
     });
 
     // Seeing the network as its users do: a prober on every daemon, and its metrics.
-    const proberImage = site.images[proberImageSource.name];
-    if (proberImage !== undefined) {
-        new NetworkProber("prober", {
-            config: cfg,
-            namespace: network.namespace.metadata.name,
-            image: proberImage,
-            // A self-signed certificate is trusted as the stack's own; any other as clients trust it.
-            ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
-            podMonitoring: site.podMonitoring,
-            peers: site.peerRegions,
-            provider: site.provider,
-        });
-    }
+    networkProber(cfg, site, network, credentials);
+    // A web client for those without an IRC client, locked to this network.
+    const web = webClient(cfg, site, network, credentials);
 
     return secretWhereShown(
         {
@@ -89,6 +81,7 @@ export = async () => {
             serverNames: serverNames(cfg),
             // With letsEncrypt, the served certificate is cert-manager's (see the README).
             ...(cfg.tlsMode !== "letsEncrypt" && { tlsCertificate: credentials.certificatePem }),
+            ...(web && { webService: web.service.metadata.name }),
             // What comes after the network where it runs (a certificate, access for previews), and its outputs.
             ...platform.attach(network),
         },
@@ -104,4 +97,38 @@ function validatedConfig(raw: RawConfig): CatboxConfig {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
     }
+}
+
+/** The prober, where the platform has its image. */
+function networkProber(cfg: CatboxConfig, site: NetworkSite, network: IrcNetwork, credentials: Credentials) {
+    const image = site.images[proberImageSource.name];
+    if (image === undefined) return;
+    new NetworkProber("prober", {
+        config: cfg,
+        namespace: network.namespace.metadata.name,
+        image,
+        // A self-signed certificate is trusted as the stack's own; any other as clients trust it.
+        ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
+        podMonitoring: site.podMonitoring,
+        peers: site.peerRegions,
+        provider: site.provider,
+    });
+}
+
+/** The web client, when the stack serves one. */
+function webClient(cfg: CatboxConfig, site: NetworkSite, network: IrcNetwork, credentials: Credentials): WebClient | undefined {
+    const image = site.images[webImageSource.name];
+    if (!cfg.webClient || image === undefined) return undefined;
+    return new WebClient("web", {
+        lounge: loungeSpecOf(cfg),
+        namespace: network.namespace.metadata.name,
+        image,
+        clientServiceIp: network.clientService.spec.clusterIP,
+        // Like the prober, it trusts a self-signed certificate as the stack's own.
+        ca: cfg.tlsMode === "selfSigned" ? credentials.certificatePem : undefined,
+        serving: webServingOn(site, network, credentials),
+        metricsImage: site.reloaderImage,
+        podMonitoring: site.podMonitoring,
+        provider: site.provider,
+    });
 }

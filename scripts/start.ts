@@ -7,7 +7,6 @@
 // then SIGHUP); Ctrl-C stops every process it started.
 import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, openSync, rmSync, watchFile, unwatchFile, writeFileSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { files as fileNames, issuedTlsFiles, serverName } from "../components/catbox/names";
@@ -17,7 +16,7 @@ import { proberNickPrefix } from "../components/observability/prober";
 import { readStackFile, renderStack } from "../harness/offline/stack";
 import { catboxBinary, howToEnable } from "../harness/realCatbox/binary";
 import { IrcClient } from "../harness/realCatbox/ircClient";
-import { canConnect, placeFiles } from "../harness/realCatbox/localNetwork";
+import { canConnect, freePorts, placeFiles } from "../harness/realCatbox/localNetwork";
 import { SecretVolume } from "../harness/realCatbox/secretVolume";
 import { selfSignedPair, type TlsPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
@@ -61,27 +60,6 @@ export function forThisMachine(
     return placed;
 }
 
-/** `count` ports no one listens on now, on 127.0.0.1. */
-async function freePorts(count: number): Promise<number[]> {
-    const servers = await Promise.all(
-        Array.from(
-            { length: count },
-            () =>
-                new Promise<net.Server>((resolve, reject) =>
-                    net
-                        .createServer()
-                        .once("error", reject)
-                        .listen(0, host, function (this: net.Server) {
-                            resolve(this);
-                        }),
-                ),
-        ),
-    );
-    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-    return ports;
-}
-
 export interface LocalNetworkRun {
     servers: string[];
     ports: LocalPorts;
@@ -97,7 +75,7 @@ export async function startLocal(stack: string, log: (line: string) => void = co
     const bin = catboxBinary(cfg.catboxVersion);
     if ("skip" in bin) throw new Error(`no catbox to run: ${bin.skip}; ${howToEnable}`);
     const servers = Array.from({ length: cfg.replicas }, (_, n) => serverName(cfg.serverNamePattern, n, cfg.serverNames));
-    const free = await freePorts(2 * cfg.replicas);
+    const free = await freePorts(2 * cfg.replicas, host);
     const ports: LocalPorts = { link: free.slice(0, cfg.replicas), tls: free.slice(cfg.replicas) };
     const dir = mkdtempSync(path.join(tmpdir(), `catbox-gke-${stack}-`));
     const pair = selfSignedPair([...servers, "localhost", host], 30);

@@ -75,6 +75,14 @@ export function podSize(clientsPerPod: number): PodSize {
 
 /** The prober's pod (measured with 3 daemons: about 55 MiB resident, a few millicores). */
 export const proberSize = { memoryMiB: 64, cpuRequestMilli: 10, memoryLimitMiB: 128, cpuLimitMilli: 100 };
+/**
+ * The web client (The Lounge): `npm run bench:web` measured 93 MiB resident idle
+ * and 122 MiB with 50 users in one busy channel, about 20 millicores (see
+ * docs/web.md); the limit leaves room for twice as many.
+ */
+export const webSize = { memoryMiB: 128, cpuRequestMilli: 20, memoryLimitMiB: 256, cpuLimitMilli: 500 };
+/** Its metrics beside it: busybox httpd and a shell script a scrape. */
+export const webMetricsSize = { memoryMiB: 8, cpuRequestMilli: 5, memoryLimitMiB: 32, cpuLimitMilli: 50 };
 /** Each of cert-manager's pods: small, but enough for one Certificate. */
 export const certManagerPodSize = { memoryMiB: 48, cpuRequestMilli: 10, memoryLimitMiB: 128 };
 /** cert-manager's pods: its controller, webhook and cainjector, and the Job that checks its API at install and upgrade. */
@@ -160,7 +168,7 @@ export interface ScheduledPod {
 }
 
 /** Every pod a gke stack schedules on its nodes, at the requests it sets. */
-export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: number; letsEncrypt: boolean }): ScheduledPod[] {
+export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: number; letsEncrypt: boolean; webClient: boolean }): ScheduledPod[] {
     const size = podSize(s.clientsPerPod);
     const apart = catboxSpreadRequired(s.nodes, s.replicas) ? "catbox" : undefined;
     return [
@@ -174,6 +182,15 @@ export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: n
             ? certManagerPods.map((name) => ({ name, memoryMiB: certManagerPodSize.memoryMiB, cpuMilli: certManagerPodSize.cpuRequestMilli }))
             : []),
         { name: "catbox-prober", memoryMiB: proberSize.memoryMiB, cpuMilli: proberSize.cpuRequestMilli },
+        ...(s.webClient
+            ? [
+                  {
+                      name: "catbox-web",
+                      memoryMiB: webSize.memoryMiB + webMetricsSize.memoryMiB,
+                      cpuMilli: webSize.cpuRequestMilli + webMetricsSize.cpuRequestMilli,
+                  },
+              ]
+            : []),
     ];
 }
 

@@ -307,6 +307,15 @@ export const keyTable = {
             "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-prober:dev (built from prober/)",
         only: onlyKubeconfig,
     },
+    webImage: {
+        description:
+            "platform `kubeconfig` only, with `webClient`: the web client's image, built from [`web/`](web/) (`docker build -t catbox-web:dev web/`); a tag other than `latest`, or a digest. Platform `gke` builds it into the stack's registry",
+        rollout: "beside",
+        schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
+        allowed:
+            "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-web:dev (built from web/)",
+        only: onlyKubeconfig,
+    },
     catboxVersion: {
         description:
             "the catbox tag (vX.Y.Z) or commit the image is built from; never a branch. The default is a commit, catbox's newest: the last tag, v1.13.0, refuses every client that negotiates TLS 1.3 (irssi, WeeChat, HexChat, and Node's and Python's TLS by default), and the client port speaks only TLS; commit 8c414e2, after the tag, added TLS 1.3",
@@ -511,6 +520,30 @@ export const keyTable = {
         only: onlyGke,
     },
     // GKE upgrades nodes (restarting their daemons) only inside this weekly window, in UTC.
+    webClient: {
+        description:
+            "serve [The Lounge](https://thelounge.chat), a web IRC client, in public mode and locked to this network (see [The web client](docs/web.md#the-web-client)). On platform `gke`: at `https://<webHostname>/` on a static IP of its own, with a certificate browsers trust (`letsEncrypt`, or `provided` holding `webHostname`); on `kubeconfig`: the ClusterIP Service `<networkName>-web`, plain HTTP on port 80, for your own ingress to expose. Off by default: it costs a static IP and a load balancer (about $25 a month) and a pod",
+        rollout: "beside",
+        schema: bool().default(false),
+        allowed: "must be true (serve the web client) or false",
+    },
+    webHostname: {
+        description:
+            "platform `gke`, with `webClient`: the name the web client is served at, lower case; its A record goes into `dnsZone` (without one, the output `webDnsRecordToCreate` is the record to create), and with `letsEncrypt` the certificate holds it",
+        rollout: "names",
+        unsetText: "`web.<hostname>`",
+        schema: z.string().max(253).regex(hostnameRe).refine(notNumericTld).optional(),
+        allowed: "must be a lower-case host name such as web.irc.example.org (not an IP address: its last label has a letter)",
+        only: onlyGke,
+    },
+    webReverseProxy: {
+        description:
+            "platform `kubeconfig`, with `webClient`: your ingress sets `X-Forwarded-For`, and The Lounge takes each user's address from its first entry (for the ident opers ban by). Only behind a proxy that overwrites the header: a client could otherwise choose its own",
+        rollout: "beside",
+        schema: bool().default(false),
+        allowed: "must be true (behind a proxy that sets X-Forwarded-For) or false",
+        only: { platform: "kubeconfig", because: "on gke the web client is reached directly, through a passthrough load balancer" },
+    },
     maintenanceDays: {
         description:
             "platform `gke`: the days GKE may upgrade nodes, UTC, as `MO,TU,WE,TH,FR,SA,SU` (see [How changes roll out](docs/updating.md#how-changes-roll-out))",

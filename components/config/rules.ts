@@ -6,7 +6,7 @@ import { klineMatches, reloaderIdentity } from "../bans/banList";
 import { relinkerOper, serverNames } from "../catbox/files";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, appliesOnly, ConfigKey, configKeys, defaultOf, entryOf, notWhere, Parsed, placeholderProject } from "./keys";
-import { letsEncryptNameProblem, parseGoDuration } from "./values";
+import { letsEncryptNameProblem, parseGoDuration, webHostnameOf } from "./values";
 
 /** What a check sees of the config, and how it reports. */
 export interface RuleContext {
@@ -145,6 +145,9 @@ const tlsRules: Rule = (c) => {
         const names: [ConfigKey, string | undefined][] = [
             ["hostname", parsed.hostname],
             ["sharedHostname", parsed.sharedHostname],
+            ...(parsed.webClient && c.valid("webClient", "webHostname")
+                ? [["webHostname", webHostnameOf(parsed)] as [ConfigKey, string | undefined]]
+                : []),
             ...(c.valid("replicas", "serverNames", "serverNamePattern")
                 ? networkServerNames(parsed).map((name) => [parsed.serverNames ? "serverNames" : "serverNamePattern", name] as [ConfigKey, string])
                 : []),
@@ -378,7 +381,7 @@ const sizingRules: Rule = (c) => {
     if (
         !room ||
         parsed.platform !== "gke" ||
-        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode")
+        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode", "webClient")
     ) {
         return;
     }
@@ -388,6 +391,7 @@ const sizingRules: Rule = (c) => {
         clientsPerPod: parsed.clientsPerPod!,
         nodes,
         letsEncrypt: parsed.tlsMode === "letsEncrypt",
+        webClient: parsed.webClient!,
     });
     const placed = pack(pods, nodes, room);
     if ("unplaced" in placed) {
@@ -400,7 +404,7 @@ const sizingRules: Rule = (c) => {
         const needed = [...kinds].map(([kind, k]) => `${k.count > 1 ? `${k.count} × ` : ""}${kind} (${k.memoryMiB} MiB, ${k.cpuMilli}m)`);
         const apart = pods.some((p) => p.apart) ? ", catbox's pods each on a node of its own" : "";
         // Every figure here is made from these keys: with one of them a secret, the reason is told without them.
-        const figures = c.shows("machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode");
+        const figures = c.shows("machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode", "webClient");
         c.problem(
             "clientsPerPod",
             (figures
@@ -432,6 +436,41 @@ const reservedOperRule: Rule = (c) => {
     }
 };
 
+/** What the web client needs where it runs: an image, a name and a certificate browsers trust. */
+const webRules: Rule = (c) => {
+    const { parsed } = c;
+    if (!c.valid("webClient", "platform") || !parsed.webClient) {
+        if (c.valid("webHostname", "webClient") && c.isSet("webHostname") && !parsed.webClient) {
+            c.problem("webHostname", "means nothing without webClient true: set webClient too, or remove webHostname");
+        }
+        return;
+    }
+    if (parsed.platform === "kubeconfig") {
+        if (c.valid("webImage") && parsed.webImage === undefined) {
+            c.problem("webImage", "is required with webClient on platform kubeconfig: a prebuilt image of web/ (the stack builds no image there)");
+        }
+        return;
+    }
+    if (!c.valid("webHostname", "hostname", "tlsMode", "tlsCertificate")) return;
+    const web = webHostnameOf(parsed);
+    if (web === undefined) {
+        c.problem("webHostname", "is required with webClient on platform gke without hostname: the name the web client is served at");
+        return;
+    }
+    if (web === parsed.hostname || web === parsed.sharedHostname) {
+        c.problem("webHostname", "must differ from hostname and sharedHostname: each name has an A record of its own, at its own address");
+    }
+    const shown = c.shows("webHostname", "hostname") ? ` ${web}` : "";
+    if (parsed.tlsMode === "selfSigned") {
+        c.problem(
+            "webClient",
+            "needs a certificate every browser trusts on platform gke: tlsMode letsEncrypt (issued for webHostname too), or provided with a certificate that holds webHostname",
+        );
+    } else if (parsed.tlsMode === "provided" && parsed.tlsCertificate !== undefined && !certificateHolds(parsed.tlsCertificate, web)) {
+        c.problem("tlsCertificate", `does not hold webHostname${shown}, the name browsers reach the web client at and check it against`);
+    }
+};
+
 /** A ban the stack could never lift: one that shuts out the reloaders that apply the list. */
 const banRules: Rule = (c) => {
     const { user, hosts } = reloaderIdentity;
@@ -458,6 +497,7 @@ export const rules: Rule[] = [
     regionNameRules,
     reservedOperRule,
     banRules,
+    webRules,
     sharedNameRules,
     sizingRules,
 ];

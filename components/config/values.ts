@@ -295,3 +295,8 @@ function jsonObjectEntries(text: string): [string, unknown][] {
         i = end;
     }
 }
+
+/** The name the web client is served at on GKE: webHostname, else web.<hostname>. */
+export function webHostnameOf(c: { webHostname?: string; hostname?: string }): string | undefined {
+    return c.webHostname ?? (c.hostname === undefined ? undefined : `web.${c.hostname}`);
+}

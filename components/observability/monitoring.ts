@@ -13,6 +13,8 @@ export interface NetworkMonitoringArgs {
     scope: Scope;
     /** Who is told; without one, incidents show in Cloud Monitoring only. */
     email?: string;
+    /** The web client runs beside the network: its chart too. */
+    webClient: boolean;
 }
 
 export class NetworkMonitoring extends pulumi.ComponentResource {
@@ -40,7 +42,7 @@ export class NetworkMonitoring extends pulumi.ComponentResource {
 
         this.dashboard = new gcp.monitoring.Dashboard(
             `${name}-dashboard`,
-            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.scope) },
+            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.scope, { webClient: args.webClient }) },
             parent,
         );
 

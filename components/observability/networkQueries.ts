@@ -51,7 +51,7 @@ const delivered = (messages: string, ns: string, window: string) =>
 const lost = (messages: string, ns: string, window: string) =>
     `sum by (from, to) (increase(${messages}_sent_total{${ns}}[${window}])) - sum by (from, to) (increase(${messages}_delivered_total{${ns}}[${window}])) > 0.5`;
 
-export function networkCharts(scope: Scope): Chart[] {
+export function networkCharts(scope: Scope, beside: { webClient: boolean } = { webClient: false }): Chart[] {
     const ns = of(scope);
     return [
         {
@@ -111,6 +111,19 @@ export function networkCharts(scope: Scope): Chart[] {
             queries: [{ promql: `time() - max(catbox_prober_last_round_timestamp_seconds{${ns}})`, legend: "prober" }],
             yLabel: "seconds",
         },
+        // The web client's own metrics (configs/web-metrics.sh, beside it in its pod).
+        ...(beside.webClient
+            ? [
+                  {
+                      title: "The web client: users connected to the network through it, and whether it is up",
+                      queries: [
+                          { promql: `max(catbox_web_users{${ns}})`, legend: "web users" },
+                          { promql: `max(catbox_web_up{${ns}})`, legend: "up (1)" },
+                      ],
+                      yLabel: "users",
+                  },
+              ]
+            : []),
     ];
 }
 
@@ -179,12 +192,12 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
 }
 
 /** Cloud Monitoring's dashboard JSON: the charts two abreast, each a line chart of its PromQL queries. */
-export function dashboardJson(networkName: string, scope: Scope): string {
+export function dashboardJson(networkName: string, scope: Scope, beside: { webClient: boolean } = { webClient: false }): string {
     const width = 24;
     const height = 16;
     // The Monitoring API leaves out a position of 0 when it returns the layout: written, it would diff on every preview.
     const at = (x: number, y: number) => ({ ...(x !== 0 && { xPos: x }), ...(y !== 0 && { yPos: y }) });
-    const tiles = networkCharts(scope).map((chart, i) => ({
+    const tiles = networkCharts(scope, beside).map((chart, i) => ({
         ...at((i % 2) * width, Math.floor(i / 2) * height),
         width,
         height,

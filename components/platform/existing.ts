@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ExistingClusterConfig } from "../config/types";
 import { proberImageSource } from "../observability/prober";
+import { webImageSource } from "../web/lounge";
 import { ExistingCluster } from "./existingCluster";
 import { movedIn, type NetworkSite, type Platform, secretConfig } from "./platform";
 
@@ -23,7 +24,10 @@ export class ExistingClusterPlatform extends pulumi.ComponentResource implements
             image: cfg.image,
             reloaderImage: cfg.reloaderImage,
             // Prebuilt, as the config names them.
-            images: cfg.proberImage === undefined ? {} : { [proberImageSource.name]: cfg.proberImage },
+            images: {
+                ...(cfg.proberImage !== undefined && { [proberImageSource.name]: cfg.proberImage }),
+                ...(cfg.webImage !== undefined && { [webImageSource.name]: cfg.webImage }),
+            },
             podMonitoring: false,
             peerRegions: [],
         };

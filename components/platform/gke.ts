@@ -15,6 +15,8 @@ import { NetworkMonitoring } from "../observability/monitoring";
 import { checkRegions, SharedName } from "../regions/sharedName";
 import { UptimeAlert, type UptimeAlertArgs } from "../observability/uptimeAlert";
 import { requireInZone, zoneDnsNameHolding } from "./zone";
+import { webHostnameOf } from "../config/values";
+import { webHttpsPort } from "../web/lounge";
 import type { IrcNetwork } from "../network/ircNetwork";
 import { PreviewAccess } from "../ci/previewAccess";
 import { clientEndpointOutput, linkEndpointsOutput, type PeerClient, peerRegions, type PeerSecrecy } from "../regions/peers";
@@ -43,6 +45,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
     private readonly address: ClientAddress;
     private readonly images: ImageRegistry;
     private readonly name?: ClientName;
+    private readonly web?: { address: ClientAddress; name: ClientName; hostname: string };
 
     /** The reads first (the peers, the zone), then the platform: nothing is created when a read refuses. */
     static async create(name: string, args: GkePlatformArgs, opts?: pulumi.ComponentResourceOptions): Promise<GkePlatform> {
@@ -56,6 +59,8 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 : undefined;
         if (zoneDnsName !== undefined) {
             if (cfg.sharedHostname !== undefined) requireInZone("sharedHostname", cfg.sharedHostname, zoneDnsName, args.shown("sharedHostname"));
+            const web = cfg.webClient ? webHostnameOf(cfg) : undefined;
+            if (web !== undefined) requireInZone("webHostname", web, zoneDnsName, args.shown(cfg.webHostname ? "webHostname" : "hostname"));
             const hubNamesKey = cfg.serverNames ? "serverNames" : "serverNamePattern";
             for (const hub of cfg.peers !== undefined ? args.endpoints.hubs : []) {
                 requireInZone(hubNamesKey, hub.server, zoneDnsName, args.shown(hubNamesKey));
@@ -119,6 +124,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             child,
         );
         const hubAddresses = this.hubEndpoints();
+        this.web = this.webEndpoint();
         this.sharedName();
         this.monitoring();
         this.name =
@@ -136,6 +142,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             images: this.images.builtRefs,
             clientAddressName: this.address.name,
             hubAddressNames: hubAddresses.map((a) => a.name),
+            webAddressName: this.web?.address.name,
             nodesTotal: this.cluster.nodesTotal,
             podMonitoring: true,
             peerRegions: read.peers.map((p) => p.endpoints),
@@ -166,6 +173,24 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             );
             return hubAddress;
         });
+    }
+
+    /** With the web client: its own address and name, reached by browsers on 443 through a passthrough load balancer. */
+    private webEndpoint() {
+        const cfg = this.args.config;
+        const hostname = cfg.webClient ? webHostnameOf(cfg) : undefined;
+        if (hostname === undefined) return undefined;
+        const address = new ClientAddress(
+            "web",
+            { project: cfg.gcpProject, region: cfg.region, networkName: cfg.networkName, clientPort: webHttpsPort, keep: cfg.keepAddress },
+            movedIn(this),
+        );
+        const name = new ClientName(
+            "web-name",
+            { project: cfg.gcpProject, hostname, dnsZone: cfg.dnsZone, ip: address.ip, clientPort: webHttpsPort },
+            movedIn(this),
+        );
+        return { address, name, hostname };
     }
 
     /** The network's shared name, answered by region: the owner writes it over every region's address. */
@@ -202,6 +227,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 // The cluster is named after the network (components/platform/cluster.ts).
                 scope: { namespace: cfg.namespace, cluster: cfg.networkName, location: cfg.clusterLocation },
                 email: cfg.alertEmail ?? cfg.adminEmail,
+                webClient: cfg.webClient,
             },
             movedIn(this),
         );
@@ -220,6 +246,12 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 unreachable:
                     `The peer regions cannot reach hub ${hub.server} on port ${hub.port}: if every hub of this region is ` +
                     "unreachable, this region is split from the others. See `kubectl get svc,pods` and the hub's A record.",
+            });
+        }
+        if (this.web) {
+            uptime("web-uptime", this.web.hostname, webHttpsPort, {
+                what: `web client ${this.web.hostname}`,
+                unreachable: `Browsers cannot reach the web client at https://${this.web.hostname}/: see \`kubectl get svc,pods -l app.kubernetes.io/name=catbox-web\`.`,
             });
         }
         if (cfg.sharedNameOwner && cfg.sharedHostname !== undefined) {
@@ -248,7 +280,11 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                               unreachable("letsEncrypt without its zone read: the config check requires hostname and dnsZone"),
                           hostname: cfg.hostname,
                           // The network's shared name too: every region answers it.
-                          serverNames: [...serverNames(cfg), ...(cfg.sharedHostname ? [cfg.sharedHostname] : [])],
+                          serverNames: [
+                              ...serverNames(cfg),
+                              ...(cfg.sharedHostname ? [cfg.sharedHostname] : []),
+                              ...(this.web ? [this.web.hostname] : []),
+                          ],
                           acmeServer: cfg.acmeServer,
                           email: cfg.acmeEmail ?? cfg.adminEmail,
                           namespace: network.namespace.metadata.name,
@@ -285,6 +321,8 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             ircUrl: this.name?.url ?? this.address.url,
             image: this.images.ref,
             ...(this.name && !this.name.record && { dnsRecordToCreate: this.name.recordToCreate }),
+            ...(this.web && { webUrl: `https://${this.web.hostname}/` }),
+            ...(this.web && !this.web.name.record && { webDnsRecordToCreate: this.web.name.recordToCreate }),
         };
         this.registerOutputs({ clusterName: outputs.clusterName, clientIp: outputs.clientIp });
         return outputs;

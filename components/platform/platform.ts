@@ -18,6 +18,8 @@ export interface NetworkSite {
     images: Record<string, pulumi.Input<string>>;
     /** The static IP's name, for the client Service. */
     clientAddressName?: pulumi.Input<string>;
+    /** With the web client on GKE: its own static address, by name (served over HTTPS there; elsewhere a ClusterIP Service). */
+    webAddressName?: pulumi.Input<string>;
     /** With peer regions: each hub's static address, by name. */
     hubAddressNames?: pulumi.Input<string>[];
     /** Nodes the pods spread over, where the platform knows them. */

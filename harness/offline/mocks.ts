@@ -21,6 +21,12 @@ const digestOf = (...parts: string[]) => createHash("sha256").update(parts.join(
 /** Other stacks' outputs, by stack name, for this run's StackReferences (a stack not here has none yet). */
 export const otherStacks = new Map<string, Record<string, unknown>>();
 
+/** The cluster IP Kubernetes would give the Service `name`: one of the service CIDR, fixed by the name. */
+export function mockClusterIp(name: string): string {
+    const hex = digestOf(name);
+    return `10.96.${parseInt(hex.slice(0, 4), 16) % 256}.${(parseInt(hex.slice(4, 8), 16) % 254) + 1}`;
+}
+
 /** What the cloud would fill in: outputs the program reads, deterministic for the same inputs. */
 function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>): Record<string, any> {
     switch (args.type) {
@@ -55,6 +61,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, i: Record<string, any>
             return { privateKeyPem: pulumi.secret(placeholderTls.keyPem) };
         case resourceTypes.selfSignedCert:
             return { certPem: placeholderTls.certificatePem };
+        case resourceTypes.service:
+            // The cluster IP Kubernetes gives a Service (none for a headless one), from the service CIDR.
+            return i.spec?.clusterIP === "None" ? {} : { spec: { ...i.spec, clusterIP: mockClusterIp(args.name) } };
         case resourceTypes.stackReference:
             return { name: i.name, outputs: otherStacks.get(i.name) ?? {}, secretOutputNames: [] };
         default:

@@ -405,3 +405,24 @@ function descendants(pid: number): number[] {
     }
     return out;
 }
+
+/** `count` ports no one listens on now, on `host`. */
+export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
+    const servers = await Promise.all(
+        Array.from(
+            { length: count },
+            () =>
+                new Promise<net.Server>((resolve, reject) =>
+                    net
+                        .createServer()
+                        .once("error", reject)
+                        .listen(0, host, function (this: net.Server) {
+                            resolve(this);
+                        }),
+                ),
+        ),
+    );
+    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    return ports;
+}

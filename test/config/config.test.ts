@@ -39,6 +39,37 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["a ban that shuts out the reloaders that apply the list", { bans: '[{"mask":"*@*","reason":"everyone"}]' }, [], "bans"],
     ["a ban on 127.0.0.1's prefix (catbox matches anywhere in the host)", { bans: '[{"mask":"*@127.0","reason":"x"}]' }, [], "bans"],
     ["a ban on localhost, the reloaders' host as catbox names it", { bans: '[{"mask":"*@local","reason":"x"}]' }, [], "bans"],
+    ["webClient not a boolean", { webClient: "yes" }, [], "webClient"],
+    ["webHostname without webClient", { ...letsEncrypt, webHostname: "web.example.org" }, [], "webHostname"],
+    ["webHostname not a host name", { ...letsEncrypt, webClient: "true", webHostname: "Web.Example.org" }, [], "webHostname"],
+    ["webClient on gke with a self-signed certificate, which browsers refuse", { webClient: "true", hostname: "irc.example.org" }, [], "webClient"],
+    [
+        "webClient on gke with no name to serve it at",
+        { webClient: "true", tlsMode: "provided", tlsCertificate: pem.certificatePem, tlsKey: pem.keyPem },
+        ["tlsKey"],
+        "webHostname",
+    ],
+    ["webHostname the same as hostname", { ...letsEncrypt, webClient: "true", webHostname: "irc.example.org" }, [], "webHostname"],
+    [
+        "webClient with a provided certificate that does not hold webHostname",
+        {
+            webClient: "true",
+            hostname: "irc0.dev.example.org",
+            webHostname: "chat.other.org",
+            tlsMode: "provided",
+            tlsCertificate: pem.certificatePem,
+            tlsKey: pem.keyPem,
+        },
+        ["tlsKey"],
+        "tlsCertificate",
+    ],
+    ["webHostname Let's Encrypt refuses", { ...letsEncrypt, webClient: "true", webHostname: "web.irc.internal" }, [], "webHostname"],
+    ["webClient on kubeconfig without webImage", { platform: "kubeconfig", image: "catbox:1", webClient: "true" }, [], "webImage"],
+    ["webImage on gke", { webImage: "catbox-web:dev" }, [], "webImage"],
+    ["webImage at latest", { platform: "kubeconfig", image: "catbox:1", webClient: "true", webImage: "catbox-web:latest" }, [], "webImage"],
+    ["webReverseProxy on gke", { webReverseProxy: "true" }, [], "webReverseProxy"],
+    // 130 fits 2 × e2-small with letsEncrypt, but not with the web client beside it.
+    ["the web client with no room left on the nodes", { ...letsEncrypt, webClient: "true", clientsPerPod: "130" }, [], "clientsPerPod"],
     ["one mask banned twice", { bans: '[{"mask":"*@10.0.0.1","reason":"a"},{"mask":"*@10.0.0.1","reason":"b"}]' }, [], "bans"],
     [
         "more than 500 bans",
@@ -1000,7 +1031,7 @@ describe("pods packed onto their nodes as the scheduler would", () => {
         assert.ok("unplaced" in pack([pod("a", 10)], 1, { memoryMiB: 1000, cpuMilli: 5 }), "CPU counts too");
     });
 
-    it("every committed gke stack's pods fit its nodes with a fifth of their memory to spare", () => {
+    it("every committed gke stack's pods fit its nodes with a fifth of their memory to spare, and with the web client fit at all", () => {
         for (const stack of ["prod", "prod-us", "prod-eu"]) {
             const file = readStackFile(stack);
             const c = parseConfig(rawConfigOf(file.config, new Set(file.secretKeys.map((k) => k.replace(/^catbox-gke:/, "")))));
@@ -1009,11 +1040,25 @@ describe("pods packed onto their nodes as the scheduler would", () => {
             const room = nodeRoom(c.machineType)!;
             const nodes = nodesTotal(c.nodeCount, c.clusterLocation);
             const placed = pack(
-                stackPods({ replicas: c.replicas, clientsPerPod: c.clientsPerPod, nodes, letsEncrypt: c.tlsMode === "letsEncrypt" }),
+                stackPods({
+                    replicas: c.replicas,
+                    clientsPerPod: c.clientsPerPod,
+                    nodes,
+                    letsEncrypt: c.tlsMode === "letsEncrypt",
+                    webClient: c.webClient,
+                }),
                 nodes,
                 room,
             );
             assert.ok("nodes" in placed, stack);
+            const withWeb = stackPods({
+                replicas: c.replicas,
+                clientsPerPod: c.clientsPerPod,
+                nodes,
+                letsEncrypt: c.tlsMode === "letsEncrypt",
+                webClient: true,
+            });
+            assert.ok("nodes" in pack(withWeb, nodes, room), `${stack} with webClient`);
             const used = placed.nodes.flat().reduce((sum, p) => sum + p.memoryMiB, 0);
             assert.ok(used <= 0.8 * nodes * room.memoryMiB, `${stack}: ${used} of ${nodes * room.memoryMiB} MiB`);
         }

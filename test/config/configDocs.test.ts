@@ -150,7 +150,22 @@ describe("each key's roll-out kind is what a change of it does", () => {
             "sharedNameOwner",
             "tlsCertificate",
             "tlsKey",
+            // Tried below, on a letsEncrypt stack (the web client needs a certificate browsers trust).
+            "webClient",
+            "webHostname",
+            // Platform kubeconfig's.
+            "webImage",
+            "webReverseProxy",
         ]);
+    });
+
+    it("the web client's keys, on a letsEncrypt stack: turning it on touches only what stands beside the network, its name only names", async () => {
+        const le = { ...base, tlsMode: "letsEncrypt" };
+        const off = (await run(le, secretKeys)).resources;
+        const on = (await run({ ...le, webClient: "true" }, secretKeys)).resources;
+        const renamed = (await run({ ...le, webClient: "true", webHostname: "chat.example.org" }, secretKeys)).resources;
+        assert.ok(holds[entryOf("webClient").rollout](effect(off, on)), JSON.stringify(effect(off, on)));
+        assert.ok(holds[entryOf("webHostname").rollout](effect(on, renamed)), JSON.stringify(effect(on, renamed)));
     });
 
     it(

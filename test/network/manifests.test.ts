@@ -60,6 +60,10 @@ describe("Kubernetes manifests against the published schemas", () => {
         ["one daemon, a regional cluster", { replicas: "1", clusterLocation: "us-west1" }],
         ["platform kubeconfig with a NodePort", { platform: "kubeconfig", image: "catbox:v1.13.0", clientServiceType: "NodePort" }],
         [
+            "platform kubeconfig with the web client",
+            { platform: "kubeconfig", image: "catbox:v1.13.0", webClient: "true", webImage: "catbox-web:dev" },
+        ],
+        [
             "letsEncrypt with a preview account",
             {
                 tlsMode: "letsEncrypt",
@@ -67,6 +71,10 @@ describe("Kubernetes manifests against the published schemas", () => {
                 dnsZone: "example-org",
                 previewServiceAccount: "pulumi-preview@my-irc-project.iam.gserviceaccount.com",
             },
+        ],
+        [
+            "letsEncrypt with the web client",
+            { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@irc-operators.net", webClient: "true" },
         ],
     ] as const) {
         it(`${what}: every object is valid`, async () => {

@@ -1,4 +1,5 @@
 // The whole program under Pulumi's mock engine: what it registers, and what it never does.
+import { bansFile } from "../../components/bans/banList";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +21,7 @@ describe("the program", () => {
         assert.deepEqual(
             Object.keys(secret.inputs.stringData).sort(),
             [
+                bansFile,
                 "catbox-0.conf",
                 "catbox-1.conf",
                 "catbox-2.conf",

@@ -121,6 +121,7 @@ describe("npm run render", () => {
         assert.match([...manifests].sort()[0], /^01-namespace-/);
         // With letsEncrypt the pair lives in a Secret of its own, not among catbox's files.
         assert.deepEqual(readdirSync(path.join(out, "catbox")).sort(), [
+            "bans.conf",
             "catbox-0.conf",
             "catbox-1.conf",
             "opers.conf",

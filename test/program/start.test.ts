@@ -109,7 +109,7 @@ describe("npm start: the network on this machine", () => {
             assert.notEqual(await run.exited, 0);
             assert.match(
                 run.out.text,
-                /invalid stack config \(1 problem\):\n {2}catbox-gke:maxNickLength = "100": must be a whole number from 1 to 99/,
+                /invalid stack config \(1 problem\):\n {2}catbox-gke:maxNickLength = "100": must be a whole number from 6 to 99 /,
             );
             assert.doesNotMatch(run.out.text, /pids: /);
         } finally {
