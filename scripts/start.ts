@@ -21,6 +21,8 @@ import { SecretVolume } from "../harness/realCatbox/secretVolume";
 import { selfSignedPair, type TlsPair } from "../harness/realCatbox/tlsPair";
 import { waitUntil } from "../harness/waitUntil";
 import { startProber } from "../prober/main";
+import { loungeSpecOf } from "../components/web/lounge";
+import { Lounge, loungeMissing } from "../harness/web/lounge";
 
 const root = path.join(__dirname, "..");
 const host = "127.0.0.1";
@@ -66,6 +68,7 @@ export interface LocalNetworkRun {
     pids: number[];
     caFile: string;
     metricsUrl?: string;
+    webUrl?: string;
     stop(): Promise<void>;
 }
 
@@ -138,6 +141,9 @@ export async function startLocal(stack: string, log: (line: string) => void = co
               })
             : undefined;
 
+    // The web client, where the stack has one: plain HTTP here (as on kubeconfig), dialling daemon 0 over TLS.
+    const web = cfg.webClient ? await startWebClient(cfg, ports.tls[0], pair, log) : undefined;
+
     // An edit of the stack file: checked, rendered, swapped in, then every daemon rehashes.
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
     let reloading = Promise.resolve();
@@ -160,14 +166,29 @@ export async function startLocal(stack: string, log: (line: string) => void = co
         pids: daemons.map((d) => d.pid!),
         caFile,
         metricsUrl: prober ? `http://${host}:${prober.port}/metrics` : undefined,
+        webUrl: web?.url,
         stop: async () => {
             unwatchFile(stackFile, reload);
             await reloading;
+            await web?.stop();
             await prober?.stop();
             await stopDaemons();
             rmSync(dir, { recursive: true, force: true });
         },
     };
+}
+
+/** The Lounge from web/, as npm ci installs it there; without it, a line saying so. */
+async function startWebClient(cfg: CatboxConfig, tlsPort: number, pair: TlsPair, log: (line: string) => void): Promise<Lounge | undefined> {
+    const missing = loungeMissing();
+    if (missing) {
+        log(`no web client: ${missing}`);
+        return undefined;
+    }
+    const [port] = await freePorts(1, host);
+    const lounge = new Lounge({ spec: { ...loungeSpecOf(cfg), ircHost: host, ircPort: tlsPort }, address: host, port, caPem: pair.certificatePem });
+    await lounge.start();
+    return lounge;
 }
 
 if (require.main === module) {
@@ -179,6 +200,7 @@ if (require.main === module) {
             console.log(`TLS: a pair made here for these names; check it with ${run.caFile}`);
             console.log(`  irssi: /connect -tls -tls_cafile ${run.caFile} ${host} ${run.ports.tls[0]}`);
             if (run.metricsUrl) console.log(`prober: ${run.metricsUrl}`);
+            if (run.webUrl) console.log(`web client: ${run.webUrl}`);
             console.log(`Edit Pulumi.${stack}.yaml: a change is reloaded as on the cluster. Ctrl-C stops everything.`);
             console.log(`pids: ${run.pids.join(" ")}`);
             let stopping = false;

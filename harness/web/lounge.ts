@@ -40,8 +40,8 @@ export interface LoungeOptions {
     port: number;
     /** Serve HTTPS with this pair, as on GKE. */
     tls?: { certificatePem: string; keyPem: string };
-    /** Its /etc/hosts: the network's name at a daemon's address (the pod's hostAliases). */
-    hosts: string;
+    /** Its /etc/hosts: the network's name at a daemon's address (the pod's hostAliases); none: the machine's. */
+    hosts?: string;
     /** Trust beyond the system's for the daemons' certificate (NODE_EXTRA_CA_CERTS, as the pod gets a self-signed one). */
     caPem?: string;
 }
@@ -73,17 +73,20 @@ export class Lounge {
             `const listen = { host: ${JSON.stringify(this.o.address)}, port: ${this.o.port} };\nmodule.exports = `,
         );
         writeFileSync(path.join(this.home, loungeConfigFile), rendered.replace(/};\n$/, "};\nObject.assign(module.exports, listen);\n"));
-        const hostsFile = path.join(this.home, "hosts");
-        writeFileSync(hostsFile, `127.0.0.1 localhost\n${this.o.hosts}\n`);
-        const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", THELOUNGE_HOME: this.home, HOSTS_FILE: hostsFile };
+        const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", THELOUNGE_HOME: this.home };
         if (this.o.caPem) {
             writeFileSync(path.join(this.home, "ca.crt"), this.o.caPem);
             env.NODE_EXTRA_CA_CERTS = path.join(this.home, "ca.crt");
         }
-        const launcher = mountLauncher();
-        if (!launcher) throw new Error("The Lounge's own /etc/hosts needs a mount namespace (unshare --mount)");
-        const script = `mount --bind "$HOSTS_FILE" /etc/hosts || exit 1; exec "${loungeNode}" "${loungeEntry}" start`;
-        const p = spawn(launcher[0], [...launcher.slice(1), "sh", "-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
+        let argv = [loungeNode, loungeEntry, "start"];
+        if (this.o.hosts !== undefined) {
+            const launcher = mountLauncher();
+            if (!launcher) throw new Error("The Lounge's own /etc/hosts needs a mount namespace (unshare --mount)");
+            env.HOSTS_FILE = path.join(this.home, "hosts");
+            writeFileSync(env.HOSTS_FILE, `127.0.0.1 localhost\n${this.o.hosts}\n`);
+            argv = [...launcher, "sh", "-c", `mount --bind "$HOSTS_FILE" /etc/hosts || exit 1; exec "${loungeNode}" "${loungeEntry}" start`];
+        }
+        const p = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
         this.process = p;
         p.stdout!.on("data", (d) => (this.output += d));
         p.stderr!.on("data", (d) => (this.output += d));

@@ -1,5 +1,5 @@
-// npm start, driven as a user would: the dev stack's network on this machine,
-// a message between clients of two daemons, the stack file's MOTD changed while
+// npm start, driven as a user would: the dev stack's network on this machine
+// (with its web client), a message between clients of two daemons, the stack file's MOTD changed while
 // it runs and served to a new client, Ctrl-C leaving no process behind; and bad
 // config refused as `up` refuses it, before anything starts.
 import assert from "node:assert/strict";
@@ -8,6 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { IrcClient } from "../../harness/realCatbox/ircClient";
+import { canConnect } from "../../harness/realCatbox/localNetwork";
+import { loungeMissing } from "../../harness/web/lounge";
 import { waitUntil } from "../../harness/waitUntil";
 import { onDaemon } from "../support/realCatbox";
 
@@ -38,7 +40,11 @@ describe("npm start: the network on this machine", () => {
         // A stack file of its own (the dev stack's, under another name), so that the test may edit it.
         const stack = `start-test-${process.pid}`;
         const file = path.join(root, `Pulumi.${stack}.yaml`);
-        writeFileSync(file, readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8"));
+        // With the web client on: npm start runs it too, where `npm ci` installed it into web/.
+        writeFileSync(
+            file,
+            readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8") + "  catbox-gke:webClient: true\n  catbox-gke:webImage: catbox-web:dev\n",
+        );
         const run = npmStart(stack);
         const clients: IrcClient[] = [];
         try {
@@ -54,6 +60,15 @@ describe("npm start: the network on this machine", () => {
             const pids = /^pids: (.*)$/m.exec(run.out.text)![1].split(" ").map(Number);
             assert.equal(ports.length, 2, run.out.text);
             assert.match(run.out.text, /prober: http:\/\/127\.0\.0\.1:\d+\/metrics/, "the dev stack has a prober");
+            const webUrl = /^web client: (\S+)$/m.exec(run.out.text)?.[1];
+            if (loungeMissing()) {
+                assert.match(run.out.text, /no web client: The Lounge is not installed/);
+            } else {
+                assert.ok(webUrl, run.out.text);
+                const page = await fetch(webUrl);
+                assert.equal(page.status, 200);
+                assert.match(await page.text(), /<title>The Lounge<\/title>/);
+            }
 
             // As a user: TLS, checked against the pair npm start made, on two daemons.
             const tlsTo = (n: number, nick: string) =>
@@ -89,6 +104,12 @@ describe("npm start: the network on this machine", () => {
                 timeoutMs: 20_000,
             });
             await waitUntil("every catbox it started to be gone", () => pids.every((p) => !alive(p)), { timeoutMs: 10_000 });
+            if (webUrl) {
+                const { hostname, port } = new URL(webUrl);
+                await waitUntil("the web client it started to be gone", async () => !(await canConnect(hostname, Number(port))), {
+                    timeoutMs: 10_000,
+                });
+            }
         } finally {
             rmSync(file, { force: true });
             for (const c of clients) c.close();
