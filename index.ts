@@ -2,7 +2,7 @@
 // This file reads stack config and wires the components, in the article's order.
 import * as pulumi from "@pulumi/pulumi";
 import { serverNames } from "./components/catbox/files";
-import { serverName } from "./components/catbox/names";
+import { serverName, servicesServerName } from "./components/catbox/names";
 import { regionEndpoints } from "./components/regions/endpoints";
 import { chosenSecretTexts } from "./components/config/chosenSecrets";
 import { maxReplicas } from "./components/config/keys";
@@ -17,6 +17,8 @@ import { GkePlatform } from "./components/platform/gke";
 import { type NetworkSite, type Platform, secretConfig } from "./components/platform/platform";
 import { loungeSpecOf, webImageSource } from "./components/web/lounge";
 import { WebClient, webServingOn } from "./components/web/webClient";
+import { athemeSpecOf } from "./components/services/atheme";
+import { IrcServices, servicesImageSource, servicesSelector } from "./components/services/ircServices";
 
 export = async () => {
     const all = pulumi.runtime.allConfig();
@@ -37,7 +39,7 @@ export = async () => {
                   endpoints,
                   shown: (key) => shownValue(key, raw),
                   secrecy: { peersSecret: raw.secretKeys.has("peers"), secretTexts: chosenSecrets },
-                  builtImages: [proberImageSource, ...(cfg.webClient ? [webImageSource] : [])],
+                  builtImages: [proberImageSource, ...(cfg.webClient ? [webImageSource] : []), ...(cfg.services ? [servicesImageSource] : [])],
               })
             : new ExistingClusterPlatform("existing-platform", { config: cfg });
     const site = platform.site;
@@ -57,15 +59,16 @@ export = async () => {
 
     // "Run the IRC network": Secret, StatefulSet, link and client Services.
     const network = new IrcNetwork("irc", {
-        config: { ...cfg, peerRegions: site.peerRegions },
+        // With services, every daemon of this region lists them, so that they may link in to any.
+        config: { ...cfg, peerRegions: site.peerRegions, servicesServer: cfg.services ? servicesServerName(cfg) : undefined },
         image: site.image,
         reloaderImage: site.reloaderImage,
         credentials,
         clientAddressName: site.clientAddressName,
         hubAddressNames: site.hubAddressNames,
         nodesTotal: site.nodesTotal,
-        // The prober's IRC clients dial each daemon's own Service on the link port.
-        linkPortAdmits: [proberSelector(cfg.networkName)],
+        // The prober's IRC clients dial each daemon's own Service on the link port; services link there.
+        linkPortAdmits: [proberSelector(cfg.networkName), ...(cfg.services ? [servicesSelector(cfg.networkName)] : [])],
         provider: site.provider,
     });
 
@@ -73,6 +76,8 @@ export = async () => {
     networkProber(cfg, site, network, credentials);
     // A web client for those without an IRC client, locked to this network.
     const web = webClient(cfg, site, network, credentials);
+    // NickServ and ChanServ: IRC services, their data never lost.
+    ircServices(cfg, site, network, credentials);
 
     return secretWhereShown(
         {
@@ -129,6 +134,22 @@ function webClient(cfg: CatboxConfig, site: NetworkSite, network: IrcNetwork, cr
         serving: webServingOn(site, network, credentials),
         metricsImage: site.reloaderImage,
         podMonitoring: site.podMonitoring,
+        provider: site.provider,
+    });
+}
+
+/** IRC services, when the stack runs them. */
+function ircServices(cfg: CatboxConfig, site: NetworkSite, network: IrcNetwork, credentials: Credentials) {
+    const image = site.images[servicesImageSource.name];
+    if (!cfg.services || image === undefined) return;
+    new IrcServices("services", {
+        networkName: cfg.networkName,
+        namespace: network.namespace.metadata.name,
+        image,
+        atheme: athemeSpecOf(cfg),
+        linkSecret: credentials.linkSecret,
+        volume: { sizeGi: 1 },
+        backup: site.servicesBackup,
         provider: site.provider,
     });
 }

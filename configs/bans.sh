@@ -39,9 +39,10 @@ held_klines() {
     printf '%s\n' "$replies" | sed -n 's/^:[^ ]* 216 [^ ]* K \([^ ]*\) \* \([^ ]*\) :\(.*\)$/\2@\1 \3/p'
 }
 
-# Another daemon of this region, "host port" a line (servers-n.conf: name = host,port,password,0).
+# Another daemon of this region, "host port" a line (servers-n.conf: name = host,port,password,0;
+# IRC services are listed at port 1, where nothing answers).
 region_daemons() {
-    sed -n 's/^[^ =]* = \([^,]*\),\([^,]*\),[^,]*,0$/\1 \2/p' "$config/servers-${index:-0}.conf" 2>/dev/null
+    sed -n 's/^[^ =]* = \([^,]*\),\([^,]*\),[^,]*,0$/\1 \2/p' "$config/servers-${index:-0}.conf" 2>/dev/null | grep -v ' 1$'
 }
 
 # Whether the lines $1 ("user@host …") hold the mask $2.

@@ -109,6 +109,11 @@ function renderServersConf(cfg: NetworkSpec, n: number, linkSecret: string): str
         // Links stay inside the cluster on the plaintext port, fenced by the NetworkPolicy.
         entries.push([names[m], `${host},${cfg.linkPort},${linkPassword(linkSecret, names[n], names[m])},0`]);
     }
+    if (cfg.servicesServer !== undefined) {
+        // Services dial in (atheme listens for nothing): catbox's own dials, while services are
+        // away, go to port 1 of its own pod, which refuses at once.
+        entries.push([cfg.servicesServer, `127.0.0.1,1,${linkPassword(linkSecret, names[n], cfg.servicesServer)},0`]);
+    }
     if (n < cfg.hubs) {
         // Outside the cluster, never plaintext.
         for (const hub of (cfg.peerRegions ?? []).flatMap((p) => p.hubs)) {

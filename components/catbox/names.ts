@@ -76,3 +76,13 @@ export const files = {
     certificate: "certificate.pem",
     key: "key.pem",
 } as const;
+
+/** The services' server name: servicesName, else services.<the server names' domain>. */
+export function servicesServerName(c: { servicesName?: string; serverNamePattern: string; serverNames?: string[] }): string {
+    if (c.servicesName !== undefined) return c.servicesName;
+    const first = serverName(c.serverNamePattern, 0, c.serverNames);
+    return `services.${first.slice(first.indexOf(".") + 1)}`;
+}
+
+/** The services' TS6 SID: the region's digit, then ZZ, which no daemon takes (they count up from 00, at most 20 of them). */
+export const servicesSid = (regionNumber: number) => `${regionNumber}ZZ`;

@@ -83,6 +83,8 @@ export const proberSize = { memoryMiB: 64, cpuRequestMilli: 10, memoryLimitMiB: 
 export const webSize = { memoryMiB: 128, cpuRequestMilli: 20, memoryLimitMiB: 256, cpuLimitMilli: 500 };
 /** Its metrics beside it: busybox httpd and a shell script a scrape. */
 export const webMetricsSize = { memoryMiB: 8, cpuRequestMilli: 5, memoryLimitMiB: 32, cpuLimitMilli: 50 };
+/** IRC services (atheme), and its backup beside it: measured by `npm run bench:services` (see docs/services.md). */
+export const servicesSize = { memoryMiB: 48, cpuRequestMilli: 10, memoryLimitMiB: 128, cpuLimitMilli: 200 };
 /** Each of cert-manager's pods: small, but enough for one Certificate. */
 export const certManagerPodSize = { memoryMiB: 48, cpuRequestMilli: 10, memoryLimitMiB: 128 };
 /** cert-manager's pods: its controller, webhook and cainjector, and the Job that checks its API at install and upgrade. */
@@ -168,7 +170,14 @@ export interface ScheduledPod {
 }
 
 /** Every pod a gke stack schedules on its nodes, at the requests it sets. */
-export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: number; letsEncrypt: boolean; webClient: boolean }): ScheduledPod[] {
+export function stackPods(s: {
+    replicas: number;
+    clientsPerPod: number;
+    nodes: number;
+    letsEncrypt: boolean;
+    webClient: boolean;
+    services?: boolean;
+}): ScheduledPod[] {
     const size = podSize(s.clientsPerPod);
     const apart = catboxSpreadRequired(s.nodes, s.replicas) ? "catbox" : undefined;
     return [
@@ -191,6 +200,8 @@ export function stackPods(s: { replicas: number; clientsPerPod: number; nodes: n
                   },
               ]
             : []),
+        // atheme, with its backup's 16 MiB and 5m.
+        ...(s.services ? [{ name: "catbox-services", memoryMiB: servicesSize.memoryMiB + 16, cpuMilli: servicesSize.cpuRequestMilli + 5 }] : []),
     ];
 }
 

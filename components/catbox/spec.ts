@@ -47,4 +47,6 @@ export interface NetworkSpec {
     hubs: number;
     /** The peer regions' endpoints, read from their stacks: hubs list the peers' hubs. */
     peerRegions?: PeerEndpoints[];
+    /** Where this region runs IRC services: their server name, which links in to any daemon of the region. */
+    servicesServer?: string;
 }

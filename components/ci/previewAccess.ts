@@ -29,7 +29,7 @@ export interface PreviewAccessArgs {
 const readVerbs = ["get", "list", "watch"];
 /** The kinds the stack makes in a namespace (and Helm's release records, which are Secrets). */
 const namespacedKinds = [
-    { apiGroups: [""], resources: ["secrets", "configmaps", "services", "serviceaccounts"] },
+    { apiGroups: [""], resources: ["secrets", "configmaps", "services", "serviceaccounts", "persistentvolumeclaims"] },
     { apiGroups: ["apps"], resources: ["statefulsets", "deployments"] },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },

@@ -316,6 +316,15 @@ export const keyTable = {
             "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-web:dev (built from web/)",
         only: onlyKubeconfig,
     },
+    servicesImage: {
+        description:
+            "platform `kubeconfig` only, with `services`: the services' image, built from [`services/`](services/) (`docker build -t catbox-services:dev services/`); a tag other than `latest`, or a digest. Platform `gke` builds it into the stack's registry",
+        rollout: "beside",
+        schema: z.string().max(255).regex(imageRefRe).refine(pinnedImage).optional(),
+        allowed:
+            "must be an image reference of at most 255 characters with a tag other than latest or a digest, such as catbox-services:dev (built from services/)",
+        only: onlyKubeconfig,
+    },
     catboxVersion: {
         description:
             "the catbox tag (vX.Y.Z) or commit the image is built from; never a branch. The default is a commit, catbox's newest: the last tag, v1.13.0, refuses every client that negotiates TLS 1.3 (irssi, WeeChat, HexChat, and Node's and Python's TLS by default), and the client port speaks only TLS; commit 8c414e2, after the tag, added TLS 1.3",
@@ -543,6 +552,34 @@ export const keyTable = {
         schema: bool().default(false),
         allowed: "must be true (behind a proxy that sets X-Forwarded-For) or false",
         only: { platform: "kubeconfig", because: "on gke the web client is reached directly, through a passthrough load balancer" },
+    },
+    services: {
+        description:
+            "run IRC services ([Atheme](https://atheme.github.io) 7.2): NickServ, ChanServ and OperServ, linked to the network as a server of their own, their database on a persistent volume and, on platform `gke`, copied to a versioned Cloud Storage bucket after every save (see [IRC services](docs/services.md#irc-services)). In a network of regions, one region runs them. Off by default: a pod, a volume and a bucket, and users must learn the commands",
+        rollout: "reload",
+        schema: bool().default(false),
+        allowed: "must be true (run IRC services) or false",
+    },
+    servicesName: {
+        description: "with `services`: their server name, lower case; never a daemon's",
+        rollout: "reload",
+        unsetText: "`services.` and the server names' domain",
+        schema: z.string().max(63).regex(serverNameRe).optional(),
+        allowed: "must be a lower-case server name with a dot, at most 63 characters, such as services.example.org",
+    },
+    servicesExpireDays: {
+        description: "with `services`: days before a nick or channel nobody has used expires, 0 for never",
+        rollout: "beside",
+        schema: int(0, 3650).default(90),
+        allowed: "must be a whole number of days from 0 (never) to 3650",
+    },
+    keepServicesBackup: {
+        description:
+            "platform `gke`, with `services`: `pulumi destroy` leaves the backup bucket (and every copy of the database in it) in the project; `false` deletes it with the stack",
+        rollout: "beside",
+        schema: bool().default(true),
+        allowed: "must be true (destroy keeps the backups) or false (destroy deletes them)",
+        only: onlyGke,
     },
     maintenanceDays: {
         description:

@@ -4,6 +4,7 @@
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
 import { klineMatches, reloaderIdentity } from "../bans/banList";
 import { relinkerOper, serverNames } from "../catbox/files";
+import { servicesServerName } from "../catbox/names";
 import { nodeRoom, nodesTotal, pack, stackPods } from "../catbox/sizing";
 import { Applies, appliesOnly, ConfigKey, configKeys, defaultOf, entryOf, notWhere, Parsed, placeholderProject } from "./keys";
 import { letsEncryptNameProblem, parseGoDuration, webHostnameOf } from "./values";
@@ -381,7 +382,7 @@ const sizingRules: Rule = (c) => {
     if (
         !room ||
         parsed.platform !== "gke" ||
-        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode", "webClient")
+        !c.valid("platform", "machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode", "webClient", "services")
     ) {
         return;
     }
@@ -392,6 +393,7 @@ const sizingRules: Rule = (c) => {
         nodes,
         letsEncrypt: parsed.tlsMode === "letsEncrypt",
         webClient: parsed.webClient!,
+        services: parsed.services!,
     });
     const placed = pack(pods, nodes, room);
     if ("unplaced" in placed) {
@@ -404,7 +406,17 @@ const sizingRules: Rule = (c) => {
         const needed = [...kinds].map(([kind, k]) => `${k.count > 1 ? `${k.count} × ` : ""}${kind} (${k.memoryMiB} MiB, ${k.cpuMilli}m)`);
         const apart = pods.some((p) => p.apart) ? ", catbox's pods each on a node of its own" : "";
         // Every figure here is made from these keys: with one of them a secret, the reason is told without them.
-        const figures = c.shows("machineType", "nodeCount", "replicas", "clientsPerPod", "region", "clusterLocation", "tlsMode", "webClient");
+        const figures = c.shows(
+            "machineType",
+            "nodeCount",
+            "replicas",
+            "clientsPerPod",
+            "region",
+            "clusterLocation",
+            "tlsMode",
+            "webClient",
+            "services",
+        );
         c.problem(
             "clientsPerPod",
             (figures
@@ -471,6 +483,31 @@ const webRules: Rule = (c) => {
     }
 };
 
+/** What IRC services need: an image where the stack builds none, a server name of their own. */
+const servicesRules: Rule = (c) => {
+    const { parsed } = c;
+    if (c.valid("servicesName", "services") && c.isSet("servicesName") && !parsed.services) {
+        c.problem("servicesName", "means nothing without services true: set services too, or remove servicesName");
+    }
+    if (!c.valid("services", "platform") || !parsed.services) return;
+    if (parsed.platform === "kubeconfig" && c.valid("servicesImage") && parsed.servicesImage === undefined) {
+        c.problem(
+            "servicesImage",
+            "is required with services on platform kubeconfig: a prebuilt image of services/ (the stack builds no image there)",
+        );
+    }
+    if (c.valid("servicesName", "replicas", "serverNames", "serverNamePattern", "hostname", "sharedHostname")) {
+        const name = servicesServerName(parsed as Parameters<typeof servicesServerName>[0]).toLowerCase();
+        const taken = [...networkServerNames(parsed), parsed.hostname, parsed.sharedHostname].some((n) => n?.toLowerCase() === name);
+        if (taken) {
+            c.problem(
+                c.isSet("servicesName") ? "servicesName" : "serverNamePattern",
+                `gives services${c.shows("servicesName", "serverNamePattern", "serverNames") ? ` (${name})` : ""} a daemon's or the network's own name: services are a server of their own; set servicesName`,
+            );
+        }
+    }
+};
+
 /** A ban the stack could never lift: one that shuts out the reloaders that apply the list. */
 const banRules: Rule = (c) => {
     const { user, hosts } = reloaderIdentity;
@@ -498,6 +535,7 @@ export const rules: Rule[] = [
     reservedOperRule,
     banRules,
     webRules,
+    servicesRules,
     sharedNameRules,
     sizingRules,
 ];

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ExistingClusterConfig } from "../config/types";
 import { proberImageSource } from "../observability/prober";
 import { webImageSource } from "../web/lounge";
+import { servicesImageSource } from "../services/ircServices";
 import { ExistingCluster } from "./existingCluster";
 import { movedIn, type NetworkSite, type Platform, secretConfig } from "./platform";
 
@@ -27,6 +28,7 @@ export class ExistingClusterPlatform extends pulumi.ComponentResource implements
             images: {
                 ...(cfg.proberImage !== undefined && { [proberImageSource.name]: cfg.proberImage }),
                 ...(cfg.webImage !== undefined && { [webImageSource.name]: cfg.webImage }),
+                ...(cfg.servicesImage !== undefined && { [servicesImageSource.name]: cfg.servicesImage }),
             },
             podMonitoring: false,
             peerRegions: [],

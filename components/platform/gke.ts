@@ -17,6 +17,7 @@ import { UptimeAlert, type UptimeAlertArgs } from "../observability/uptimeAlert"
 import { requireInZone, zoneDnsNameHolding } from "./zone";
 import { webHostnameOf } from "../config/values";
 import { webHttpsPort } from "../web/lounge";
+import { ServicesBackup } from "../services/servicesBackup";
 import type { IrcNetwork } from "../network/ircNetwork";
 import { PreviewAccess } from "../ci/previewAccess";
 import { clientEndpointOutput, linkEndpointsOutput, type PeerClient, peerRegions, type PeerSecrecy } from "../regions/peers";
@@ -46,6 +47,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
     private readonly images: ImageRegistry;
     private readonly name?: ClientName;
     private readonly web?: { address: ClientAddress; name: ClientName; hostname: string };
+    private readonly backup?: ServicesBackup;
 
     /** The reads first (the peers, the zone), then the platform: nothing is created when a read refuses. */
     static async create(name: string, args: GkePlatformArgs, opts?: pulumi.ComponentResourceOptions): Promise<GkePlatform> {
@@ -78,26 +80,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
         super("catbox-gke:index:GkePlatform", name, {}, opts);
         const cfg = args.config;
         const child = movedIn(this);
-        this.cluster = new GkeCluster(
-            "gke",
-            {
-                project: cfg.gcpProject,
-                location: cfg.clusterLocation,
-                networkName: cfg.networkName,
-                machineType: cfg.machineType,
-                nodeCount: cfg.nodeCount,
-                spotNodes: cfg.spotNodes,
-                deletionProtection: cfg.deletionProtection,
-                ciServiceAccount: cfg.ciServiceAccount,
-                maintenance: {
-                    days: cfg.maintenanceDays,
-                    start: cfg.maintenanceStart,
-                    hours: cfg.maintenanceHours,
-                    exclusions: cfg.maintenanceExclusions ?? [],
-                },
-            },
-            child,
-        );
+        this.cluster = new GkeCluster("gke", clusterArgs(cfg), child);
         this.address = new ClientAddress(
             "client",
             {
@@ -125,6 +108,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
         );
         const hubAddresses = this.hubEndpoints();
         this.web = this.webEndpoint();
+        this.backup = this.servicesBackup();
         this.sharedName();
         this.monitoring();
         this.name =
@@ -143,6 +127,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             clientAddressName: this.address.name,
             hubAddressNames: hubAddresses.map((a) => a.name),
             webAddressName: this.web?.address.name,
+            servicesBackup: this.backup?.target,
             nodesTotal: this.cluster.nodesTotal,
             podMonitoring: true,
             peerRegions: read.peers.map((p) => p.endpoints),
@@ -191,6 +176,24 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             movedIn(this),
         );
         return { address, name, hostname };
+    }
+
+    /** With IRC services: the bucket their database is copied to, and the account that writes it. */
+    private servicesBackup() {
+        const cfg = this.args.config;
+        if (!cfg.services) return undefined;
+        return new ServicesBackup(
+            "services-backup",
+            {
+                project: cfg.gcpProject,
+                region: cfg.region,
+                networkName: cfg.networkName,
+                namespace: cfg.namespace,
+                keep: cfg.keepServicesBackup,
+                workloadPool: this.cluster.workloadPool,
+            },
+            movedIn(this),
+        );
     }
 
     /** The network's shared name, answered by region: the owner writes it over every region's address. */
@@ -323,8 +326,29 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             ...(this.name && !this.name.record && { dnsRecordToCreate: this.name.recordToCreate }),
             ...(this.web && { webUrl: `https://${this.web.hostname}/` }),
             ...(this.web && !this.web.name.record && { webDnsRecordToCreate: this.web.name.recordToCreate }),
+            ...(this.backup && { servicesBackupBucket: this.backup.bucket.name }),
         };
         this.registerOutputs({ clusterName: outputs.clusterName, clientIp: outputs.clientIp });
         return outputs;
     }
+}
+
+/** The cluster, as the config says. */
+function clusterArgs(cfg: GkeConfig) {
+    return {
+        project: cfg.gcpProject,
+        location: cfg.clusterLocation,
+        networkName: cfg.networkName,
+        machineType: cfg.machineType,
+        nodeCount: cfg.nodeCount,
+        spotNodes: cfg.spotNodes,
+        deletionProtection: cfg.deletionProtection,
+        ciServiceAccount: cfg.ciServiceAccount,
+        maintenance: {
+            days: cfg.maintenanceDays,
+            start: cfg.maintenanceStart,
+            hours: cfg.maintenanceHours,
+            exclusions: cfg.maintenanceExclusions ?? [],
+        },
+    };
 }

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { project, secretConfigKeys } from "../config/keys";
 import type { IrcNetwork } from "../network/ircNetwork";
 import type { RegionEndpoints } from "../regions/endpoints";
+import type { ServicesBackupTarget } from "../services/ircServices";
 
 /** What the network (and the prober beside it) needs from where it runs. */
 export interface NetworkSite {
@@ -20,6 +21,8 @@ export interface NetworkSite {
     clientAddressName?: pulumi.Input<string>;
     /** With the web client on GKE: its own static address, by name (served over HTTPS there; elsewhere a ClusterIP Service). */
     webAddressName?: pulumi.Input<string>;
+    /** With IRC services on GKE: where their database's copy goes. */
+    servicesBackup?: ServicesBackupTarget;
     /** With peer regions: each hub's static address, by name. */
     hubAddressNames?: pulumi.Input<string>[];
     /** Nodes the pods spread over, where the platform knows them. */

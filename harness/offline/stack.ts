@@ -202,7 +202,7 @@ export async function renderStack(
     values: Record<string, string> = {},
     secretKeys: string[] = [],
     otherStacks: Record<string, Record<string, unknown>> = {},
-): Promise<{ files: Record<string, string>; outputs: Record<string, any> }> {
+): Promise<{ files: Record<string, string>; outputs: Record<string, any>; athemeConf?: string }> {
     const file = readStackFile(stack);
     const config = { ...file.config };
     for (const [k, v] of Object.entries(values)) config[`${project}:${k}`] = v;
@@ -210,5 +210,7 @@ export async function renderStack(
     const run = await runOffline({ config, secretKeys: secrets, stack, otherStacks });
     const secret = configSecret(run);
     if (!secret) throw new Error(`stack ${stack} registers no config Secret`);
-    return { files: secret.inputs.stringData, outputs: run.outputs };
+    // With services: their atheme.conf, as its Secret holds it.
+    const atheme = run.resources.find((r) => r.type === resourceTypes.secret && r.name === "services-atheme");
+    return { files: secret.inputs.stringData, outputs: run.outputs, athemeConf: atheme?.inputs.stringData["atheme.conf"] };
 }

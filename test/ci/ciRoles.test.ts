@@ -26,6 +26,8 @@ const managedBy: Record<string, string[]> = {
     "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": ["roles/monitoring.uptimeCheckConfigEditor", "roles/monitoring.editor"],
     "gcp:monitoring/notificationChannel:NotificationChannel": ["roles/monitoring.notificationChannelEditor", "roles/monitoring.editor"],
     "gcp:projects/iAMMember:IAMMember": ["roles/resourcemanager.projectIamAdmin"],
+    "gcp:storage/bucket:Bucket": ["roles/storage.admin"],
+    "gcp:storage/bucketIAMMember:BucketIAMMember": ["roles/storage.admin"],
 };
 /**
  * Types CI only reads: service accounts and their IAM, which an account that may
@@ -42,6 +44,8 @@ async function gcpTypes(): Promise<Set<string>> {
         "catbox-gke:sharedHostname": "irc.example.org",
         "catbox-gke:sharedNameOwner": "true",
         "catbox-gke:alertEmail": "pager@irc-operators.net",
+        "catbox-gke:webClient": "true",
+        "catbox-gke:services": "true",
     };
     for (const [stack, values] of [
         ["prod", {}],

@@ -43,7 +43,8 @@ describe("previewServiceAccount", () => {
     });
 
     it("reads every namespaced kind the stack itself creates (a refreshed preview, the drift check, reads each of them)", async () => {
-        const { resources } = await run({ ...le, previewServiceAccount: preview });
+        // With every feature on, so that each kind any stack can make is here.
+        const { resources } = await run({ ...le, previewServiceAccount: preview, webClient: "true", services: "true" });
         const role = byType(resources, rbac.clusterRole).find((r) => !r.inputs.metadata.name.endsWith("-cluster-read"))!;
         const allowed = new Set(role.inputs.rules.flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}`)));
         const kinds = resources

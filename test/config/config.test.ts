@@ -70,6 +70,14 @@ const badConfigs: [string, Record<string, string>, string[], string][] = [
     ["webReverseProxy on gke", { webReverseProxy: "true" }, [], "webReverseProxy"],
     // 130 fits 2 × e2-small with letsEncrypt, but not with the web client beside it.
     ["the web client with no room left on the nodes", { ...letsEncrypt, webClient: "true", clientsPerPod: "130" }, [], "clientsPerPod"],
+    ["services not a boolean", { services: "on" }, [], "services"],
+    ["servicesName without services", { servicesName: "services.example.org" }, [], "servicesName"],
+    ["servicesName not a server name", { services: "true", servicesName: "services" }, [], "servicesName"],
+    ["servicesName a daemon's", { services: "true", servicesName: "irc0.example.org", serverNamePattern: "irc{n}.example.org" }, [], "servicesName"],
+    ["services on kubeconfig without servicesImage", { platform: "kubeconfig", image: "catbox:1", services: "true" }, [], "servicesImage"],
+    ["servicesImage on gke", { servicesImage: "catbox-services:dev" }, [], "servicesImage"],
+    ["servicesExpireDays negative", { services: "true", servicesExpireDays: "-1" }, [], "servicesExpireDays"],
+    ["keepServicesBackup on kubeconfig", { platform: "kubeconfig", image: "catbox:1", keepServicesBackup: "false" }, [], "keepServicesBackup"],
     ["one mask banned twice", { bans: '[{"mask":"*@10.0.0.1","reason":"a"},{"mask":"*@10.0.0.1","reason":"b"}]' }, [], "bans"],
     [
         "more than 500 bans",

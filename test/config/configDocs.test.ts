@@ -44,6 +44,7 @@ const changes: Partial<Record<ConfigKey, Record<string, string>>> = {
     motd: { motd: "Welcome" },
     opers: { opers: '{"bob":"Bob-oper-pass22"}' },
     users: { users: '[{"usermask":"a","hostmask":"*"}]' },
+    services: { services: "true" },
     bans: { bans: '[{"mask":"*@203.0.113.7","reason":"spam"}]' },
     pingTime: { pingTime: "20s" },
     deadTime: { deadTime: "60s" },
@@ -133,30 +134,53 @@ describe("each key's roll-out kind is what a change of it does", () => {
     it("has a change to try for every key whose kind can be seen from one stack's resources", () => {
         const untried = configKeys.filter((k) => changes[k] === undefined);
         // Keys that need another platform, a peer region or a certificate to change, or whose kind is told by text alone.
-        assert.deepEqual(untried.sort(), [
-            "acmeEmail",
-            "acmeServer",
-            "clientServiceType",
-            "existingHubAddresses",
-            "hubs",
-            "kubeContext",
-            "kubeconfig",
-            "peers",
-            "platform",
-            "proberImage",
-            "regionNumber",
-            "replicas",
-            "sharedHostname",
-            "sharedNameOwner",
-            "tlsCertificate",
-            "tlsKey",
-            // Tried below, on a letsEncrypt stack (the web client needs a certificate browsers trust).
-            "webClient",
-            "webHostname",
-            // Platform kubeconfig's.
-            "webImage",
-            "webReverseProxy",
-        ]);
+        assert.deepEqual(
+            untried.sort(),
+            [
+                "acmeEmail",
+                "acmeServer",
+                "clientServiceType",
+                "existingHubAddresses",
+                "hubs",
+                "kubeContext",
+                "kubeconfig",
+                "peers",
+                "platform",
+                "proberImage",
+                "regionNumber",
+                "replicas",
+                "sharedHostname",
+                "sharedNameOwner",
+                "tlsCertificate",
+                "tlsKey",
+                // Tried below, on a letsEncrypt stack (the web client needs a certificate browsers trust).
+                "webClient",
+                "webHostname",
+                // Platform kubeconfig's.
+                "webImage",
+                "webReverseProxy",
+                "servicesImage",
+                // Tried below, on a stack with services.
+                "servicesName",
+                "servicesExpireDays",
+                "keepServicesBackup",
+            ].sort(),
+        );
+    });
+
+    it("the services' keys, on a stack with services: each what its kind says", async () => {
+        const on = { ...base, services: "true" };
+        const before = (await run(on, secretKeys)).resources;
+        const wrong: string[] = [];
+        for (const [key, value] of [
+            ["servicesName", "nickserv.example.org"],
+            ["servicesExpireDays", "30"],
+            ["keepServicesBackup", "false"],
+        ] as const) {
+            const seen = effect(before, (await run({ ...on, [key]: value }, secretKeys)).resources);
+            if (!holds[entryOf(key).rollout](seen)) wrong.push(`${key}: ${JSON.stringify(seen)}`);
+        }
+        assert.deepEqual(wrong, []);
     });
 
     it("the web client's keys, on a letsEncrypt stack: turning it on touches only what stands beside the network, its name only names", async () => {

@@ -73,8 +73,15 @@ describe("Kubernetes manifests against the published schemas", () => {
             },
         ],
         [
-            "letsEncrypt with the web client",
-            { tlsMode: "letsEncrypt", hostname: "irc.example.org", dnsZone: "example-org", adminEmail: "ops@irc-operators.net", webClient: "true" },
+            "letsEncrypt with the web client and IRC services",
+            {
+                tlsMode: "letsEncrypt",
+                hostname: "irc.example.org",
+                dnsZone: "example-org",
+                adminEmail: "ops@irc-operators.net",
+                webClient: "true",
+                services: "true",
+            },
         ],
     ] as const) {
         it(`${what}: every object is valid`, async () => {

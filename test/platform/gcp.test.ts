@@ -347,10 +347,14 @@ describe("the registry and the image", () => {
         for (const from of froms) assert.match(from, /^FROM \S+:\S+@sha256:[0-9a-f]{64}( AS \w+)?$/);
     });
 
-    it("the Dockerfile pins catbox, builds it static, and runs it as the pods' non-root user", () => {
+    it("the Dockerfile pins catbox, applies the project's patches, builds it static, and runs it as the pods' non-root user", () => {
         const dockerfile = readFileSync(path.join(__dirname, "..", "..", "configs", "Dockerfile"), "utf8");
         const instructions = dockerfile.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
-        assert.ok(instructions.some((l) => /CGO_ENABLED=0 .*go install .*"github\.com\/horgh\/catbox@\$\{CATBOX_VERSION\}"/.test(l)));
+        const text = instructions.join("\n");
+        assert.match(text, /go mod download -json "github\.com\/horgh\/catbox@\$\{CATBOX_VERSION\}"/);
+        // Every patch in configs/patches/ (the tests build the same daemon), in name order, before the build.
+        assert.ok(instructions.includes("COPY patches/ /patches/"));
+        assert.match(text, /for p in \/patches\/\*\.patch; do git apply [^;]*"\$p"; done[\s\S]*CGO_ENABLED=0 [^\n]*go build -trimpath/);
         assert.ok(!/@master|@latest/.test(instructions.join("\n")));
         assert.equal(instructions.filter((l) => l.startsWith("FROM ")).length, 2, "multi-stage");
         assert.ok(instructions.includes(`USER ${runAsUser}:${runAsUser}`));
