@@ -17,6 +17,8 @@ export interface ProberSettings {
     expectedServers?: number;
     /** Trust beyond the system's, in PEM (the stack's own self-signed certificate). */
     ca?: string;
+    /** The network has IRC services: NickServ is asked each round. */
+    services?: boolean;
 }
 
 /** The settings from the variables the Deployment sets; a missing or bad one stops the process with its name. */
@@ -42,6 +44,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ProberSettings {
         ca: env.PROBER_CA || undefined,
         ...(env.PROBER_REVISIT_SECONDS ? { revisitSeconds: number("PROBER_REVISIT_SECONDS", 0) } : {}),
         ...(env.PROBER_EXPECTED_SERVERS ? { expectedServers: number("PROBER_EXPECTED_SERVERS", targets.length) } : {}),
+        services: env.PROBER_SERVICES === "1",
     };
 }
 
@@ -58,6 +61,7 @@ export async function startProber(s: ProberSettings): Promise<{ prober: Prober; 
             ...(s.revisitSeconds !== undefined ? { revisitRounds: Math.floor(s.revisitSeconds / s.intervalSeconds) } : {}),
             ca: s.ca,
             expectedServers: s.expectedServers,
+            services: s.services,
         },
         metrics,
     );

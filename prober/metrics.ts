@@ -60,6 +60,8 @@ export function newMetrics() {
             "When the certificate this daemon serves expires, in Unix seconds",
             server,
         ),
+        servicesUp: gauge("catbox_services_up", "1 if NickServ answered the prober's question in the last round, 0 if not (with IRC services only)"),
+        servicesReply: gauge("catbox_services_reply_seconds", "How long NickServ took to answer the prober's last question"),
         rounds: counter("catbox_prober_rounds_total", "Rounds the prober has finished"),
         lastRound: gauge("catbox_prober_last_round_timestamp_seconds", "When the prober last finished a round, in Unix seconds"),
     };

@@ -43,6 +43,8 @@ export interface ProberOptions {
     revisitRounds?: number;
     /** The servers the whole network should have (this region's and its peers'); the targets' count unless given. */
     expectedServers?: number;
+    /** The network has IRC services: ask NickServ each round. */
+    services?: boolean;
 }
 
 interface Connection {
@@ -84,6 +86,8 @@ export class Prober extends EventEmitter {
     private readonly pings = new Map<string, Pending>();
     private readonly messages = new Map<string, Pending>();
     private round = 0;
+    /** This round's question to NickServ, until it answers or the next round gives up on it. */
+    private servicesPending?: Pending;
     private timer?: NodeJS.Timeout;
     private stopped = false;
 
@@ -123,6 +127,9 @@ export class Prober extends EventEmitter {
                 p.done(undefined);
             }
         }
+        const unanswered = this.servicesPending;
+        this.servicesPending = undefined;
+        unanswered?.done(undefined);
         // Answers are awaited only by the next round, which counts what never came: a
         // lost message or a daemon that stopped answering never holds a round up.
         const checks: Promise<unknown>[] = [];
@@ -143,6 +150,7 @@ export class Prober extends EventEmitter {
             void this.ping(i);
             for (const j of probePartners(i, this.round, n, perRound)) void this.deliver(i, j);
         });
+        if (this.o.services) void this.askServices();
         checks.push(...this.o.targets.map((t) => this.checkCertificate(t)));
         await Promise.all(checks);
         this.metrics.rounds.inc();
@@ -237,6 +245,15 @@ export class Prober extends EventEmitter {
                 }
                 break;
             }
+            case "NOTICE": {
+                // NickServ's answer (to anything: one a round is asked).
+                const p = this.servicesPending;
+                if (p && /^:NickServ!/i.test(words[0])) {
+                    this.servicesPending = undefined;
+                    p.done(Date.now() - p.sentAt);
+                }
+                break;
+            }
             case "PRIVMSG": {
                 const token = /:probe (\S+)$/.exec(line)?.[1];
                 const p = token ? this.messages.get(token) : undefined;
@@ -247,6 +264,30 @@ export class Prober extends EventEmitter {
                 break;
             }
         }
+    }
+
+    /**
+     * IRC services, as a user meets them: NickServ asked about the prober's own
+     * nick, from its client on the first of this region's daemons it holds.
+     */
+    private askServices(): Promise<void> {
+        const i = this.o.targets.findIndex((t, n) => !t.tls && this.conns.get(n)?.registered);
+        if (i < 0) {
+            this.metrics.servicesUp.set(0);
+            return Promise.resolve();
+        }
+        const conn = this.conns.get(i)!;
+        return new Promise((resolve) => {
+            this.servicesPending = {
+                sentAt: Date.now(),
+                done: (ms) => {
+                    this.metrics.servicesUp.set(ms === undefined ? 0 : 1);
+                    if (ms !== undefined) this.metrics.servicesReply.set(ms / 1000);
+                    resolve();
+                },
+            };
+            conn.client.raw(`PRIVMSG NickServ :INFO ${conn.nick}`);
+        });
     }
 
     private ping(i: number): Promise<void> {

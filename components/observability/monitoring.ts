@@ -4,7 +4,7 @@
 // networkQueries.ts).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { dashboardJson, networkAlerts, type Scope } from "./networkQueries";
+import { type Beside, dashboardJson, networkAlerts, type Scope } from "./networkQueries";
 
 export interface NetworkMonitoringArgs {
     project: string;
@@ -13,8 +13,8 @@ export interface NetworkMonitoringArgs {
     scope: Scope;
     /** Who is told; without one, incidents show in Cloud Monitoring only. */
     email?: string;
-    /** The web client runs beside the network: its chart too. */
-    webClient: boolean;
+    /** What runs beside the network (the web client, IRC services): their charts and alerts too. */
+    beside: Beside;
 }
 
 export class NetworkMonitoring extends pulumi.ComponentResource {
@@ -42,11 +42,11 @@ export class NetworkMonitoring extends pulumi.ComponentResource {
 
         this.dashboard = new gcp.monitoring.Dashboard(
             `${name}-dashboard`,
-            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.scope, { webClient: args.webClient }) },
+            { project: args.project, dashboardJson: dashboardJson(args.networkName, args.scope, args.beside) },
             parent,
         );
 
-        this.policies = networkAlerts(args.scope).map(
+        this.policies = networkAlerts(args.scope, args.beside).map(
             (alert) =>
                 new gcp.monitoring.AlertPolicy(
                     `${name}-${alert.id}`,

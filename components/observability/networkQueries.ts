@@ -51,7 +51,7 @@ const delivered = (messages: string, ns: string, window: string) =>
 const lost = (messages: string, ns: string, window: string) =>
     `sum by (from, to) (increase(${messages}_sent_total{${ns}}[${window}])) - sum by (from, to) (increase(${messages}_delivered_total{${ns}}[${window}])) > 0.5`;
 
-export function networkCharts(scope: Scope, beside: { webClient: boolean } = { webClient: false }): Chart[] {
+export function networkCharts(scope: Scope, beside: Beside = nothingBeside): Chart[] {
     const ns = of(scope);
     return [
         {
@@ -124,10 +124,29 @@ export function networkCharts(scope: Scope, beside: { webClient: boolean } = { w
                   },
               ]
             : []),
+        ...(beside.services
+            ? [
+                  {
+                      title: "IRC services: NickServ answers (1), and how fast",
+                      queries: [
+                          { promql: `max(catbox_services_up{${ns}})`, legend: "answers" },
+                          { promql: `max(catbox_services_reply_seconds{${ns}})`, legend: "reply seconds" },
+                      ],
+                      yLabel: "answers / seconds",
+                  },
+              ]
+            : []),
     ];
 }
 
-export function networkAlerts(scope: Scope): NetworkAlert[] {
+/** What runs beside the network, which adds charts and alerts of its own. */
+export interface Beside {
+    webClient: boolean;
+    services: boolean;
+}
+const nothingBeside: Beside = { webClient: false, services: false };
+
+export function networkAlerts(scope: Scope, beside: Beside = nothingBeside): NetworkAlert[] {
     const ns = of(scope);
     return [
         {
@@ -188,11 +207,25 @@ export function networkAlerts(scope: Scope): NetworkAlert[] {
             duration: "300s",
             meaning: "The other alerts are blind until it is back: see `kubectl get deploy` and the prober's log.",
         },
+        ...(beside.services
+            ? [
+                  {
+                      id: "services",
+                      displayName: "IRC services (NickServ) do not answer",
+                      promql: `max(catbox_services_up{${ns}}) < 1`,
+                      duration: "300s",
+                      meaning:
+                          "Users cannot identify or register nicks and channels, and founders get no ops back. See the services " +
+                          "pod (`kubectl get pods -l app.kubernetes.io/name=catbox-services` and its log): it may be restarting, " +
+                          "waiting for its volume, or unable to link (its link password, the daemons' NetworkPolicy).",
+                  },
+              ]
+            : []),
     ];
 }
 
 /** Cloud Monitoring's dashboard JSON: the charts two abreast, each a line chart of its PromQL queries. */
-export function dashboardJson(networkName: string, scope: Scope, beside: { webClient: boolean } = { webClient: false }): string {
+export function dashboardJson(networkName: string, scope: Scope, beside: Beside = nothingBeside): string {
     const width = 24;
     const height = 16;
     // The Monitoring API leaves out a position of 0 when it returns the layout: written, it would diff on every preview.

@@ -40,6 +40,8 @@ type ProbedConfig = Pick<
 > & {
     /** The name clients dial, which the certificate check asks for. */
     hostname?: string;
+    /** The network has IRC services (this region's or a peer's): NickServ is asked each round. */
+    services?: boolean;
 };
 
 /**
@@ -157,6 +159,7 @@ function proberContainer(args: NetworkProberArgs) {
             { name: "PROBER_REVISIT_SECONDS", value: String(proberRevisitSeconds) },
             { name: "PROBER_NICK_PREFIX", value: proberNickPrefix(args.config.regionNumber) },
             { name: "PROBER_PORT", value: String(proberMetricsPort) },
+            ...(args.config.services ? [{ name: "PROBER_SERVICES", value: "1" }] : []),
         ],
         ports: [{ name: "metrics", containerPort: proberMetricsPort, protocol: "TCP" }],
         readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },

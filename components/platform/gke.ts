@@ -230,7 +230,7 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
                 // The cluster is named after the network (components/platform/cluster.ts).
                 scope: { namespace: cfg.namespace, cluster: cfg.networkName, location: cfg.clusterLocation },
                 email: cfg.alertEmail ?? cfg.adminEmail,
-                webClient: cfg.webClient,
+                beside: { webClient: cfg.webClient, services: cfg.services },
             },
             movedIn(this),
         );

@@ -21,7 +21,8 @@ const noPromtool = skipUnlessRequired("the alert tests", promtool ? undefined : 
 const ns = 'namespace="irc",cluster="catbox-us",location="us-west1-a"';
 /** The same namespace in another region's cluster: the same project holds its series. */
 const otherRegion = 'namespace="irc",cluster="catbox-eu",location="europe-west4-a"';
-const alerts = networkAlerts({ namespace: "irc", cluster: "catbox-us", location: "us-west1-a" });
+// With everything beside the network: their alerts are judged too.
+const alerts = networkAlerts({ namespace: "irc", cluster: "catbox-us", location: "us-west1-a" }, { webClient: true, services: true });
 const byId = Object.fromEntries(alerts.map((a) => [a.id, a]));
 
 interface Case {
@@ -79,6 +80,19 @@ const goodCertificates = {
 };
 
 const cases: Case[] = [
+    {
+        what: "NickServ stops answering the prober at minute 10: fires 5 minutes on; another region's services down do not",
+        series: {
+            ...alive,
+            [`catbox_services_up{${ns}}`]: "1x9 0x50",
+            [`catbox_services_up{${otherRegion}}`]: "0x60",
+        },
+        checks: [
+            { at: 9, firing: [] },
+            { at: 13, firing: [] },
+            { at: 17, firing: [{ id: "services" }] },
+        ],
+    },
     {
         what: "a split: irc0 sees 2 of 3 servers from minute 10; the alert fires 2 minutes on, not before",
         series: {
@@ -270,7 +284,7 @@ describe("the alerts, judged by Prometheus (promtool test rules)", () => {
     it("each fires when it should, held for its duration, and stays silent when it should", { skip: noPromtool, timeout: 60_000 }, () => {
         assert.deepEqual(
             alerts.map((a) => a.id).sort(),
-            ["certificate", "delivery", "prober", "region-link", "split", "users-lost"],
+            ["certificate", "delivery", "prober", "region-link", "services", "split", "users-lost"],
             "a new alert needs its cases here",
         );
         const r = runPromtool(cases);

@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { linkHost } from "../../components/catbox/names";
+import { containerLinkPort, containerTlsPort, linkHost } from "../../components/catbox/names";
+import { startProber } from "../../prober/main";
+import { parseExposition, sample } from "../support/exposition";
 import { catboxBinary } from "../../harness/realCatbox/binary";
 import { IrcClient } from "../../harness/realCatbox/ircClient";
 import { LocalNetwork } from "../../harness/realCatbox/localNetwork";
@@ -19,7 +21,7 @@ import { skipUnlessRequired } from "../../harness/neverSkip";
 import { Atheme, athemeConfForLoopback, athemeMissing } from "../../harness/services/atheme";
 import { FakeStorage } from "../../harness/services/fakeStorage";
 import { waitUntil } from "../../harness/waitUntil";
-import { noDaemon, opers, opersJson, pair, shape, stackConfig, tlsTo } from "../support/realCatbox";
+import { nameOf, noDaemon, opers, opersJson, pair, shape, stackConfig, tlsTo } from "../support/realCatbox";
 
 const skip = skipUnlessRequired("the IRC services tests", noDaemon ?? athemeMissing());
 const replicas = 2;
@@ -265,6 +267,37 @@ describe("IRC services (atheme) linked to two real daemons", () => {
         } finally {
             rmSync(dir, { recursive: true, force: true });
             await storage.stop();
+        }
+    });
+
+    it("the prober sees NickServ answer, sees it stop while services are down, and see it again", { skip, timeout: 90_000 }, async () => {
+        const prober = await startProber({
+            targets: Array.from({ length: replicas }, (_, n) => ({
+                server: nameOf(n),
+                host: net.address(n),
+                port: containerLinkPort,
+                tlsHost: net.address(n),
+                tlsPort: containerTlsPort,
+            })),
+            intervalSeconds: 1,
+            nickPrefix: "sprobe",
+            port: 0,
+            ca: pair.certificatePem,
+            services: true,
+        });
+        const servicesUp = async () => {
+            const text = await (await fetch(`http://127.0.0.1:${prober.port}/metrics`)).text();
+            return sample(parseExposition(text), "catbox_services_up");
+        };
+        try {
+            await waitUntil("catbox_services_up 1", async () => (await servicesUp()) === 1, { timeoutMs: 20_000 });
+            await atheme.stop();
+            await waitUntil("catbox_services_up 0 once services are gone", async () => (await servicesUp()) === 0, { timeoutMs: 20_000 });
+            atheme = new Atheme(conf, atheme.work);
+            atheme.start();
+            await waitUntil("catbox_services_up 1 again", async () => (await servicesUp()) === 1, { timeoutMs: 30_000, detail: () => atheme.log() });
+        } finally {
+            await prober.stop();
         }
     });
 

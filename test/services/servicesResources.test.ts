@@ -110,4 +110,22 @@ describe("IRC services' resources", () => {
         assert.equal(pod.initContainers, undefined);
         assert.equal(byType(resources, "gcp:storage/bucket:Bucket").length, 0);
     });
+
+    it("the prober asks NickServ each round, and an alert and a chart follow its answer, where services run", async () => {
+        const { resources } = await run(gke, ["opers"]);
+        const prober = named(resources, T.deployment, "prober-deployment").inputs.spec.template.spec.containers[0];
+        assert.deepEqual(
+            prober.env.find((e: any) => e.name === "PROBER_SERVICES"),
+            { name: "PROBER_SERVICES", value: "1" },
+        );
+        assert.ok(byType(resources, T.alertPolicy).some((p) => /NickServ/.test(p.inputs.displayName)));
+        assert.match(one(resources, T.dashboard).inputs.dashboardJson, /catbox_services_up/);
+        const off = await run({});
+        const offProber = named(off.resources, T.deployment, "prober-deployment").inputs.spec.template.spec.containers[0];
+        assert.equal(
+            offProber.env.find((e: any) => e.name === "PROBER_SERVICES"),
+            undefined,
+        );
+        assert.ok(!byType(off.resources, T.alertPolicy).some((p) => /NickServ/.test(p.inputs.displayName)));
+    });
 });
