@@ -7,13 +7,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { containerLinkPort, containerTlsPort, linkHost } from "../../components/catbox/names";
 import { startProber } from "../../prober/main";
 import { parseExposition, sample } from "../support/exposition";
-import { catboxBinary } from "../../harness/realCatbox/binary";
+import { catboxBinary, projectPatches } from "../../harness/realCatbox/binary";
 import { IrcClient } from "../../harness/realCatbox/ircClient";
 import { LocalNetwork } from "../../harness/realCatbox/localNetwork";
 import { renderStack } from "../../harness/offline/stack";
@@ -334,5 +335,52 @@ describe("catbox without the patch: atheme's link refused", () => {
             atheme.remove();
             await net.stop();
         }
+    });
+});
+
+/**
+ * A TS6 peer on daemon 0's link port, as services link, that sends a TMODE for a
+ * channel the daemon does not know (as when a channel empties while services'
+ * mode for it crosses the link, seen in `npm run bench:services`), then a PING.
+ * What the daemon answers: PONG (the link holds) or ERROR (it dropped it).
+ */
+async function tmodeForAChannelGone(binary: string, block: number): Promise<string> {
+    const run = await rendered();
+    const net = new LocalNetwork({ binary, shape, files: run.files, block });
+    try {
+        await net.start(0);
+        const serverName = /^uplink "([^"]+)"/m.exec(run.athemeConf)![1];
+        const services = /name = "([^"]+)";/.exec(run.athemeConf)![1];
+        const password = /send_password = "([^"]+)";/.exec(run.athemeConf)![1];
+        assert.equal(serverName, nameOf(0));
+        const socket = netConnect(containerLinkPort, net.address(0));
+        let text = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (d) => (text += d));
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const now = Math.floor(Date.now() / 1000);
+        socket.write(`PASS ${password} TS 6 :0ZZ\r\nCAPAB :QS ENCAP EX IE TB\r\nSERVER ${services} 1 :services\r\nSVINFO 6 6 0 :${now}\r\n`);
+        await waitUntil("the daemon's burst", () => /^SVINFO /m.test(text), { timeoutMs: 10_000, detail: () => text });
+        socket.write(`:0ZZ TMODE ${now} #gone +o 000AAAAAA\r\n:0ZZ PING ${services} :000\r\n`);
+        await waitUntil("a PONG or an ERROR", () => / PONG | ERROR /.test(text), { timeoutMs: 10_000, detail: () => text });
+        socket.destroy();
+        return text;
+    } finally {
+        await net.stop();
+    }
+}
+
+describe("catbox with configs/patches/0002: a TMODE for a channel gone does not drop the link", () => {
+    it("the patched daemon ignores it and answers the PING; without the patch it drops the link", { skip, timeout: 60_000 }, async () => {
+        const patched = catboxBinary();
+        const without = catboxBinary(
+            undefined,
+            projectPatches().filter((p) => !p.includes("0002-")),
+        );
+        if (!("path" in patched) || !("path" in without)) throw new Error("no catbox");
+        const answered = await tmodeForAChannelGone(patched.path, 48);
+        assert.match(answered, / PONG /, `${patched.path}:\n${answered}`);
+        const dropped = await tmodeForAChannelGone(without.path, 50);
+        assert.match(dropped, / ERROR :Unknown channel \(TMODE\)/, `${without.path}:\n${dropped}`);
     });
 });
