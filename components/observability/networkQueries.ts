@@ -111,7 +111,20 @@ export function networkCharts(scope: Scope, beside: Beside = nothingBeside): Cha
             queries: [{ promql: `time() - max(catbox_prober_last_round_timestamp_seconds{${ns}})`, legend: "prober" }],
             yLabel: "seconds",
         },
-        // The web client's own metrics (configs/web-metrics.sh, beside it in its pod).
+        ...besideCharts(ns, beside),
+    ];
+}
+
+/** What runs beside the network, which adds charts and alerts of its own. */
+export interface Beside {
+    webClient: boolean;
+    services: boolean;
+}
+const nothingBeside: Beside = { webClient: false, services: false };
+
+/** The charts of what runs beside the network: the web client's own metrics (configs/web-metrics.sh), services' answers (the prober's). */
+function besideCharts(ns: string, beside: Beside): Chart[] {
+    return [
         ...(beside.webClient
             ? [
                   {
@@ -138,13 +151,6 @@ export function networkCharts(scope: Scope, beside: Beside = nothingBeside): Cha
             : []),
     ];
 }
-
-/** What runs beside the network, which adds charts and alerts of its own. */
-export interface Beside {
-    webClient: boolean;
-    services: boolean;
-}
-const nothingBeside: Beside = { webClient: false, services: false };
 
 export function networkAlerts(scope: Scope, beside: Beside = nothingBeside): NetworkAlert[] {
     const ns = of(scope);
