@@ -6,7 +6,7 @@
 // not a test.
 import { readFileSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { linkHost, serverName } from "../components/catbox/names";
+import { containerLinkPort, linkHost, serverName } from "../components/catbox/names";
 import { catboxBinary } from "../harness/realCatbox/binary";
 import { LocalNetwork, shapeOf } from "../harness/realCatbox/localNetwork";
 import { cpuSeconds, rssBytes } from "../harness/realCatbox/procStats";
@@ -40,7 +40,7 @@ async function main() {
     const net = new LocalNetwork({ binary: bin.path, shape: shapeOf(cfg), files: run.files, block: 252 });
     await Promise.all([0, 1].map((n) => net.start(n)));
     const hosts = [0, 1].map((n) => linkHost(cfg["catbox-gke:networkName"] ?? "catbox", cfg["catbox-gke:namespace"], "cluster.local", n));
-    const atheme = new Atheme(athemeConfForLoopback(run.athemeConf!, hosts, (n) => net.address(n)));
+    const atheme = new Atheme(athemeConfForLoopback(run.athemeConf!, hosts, (n) => ({ host: net.address(n), port: containerLinkPort })));
     try {
         atheme.start();
         const watcher = await net.client(0, "watcher");

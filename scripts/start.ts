@@ -9,7 +9,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, openSync, rmSync, watchFile, unwatchFile, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { files as fileNames, issuedTlsFiles, serverName } from "../components/catbox/names";
+import { files as fileNames, issuedTlsFiles, linkHost, serverName } from "../components/catbox/names";
 import { ConfigError, parseConfig, rawConfigOf } from "../components/config/parse";
 import type { CatboxConfig } from "../components/config/types";
 import { proberNickPrefix } from "../components/observability/prober";
@@ -23,6 +23,7 @@ import { waitUntil } from "../harness/waitUntil";
 import { startProber } from "../prober/main";
 import { loungeSpecOf } from "../components/web/lounge";
 import { Lounge, loungeMissing } from "../harness/web/lounge";
+import { Atheme, athemeConfForLoopback, athemeMissing } from "../harness/services/atheme";
 
 const root = path.join(__dirname, "..");
 const host = "127.0.0.1";
@@ -69,6 +70,8 @@ export interface LocalNetworkRun {
     caFile: string;
     metricsUrl?: string;
     webUrl?: string;
+    /** Whether IRC services run here. */
+    services: boolean;
     stop(): Promise<void>;
 }
 
@@ -143,6 +146,8 @@ export async function startLocal(stack: string, log: (line: string) => void = co
 
     // The web client, where the stack has one: plain HTTP here (as on kubeconfig), dialling daemon 0 over TLS.
     const web = cfg.webClient ? await startWebClient(cfg, ports.tls[0], pair, log) : undefined;
+    // IRC services, where the stack runs them and atheme is installed: linked in to the daemons here.
+    const services = cfg.services ? await startServices(stack, cfg, ports, log) : undefined;
 
     // An edit of the stack file: checked, rendered, swapped in, then every daemon rehashes.
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
@@ -167,10 +172,13 @@ export async function startLocal(stack: string, log: (line: string) => void = co
         caFile,
         metricsUrl: prober ? `http://${host}:${prober.port}/metrics` : undefined,
         webUrl: web?.url,
+        services: services !== undefined,
         stop: async () => {
             unwatchFile(stackFile, reload);
             await reloading;
             await web?.stop();
+            await services?.stop();
+            services?.remove();
             await prober?.stop();
             await stopDaemons();
             rmSync(dir, { recursive: true, force: true });
@@ -191,6 +199,20 @@ async function startWebClient(cfg: CatboxConfig, tlsPort: number, pair: TlsPair,
     return lounge;
 }
 
+/** Debian's atheme with the stack's atheme.conf, each uplink at its daemon here; without atheme, a line saying so. */
+async function startServices(stack: string, cfg: CatboxConfig, ports: LocalPorts, log: (line: string) => void): Promise<Atheme | undefined> {
+    const missing = athemeMissing();
+    if (missing) {
+        log(`no services: ${missing}`);
+        return undefined;
+    }
+    const { athemeConf } = await renderStack(stack);
+    const linkHosts = Array.from({ length: cfg.replicas }, (_, n) => linkHost(cfg.networkName, cfg.namespace, cfg.clusterDomain, n));
+    const atheme = new Atheme(athemeConfForLoopback(athemeConf!, linkHosts, (n) => ({ host, port: ports.link[n] })));
+    atheme.start();
+    return atheme;
+}
+
 if (require.main === module) {
     const stack = process.argv[2] ?? "dev";
     startLocal(stack).then(
@@ -201,6 +223,7 @@ if (require.main === module) {
             console.log(`  irssi: /connect -tls -tls_cafile ${run.caFile} ${host} ${run.ports.tls[0]}`);
             if (run.metricsUrl) console.log(`prober: ${run.metricsUrl}`);
             if (run.webUrl) console.log(`web client: ${run.webUrl}`);
+            if (run.services) console.log("services: atheme, linking in to the daemons (/msg NickServ HELP)");
             console.log(`Edit Pulumi.${stack}.yaml: a change is reloaded as on the cluster. Ctrl-C stops everything.`);
             console.log(`pids: ${run.pids.join(" ")}`);
             let stopping = false;

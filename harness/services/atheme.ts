@@ -6,7 +6,6 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { containerLinkPort } from "../../components/catbox/names";
 import { athemeDatabase } from "../../components/services/atheme";
 
 export const athemeBinary = "atheme-services";
@@ -17,13 +16,14 @@ export function athemeMissing(): string | undefined {
     return spawnSync(athemeBinary, ["-v"]).status === 0 ? undefined : `no ${athemeBinary}: ${howToInstallAtheme}`;
 }
 
-/** The rendered atheme.conf with each uplink at a loopback daemon: `address(n)` for daemon n, on the pod's link port. */
-export function athemeConfForLoopback(conf: string, linkHosts: string[], address: (n: number) => string): string {
-    let out = conf;
-    linkHosts.forEach((host, n) => {
-        out = out.split(`host = "${host}";`).join(`host = "${address(n)}";`);
+/** The rendered atheme.conf with daemon n's uplink (its link Service's name) where `at(n)` says it listens here. */
+export function athemeConfForLoopback(conf: string, linkHosts: string[], at: (n: number) => { host: string; port: number }): string {
+    return conf.replace(/(\thost = ")([^"]+)(";\n\tport = )(\d+);/g, (whole, before, host: string, middle) => {
+        const n = linkHosts.indexOf(host);
+        if (n < 0) return whole;
+        const daemon = at(n);
+        return `${before}${daemon.host}${middle}${daemon.port};`;
     });
-    return out.replace(/\tport = \d+;/g, `\tport = ${containerLinkPort};`);
 }
 
 export class Atheme {

@@ -1,7 +1,8 @@
 // npm start, driven as a user would: the dev stack's network on this machine
-// (with its web client), a message between clients of two daemons, the stack file's MOTD changed while
-// it runs and served to a new client, Ctrl-C leaving no process behind; and bad
-// config refused as `up` refuses it, before anything starts.
+// (with its web client and IRC services), a message between clients of two
+// daemons, the stack file's MOTD changed while it runs and served to a new
+// client, Ctrl-C leaving no process behind; and bad config refused as `up`
+// refuses it, before anything starts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import { describe, it } from "node:test";
 import { IrcClient } from "../../harness/realCatbox/ircClient";
 import { canConnect } from "../../harness/realCatbox/localNetwork";
 import { loungeMissing } from "../../harness/web/lounge";
+import { athemeMissing } from "../../harness/services/atheme";
 import { waitUntil } from "../../harness/waitUntil";
 import { onDaemon } from "../support/realCatbox";
 
@@ -40,10 +42,13 @@ describe("npm start: the network on this machine", () => {
         // A stack file of its own (the dev stack's, under another name), so that the test may edit it.
         const stack = `start-test-${process.pid}`;
         const file = path.join(root, `Pulumi.${stack}.yaml`);
-        // With the web client on: npm start runs it too, where `npm ci` installed it into web/.
+        // With the web client and services on: npm start runs them too, where `npm ci` installed
+        // The Lounge into web/ and where atheme is installed.
         writeFileSync(
             file,
-            readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8") + "  catbox-gke:webClient: true\n  catbox-gke:webImage: catbox-web:dev\n",
+            readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8") +
+                "  catbox-gke:webClient: true\n  catbox-gke:webImage: catbox-web:dev\n" +
+                "  catbox-gke:services: true\n  catbox-gke:servicesImage: catbox-services:dev\n",
         );
         const run = npmStart(stack);
         const clients: IrcClient[] = [];
@@ -80,6 +85,15 @@ describe("npm start: the network on this machine", () => {
                 });
             const [alice, bob] = [await tlsTo(0, "alice"), await tlsTo(1, "bob")];
             clients.push(alice, bob);
+            // IRC services too, where atheme is installed: NickServ on the network.
+            if (athemeMissing()) {
+                assert.match(run.out.text, /no services: no atheme-services/);
+            } else {
+                assert.match(run.out.text, /^services: atheme/m);
+                await waitUntil("NickServ on the network", async () => / 311 /.test(await alice.ask("WHOIS NickServ", / 311 | 401 /)), {
+                    timeoutMs: 20_000,
+                });
+            }
             alice.send("PRIVMSG bob :hello across the link");
             await bob.waitFor(/:alice!\S+ PRIVMSG bob :hello across the link/, 10_000, "alice's message on the other daemon");
 

@@ -89,7 +89,7 @@ describe("IRC services (atheme) linked to two real daemons", () => {
             await Promise.all(Array.from({ length: replicas }, (_, n) => net.start(n)));
             const probe = await net.client(0, "probe");
             await net.waitForLinks(probe, replicas, 15_000);
-            conf = athemeConfForLoopback(run.athemeConf, linkHosts, (n) => net.address(n));
+            conf = athemeConfForLoopback(run.athemeConf, linkHosts, (n) => ({ host: net.address(n), port: containerLinkPort }));
             atheme = new Atheme(conf);
             atheme.start();
             // Services are on the network once the daemon they did not link to knows NickServ.
@@ -320,7 +320,9 @@ describe("catbox without the patch: atheme's link refused", () => {
         if (!("path" in unpatched)) throw new Error(unpatched.skip);
         const run = await rendered();
         const net = new LocalNetwork({ binary: unpatched.path, shape, files: run.files, block: 46 });
-        const atheme = new Atheme(athemeConfForLoopback(run.athemeConf, linkHosts.slice(0, 1), (n) => net.address(n)));
+        const atheme = new Atheme(
+            athemeConfForLoopback(run.athemeConf, linkHosts.slice(0, 1), (n) => ({ host: net.address(n), port: containerLinkPort })),
+        );
         try {
             await net.start(0);
             atheme.start();
