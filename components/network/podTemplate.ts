@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { restartChecksum } from "../catbox/files";
 import { catboxProcessName, configDir, containerLinkPort, containerTlsPort, issuedTlsDir, reloaderDir, reloaderScriptFile } from "../catbox/names";
 import { catboxSpreadRequired, podSize, reloaderSize } from "../catbox/sizing";
+import { restrictedContainer, restrictedPod } from "./podSecurity";
 import type { NetworkSpec } from "../catbox/spec";
 
 /** The numeric user both containers run as: the distroless "nonroot" user of configs/Dockerfile. */
@@ -48,15 +49,6 @@ export interface PodTemplateArgs {
     volumes: { config: pulumi.Input<string>; issuedTls?: pulumi.Input<string>; reloader: pulumi.Input<string> };
 }
 
-/** Both containers: non-root, nothing to escalate, a read-only root, no capability. */
-const containerSecurity = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
 /** Where the config (and the issued pair) are mounted in both containers. */
 type Mounts = { name: string; mountPath: string; readOnly: boolean }[];
 
@@ -86,13 +78,7 @@ export function podTemplate(a: PodTemplateArgs) {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: drainSeconds + exitSeconds,
-            securityContext: {
-                runAsNonRoot: true,
-                runAsUser,
-                runAsGroup: runAsUser,
-                fsGroup: runAsUser,
-                seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPod(runAsUser, true),
             affinity: { podAntiAffinity: antiAffinity },
             containers: [catboxContainer(a, configMounts), reloaderContainer(a, configMounts)],
             volumes: [
@@ -130,7 +116,7 @@ function catboxContainer(a: PodTemplateArgs, configMounts: Mounts) {
             requests: { cpu: `${size.cpuRequestMilli}m`, memory: `${size.memoryMiB}Mi` },
             limits: { cpu: `${size.cpuLimitMilli}m`, memory: `${size.memoryMiB}Mi` },
         },
-        securityContext: containerSecurity,
+        securityContext: restrictedContainer,
         volumeMounts: configMounts,
     };
 }
@@ -155,7 +141,7 @@ function reloaderContainer(a: PodTemplateArgs, configMounts: Mounts) {
             requests: { cpu: `${reloaderSize.cpuRequestMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
             limits: { cpu: `${reloaderSize.cpuLimitMilli}m`, memory: `${reloaderSize.memoryMiB}Mi` },
         },
-        securityContext: containerSecurity,
+        securityContext: restrictedContainer,
         volumeMounts: [
             ...configMounts,
             { name: "reloader", mountPath: reloaderDir, readOnly: true },

@@ -8,7 +8,9 @@ import { type PeerEndpoints, serverNames } from "../catbox/files";
 import { containerTlsPort, linkHost, podHost } from "../catbox/names";
 import { proberSize } from "../catbox/sizing";
 import type { NetworkSpec } from "../catbox/spec";
+import { restrictedContainer, restrictedPod } from "../network/podSecurity";
 import { deliveryWindowSeconds } from "./networkQueries";
+import { podMonitoring } from "./podMonitoring";
 
 /** The prober's pod labels: the daemons' NetworkPolicy admits these on the link port. */
 export function proberSelector(networkName: string): Record<string, string> {
@@ -113,7 +115,7 @@ export class NetworkProber extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             automountServiceAccountToken: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: restrictedPod(65532, false),
                             containers: [proberContainer(args)],
                         },
                     },
@@ -123,18 +125,10 @@ export class NetworkProber extends pulumi.ComponentResource {
         );
 
         if (args.podMonitoring) {
-            this.podMonitoring = new k8s.apiextensions.CustomResource(
+            this.podMonitoring = podMonitoring(
                 `${name}-pod-monitoring`,
-                {
-                    apiVersion: "monitoring.googleapis.com/v1",
-                    kind: "PodMonitoring",
-                    metadata,
-                    spec: {
-                        selector: { matchLabels: selector },
-                        endpoints: [{ port: "metrics", interval: `${proberIntervalSeconds}s` }],
-                    },
-                },
-                { ...childOpts, dependsOn: [this.deployment] },
+                { metadata, selector, intervalSeconds: proberIntervalSeconds, deployment: this.deployment },
+                childOpts,
             );
         }
 
@@ -169,12 +163,6 @@ function proberContainer(args: NetworkProberArgs) {
             requests: { cpu: `${proberSize.cpuRequestMilli}m`, memory: `${proberSize.memoryMiB}Mi` },
             limits: { cpu: `${proberSize.cpuLimitMilli}m`, memory: `${proberSize.memoryLimitMiB}Mi` },
         },
-        securityContext: {
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedContainer,
     };
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { restrictedContainer, restrictedPod } from "../network/podSecurity";
 import { servicesSize } from "../catbox/sizing";
 import { athemeDataDir, type AthemeSpec, renderAthemeConf } from "./atheme";
 
@@ -115,14 +116,6 @@ export class IrcServices extends pulumi.ComponentResource {
 /** The user services/Dockerfile names, by number. */
 const servicesUser = 10001;
 
-const restricted = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
 /**
  * atheme, its database on the volume; on GKE the bucket's copy restored first
  * onto an empty volume, and each save copied there by the backup beside it.
@@ -147,7 +140,7 @@ function servicesPod(
         env: backupEnv,
         volumeMounts: [data],
         resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-        securityContext: restricted,
+        securityContext: restrictedContainer,
         ...extra,
     });
     return {
@@ -156,13 +149,7 @@ function servicesPod(
         spec: {
             serviceAccountName: names.account,
             automountServiceAccountToken: false,
-            securityContext: {
-                runAsNonRoot: true,
-                runAsUser: servicesUser,
-                runAsGroup: servicesUser,
-                fsGroup: servicesUser,
-                seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPod(servicesUser, true),
             ...(args.backup && { initContainers: [backup("restore")] }),
             containers: [
                 {
@@ -174,7 +161,7 @@ function servicesPod(
                         requests: { cpu: `${servicesSize.cpuRequestMilli}m`, memory: `${servicesSize.memoryMiB}Mi` },
                         limits: { cpu: `${servicesSize.cpuLimitMilli}m`, memory: `${servicesSize.memoryLimitMiB}Mi` },
                     },
-                    securityContext: restricted,
+                    securityContext: restrictedContainer,
                 },
                 ...(args.backup ? [backup("watch")] : []),
             ],

@@ -12,6 +12,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { restrictedContainer, restrictedPod } from "../network/podSecurity";
+import { podMonitoring } from "../observability/podMonitoring";
 import { webMetricsSize, webSize } from "../catbox/sizing";
 import { loungeConfig, loungeConfigFile, loungePaths, loungePort, type LoungeSpec, loungeTlsFiles, webHttpsPort, webSelector } from "./lounge";
 
@@ -131,15 +133,10 @@ export class WebClient extends pulumi.ComponentResource {
             childOpts,
         );
         if (args.podMonitoring) {
-            this.podMonitoring = new k8s.apiextensions.CustomResource(
+            this.podMonitoring = podMonitoring(
                 `${name}-pod-monitoring`,
-                {
-                    apiVersion: "monitoring.googleapis.com/v1",
-                    kind: "PodMonitoring",
-                    metadata,
-                    spec: { selector: { matchLabels: selector }, endpoints: [{ port: "metrics", path: webMetricsPath, interval: "30s" }] },
-                },
-                { ...childOpts, dependsOn: [this.deployment] },
+                { metadata, selector, path: webMetricsPath, intervalSeconds: 30, deployment: this.deployment },
+                childOpts,
             );
         }
         this.registerOutputs({ serviceName: this.service.metadata.name });
@@ -199,13 +196,7 @@ function loungePod(
             automountServiceAccountToken: false,
             // The network's name, at the client Service: the certificate is checked for it.
             hostAliases: [{ ip: args.clientServiceIp, hostnames: [args.lounge.ircHost] }],
-            securityContext: {
-                runAsNonRoot: true,
-                runAsUser: loungeUser,
-                runAsGroup: loungeUser,
-                fsGroup: loungeUser,
-                seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPod(loungeUser, true),
             containers: [loungeContainer(args, p.volumes.tls !== undefined), metricsContainer(args)],
             volumes: [
                 { name: "home", emptyDir: { sizeLimit: "64Mi" } },
@@ -234,17 +225,9 @@ function metricsContainer(args: WebClientArgs) {
             requests: { cpu: `${webMetricsSize.cpuRequestMilli}m`, memory: `${webMetricsSize.memoryMiB}Mi` },
             limits: { cpu: `${webMetricsSize.cpuLimitMilli}m`, memory: `${webMetricsSize.memoryLimitMiB}Mi` },
         },
-        securityContext: restricted,
+        securityContext: restrictedContainer,
     };
 }
-
-const restricted = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
 
 /** The user the image runs as: node's, in the official Node.js image, by number (Pod Security checks numbers). */
 const loungeUser = 1000;
@@ -305,6 +288,6 @@ function loungeContainer(args: WebClientArgs, https: boolean) {
             ...(args.ca ? [{ name: "config", mountPath: loungePaths.config, readOnly: true }] : []),
             ...(https ? [{ name: "tls", mountPath: loungePaths.tls, readOnly: true }] : []),
         ],
-        securityContext: restricted,
+        securityContext: restrictedContainer,
     };
 }
