@@ -338,6 +338,38 @@ export class LocalNetwork {
         return Date.now() - start;
     }
 
+    /**
+     * Daemon n as a TLS client `nick` finds it now: admitted (001), or refused as
+     * banned (465, a K-line); any other failure is thrown.
+     */
+    async admits(n: number, nick: string, tlsOptions: tls.ConnectionOptions): Promise<"admitted" | "banned"> {
+        try {
+            const c = await IrcClient.connect({ host: this.address(n), port: containerTlsPort, nick, tls: tlsOptions });
+            c.close();
+            return "admitted";
+        } catch (e) {
+            if (/ 465 /.test(String(e))) return "banned";
+            throw e;
+        }
+    }
+
+    /** Kill catbox in pod n as a crash would; resolves once the pod has started a new one. */
+    async crash(n: number, timeoutMs = 10_000): Promise<void> {
+        const old = this.catboxPid(n);
+        process.kill(old, "SIGKILL");
+        await waitUntil(
+            `a new catbox in pod ${n}`,
+            () => {
+                try {
+                    return this.catboxPid(n) !== old;
+                } catch {
+                    return false; // between the kill and the restart
+                }
+            },
+            { timeoutMs },
+        );
+    }
+
     /** Stop one pod: every process in it. */
     async stopPod(n: number) {
         const pod = this.pods.get(n);

@@ -2,7 +2,9 @@
 // the config check uses it; the real daemons' test (bans.test.ts) shows both hold.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { klineMatches, renderBansConf } from "../../components/bans/banList";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { klineMatches, reloaderIdentity, renderBansConf } from "../../components/bans/banList";
 import { renderNetworkFiles } from "../../components/catbox/files";
 import { config, placeholderTls } from "../support/helpers";
 
@@ -44,3 +46,12 @@ describe("catbox's K-line matching, as the config check judges a ban by it", () 
         });
     }
 });
+
+describe("the reloaders' identity, which the config check keeps bans off", () => {
+    it("is the user configs/bans.sh connects as (catbox puts ~ before it)", () => {
+        const script = readFileSync(path.join(__dirname, "..", "..", "configs", "bans.sh"), "utf8");
+        const user = /^bans_user="([^"]+)"$/m.exec(script)?.[1];
+        assert.equal(`~${user}`, reloaderIdentity.user);
+    });
+});
+

@@ -5,7 +5,6 @@
 // restarts, and lift what the list drops or what expires.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { IrcClient } from "../../harness/realCatbox/ircClient";
 import type { LocalNetwork } from "../../harness/realCatbox/localNetwork";
 import { waitUntil } from "../../harness/waitUntil";
 import { files, inPods, linkTimeoutMs, network, opers, pair, tlsTo } from "../support/realCatbox";
@@ -15,45 +14,16 @@ const reloaderEnv = { BAN_SECONDS: "2", POLL_SECONDS: "0.5" };
 const banned = { mask: "~evil*@*", reason: "spam from the test" };
 const bans = (list: object[]) => ({ bans: JSON.stringify(list) });
 
-/** How daemon n answers `nick` now: admitted (001), or refused as banned (465). */
-async function answer(net: LocalNetwork, n: number, nick: string): Promise<"admitted" | "banned"> {
-    try {
-        const c = await IrcClient.connect({ host: net.address(n), port: 6697, nick, tls: tlsTo(n) });
-        c.close();
-        return "admitted";
-    } catch (e) {
-        if (/ 465 /.test(String(e))) return "banned";
-        throw e;
-    }
-}
-
 /** Wait until daemon n answers `nick` so; the ms it took. */
 async function until(net: LocalNetwork, n: number, nick: string, wanted: "admitted" | "banned", timeoutMs: number): Promise<number> {
     const start = Date.now();
     let last = "";
     await waitUntil(
         `daemon ${n} to have ${nick} ${wanted}`,
-        async () => (last = await answer(net, n, nick).catch((e) => `no answer: ${e}`)) === wanted,
+        async () => (last = await net.admits(n, nick, tlsTo(n)).catch((e) => `no answer: ${e}`)) === wanted,
         { timeoutMs, everyMs: 250, detail: () => `last: ${last}\n--- reloader ${n}\n${net.reloaderLog(n)}\n--- catbox ${n}\n${net.log(n)}` },
     );
     return Date.now() - start;
-}
-
-/** Kill daemon n's catbox as a crash would; resolves once the pod has started a new one. */
-async function crash(net: LocalNetwork, n: number): Promise<void> {
-    const old = net.catboxPid(n);
-    process.kill(old, "SIGKILL");
-    await waitUntil(
-        `a new catbox in pod ${n}`,
-        () => {
-            try {
-                return net.catboxPid(n) !== old;
-            } catch {
-                return false;
-            }
-        },
-        { timeoutMs: 10_000 },
-    );
 }
 
 describe("bans that hold, on two linked real daemons with their reloaders", () => {
@@ -61,11 +31,11 @@ describe("bans that hold, on two linked real daemons with their reloaders", () =
 
     it("the listed mask is refused on both daemons, and an unlisted user admitted", inPods(), async () => {
         for (const n of [0, 1]) await until(ctx.net, n, "evil0", "banned", 15_000);
-        for (const n of [0, 1]) assert.equal(await answer(ctx.net, n, "friend"), "admitted");
+        for (const n of [0, 1]) assert.equal(await ctx.net.admits(n, "friend", tlsTo(n)), "admitted");
     });
 
     it("a daemon that restarts refuses the banned user within seconds of its start, nobody acting", inPods(), async () => {
-        await crash(ctx.net, 1);
+        await ctx.net.crash(1);
         const ms = await until(ctx.net, 1, "evil1", "banned", 10_000);
         console.log(`# the restarted daemon refused the banned user ${ms} ms after its new process was seen`);
     });
@@ -78,7 +48,7 @@ describe("bans that hold, on two linked real daemons with their reloaders", () =
         await oper.ask(`OPER ${name} ${password}`, / 381 /);
         await oper.ask("KLINE ~byhand*@* :set by hand", /added K-Line/);
         for (const n of [0, 1]) await until(ctx.net, n, "byhand1", "banned", 5_000);
-        await crash(ctx.net, 1);
+        await ctx.net.crash(1);
         await until(ctx.net, 1, "byhand2", "banned", 10_000);
         // The list's ban and the one copied from daemon 0, on the new daemon (logged once catbox has taken both).
         await waitUntil("the reloader to log both K-lines applied", () => /bans: 2 K-line\(s\) applied/.test(ctx.net.reloaderLog(1)), {
@@ -91,7 +61,7 @@ describe("bans that hold, on two linked real daemons with their reloaders", () =
     it("removed from the list, the ban is lifted on both daemons; the hand-set one stays", inPods(), async () => {
         ctx.net.swap(await files(2, pair, bans([])));
         for (const n of [0, 1]) await until(ctx.net, n, "evil2", "admitted", 15_000);
-        for (const n of [0, 1]) assert.equal(await answer(ctx.net, n, "byhand3"), "banned");
+        for (const n of [0, 1]) assert.equal(await ctx.net.admits(n, "byhand3", tlsTo(n)), "banned");
     });
 
     it("a ban past its expires is lifted without any change to the list", inPods(), async () => {
