@@ -54,4 +54,3 @@ describe("the reloaders' identity, which the config check keeps bans off", () =>
         assert.equal(`~${user}`, reloaderIdentity.user);
     });
 });
-

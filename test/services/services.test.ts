@@ -39,8 +39,10 @@ function backup(command: string, env: NodeJS.ProcessEnv): Promise<{ status: numb
 }
 const password = "Secret-pass1";
 
-/** The stack's files and atheme.conf, with services on. */
-async function rendered() {
+/** The stack's files and atheme.conf, with services on: rendered once, for every network here. */
+let renderedOnce: Promise<{ files: Record<string, string>; athemeConf: string }> | undefined;
+const rendered = () => (renderedOnce ??= render());
+async function render() {
     const values = {
         replicas: String(replicas),
         tlsMode: "provided",
