@@ -315,7 +315,16 @@ describe(
                                 last = topologyProblems(await links(clients).catch(() => [["?", "?"]]), servers);
                                 return all.every((l) => l.length === count) && last.length === 0;
                             },
-                            { timeoutMs: 15_000, detail: () => last.join("; ") },
+                            {
+                                timeoutMs: 15_000,
+                                detail: () =>
+                                    [
+                                        last.join("; "),
+                                        ...regionNames.flatMap((x) =>
+                                            Array.from({ length: replicas }, (_, n) => `${x} ${n}'s reloader:\n${r.nets[x].reloaderLog(n).trim()}`),
+                                        ),
+                                    ].join("\n"),
+                            },
                         );
                     await rightShape("after link-up", await watch("a"), 2 * replicas);
                     const us = await watch("h");
