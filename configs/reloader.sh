@@ -120,25 +120,33 @@ check_health() {
     fi
 }
 
-# The peer regions' hubs that the daemon at $1:$2 links to directly, asked as client $3.
-cross_links() {
-    peers=" $(sed -n 's/^\([^ =]*\) = .*,1$/\1/p' "$config/servers-$index.conf" 2>/dev/null | tr '\n' ' ')"
+# The servers the daemon at $1:$2 sees, "name hops" a line (itself at 0), asked as client $3.
+links_of() {
     printf 'NICK %s\r\nUSER relinker 0 * :relinker\r\nLINKS\r\nQUIT\r\n' "$3" |
         timeout "$health_timeout" nc "$1" "$2" 2>/dev/null |
-        awk -v peers="$peers" '$2 == "364" && $6 == ":1" && index(peers, " " $5 " ") { print $5 }'
+        awk '$2 == "364" { sub(/^:/, "", $6); print $5, $6 }'
+}
+
+# Of the servers $1 (links_of's lines), the peer regions' hubs linked directly.
+cross_links() {
+    peers=" $(sed -n 's/^\([^ =]*\) = .*,1$/\1/p' "$config/servers-$index.conf" 2>/dev/null | tr '\n' ' ')"
+    printf '%s\n' "$1" | awk -v peers="$peers" '$2 == 1 && index(peers, " " $1 " ") { print $1 }'
 }
 
 relink() {
     conf="$config/relink-$index.conf"
     [ -f "$conf" ] && [ -n "$(target_pids)" ] || return 0
     nick=$(sed -n 's/^nick = //p' "$conf")
-    mine=$(cross_links "$health_host" "$health_port" "${nick}m")
+    seen=$(links_of "$health_host" "$health_port" "${nick}m")
+    mine=$(cross_links "$seen")
     [ -n "$mine" ] || return 0
+    self=$(printf '%s\n' "$seen" | awk '$2 == 0 { print $1 }')
     holder=""
     for hub in $(sed -n 's/^\([^ =]*\) = \([^,]*\),\([^,]*\),lower-hub$/\1,\2,\3/p' "$conf"); do
         rest="${hub#*,}"
-        if [ -n "$(cross_links "${rest%,*}" "${rest#*,}" "${nick}l")" ]; then
+        if [ -n "$(cross_links "$(links_of "${rest%,*}" "${rest#*,}" "${nick}l")")" ]; then
             holder="${hub%%,*}"
+            holder_at="${rest%,*} ${rest#*,}"
             break
         fi
     done
@@ -152,8 +160,16 @@ relink() {
         log "$holder already links this region to the others: dropping this hub's link to $server"
         oper "${nick}s" "SQUIT $server :one link between two regions"
     done
-    # Back inside the region at once, rather than by catbox's next random dial (which may go out again).
-    sleep 1
+    # Back inside the region at once: CONNECT to the holder the moment it no longer sees
+    # this hub (it refuses a link from a server it still knows), before the daemons' own
+    # dials (each once per connect-attempt-time, to a server picked at random) link this
+    # hub out again. A fixed wait instead left them the time, and about half the rounds.
+    until_s=$(($(date +%s) + health_timeout))
+    # shellcheck disable=SC2086 # host and port, two words
+    while [ "$(date +%s)" -le "$until_s" ] &&
+        links_of $holder_at "${nick}w" | awk -v s="$self" '$1 == s { found = 1 } END { exit !found }'; do
+        sleep 0.1
+    done
     oper "${nick}c" "CONNECT $holder"
 }
 

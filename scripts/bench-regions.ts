@@ -10,13 +10,14 @@
 // and after link-up, after the relink and after the killed hub is back, the
 // network's shape: exactly one link between the regions, each region's daemons
 // linked inside it (harness/realCatbox/topology.ts), how often it was not at
-// first sight and how long until it was. --relinker off runs the reloaders
-// without relink-n.conf: catbox alone.
+// first sight and how long until it was, and how many links the hubs' reloaders
+// dropped to put it right. --relinker off runs the reloaders without
+// relink-n.conf: catbox alone.
 // A measurement, not a test: it prints figures and exits 0.
 import { catboxBinary } from "../harness/realCatbox/binary";
 import { IrcClient } from "../harness/realCatbox/ircClient";
 import { links, topologyProblems } from "../harness/realCatbox/topology";
-import { regionCertificates, regionNames, regionServers, twoRegions, type TwoRegions } from "../harness/realCatbox/twoRegions";
+import { regionCertificates, regionNames, regionServers, twoRegions, type Region, type TwoRegions } from "../harness/realCatbox/twoRegions";
 import { testCa } from "../harness/realCatbox/tlsPair";
 import { arg } from "./args";
 
@@ -72,15 +73,26 @@ async function main() {
     const linkup: number[] = [];
     const relink: number[] = [];
     const rejoin: number[] = [];
-    const shapes: Record<string, { bad: number; failed: number; fixMs: number[] }> = {};
-    const record = (when: string, s: { firstSight: string[]; goodAfterMs?: number }) => {
-        const x = (shapes[when] ??= { bad: 0, failed: 0, fixMs: [] });
+    const shapes: Record<string, { bad: number; failed: number; fixMs: number[]; drops: number[] }> = {};
+    // The links the hubs' reloaders dropped (SQUIT) since the run began: a pod's log starts
+    // afresh when it does, so what a stopped pod's log said is carried.
+    let carried = 0;
+    const dropsIn = (r: TwoRegions, x: Region, n: number) => r.nets[x].reloaderLog(n).split("dropping this hub's link").length - 1;
+    const dropped = (r: TwoRegions) =>
+        carried + regionNames.reduce((s, x) => s + [...Array(replicas).keys()].reduce((t, n) => t + dropsIn(r, x, n), 0), 0);
+    const stopPod = async (r: TwoRegions, x: Region, n: number) => {
+        carried += dropsIn(r, x, n);
+        await r.nets[x].stopPod(n);
+    };
+    const record = (when: string, s: { firstSight: string[]; goodAfterMs?: number }, drops: number) => {
+        const x = (shapes[when] ??= { bad: 0, failed: 0, fixMs: [], drops: [] });
         if (s.firstSight.length > 0) {
             x.bad++;
             if (s.goodAfterMs === undefined) x.failed++;
             else x.fixMs.push(s.goodAfterMs);
+            x.drops.push(drops);
             console.log(
-                `  ${when}: ${s.firstSight.join("; ")}${s.goodAfterMs === undefined ? " (never right)" : ` (right after ${s.goodAfterMs} ms)`}`,
+                `  ${when}: ${s.firstSight.join("; ")}${s.goodAfterMs === undefined ? " (never right)" : ` (right after ${s.goodAfterMs} ms, ${drops} link(s) dropped)`}`,
             );
         }
     };
@@ -88,32 +100,36 @@ async function main() {
     const reloaderEnv = { POLL_SECONDS: "1", RELINK_SECONDS: "1", HEALTH_SECONDS: "600", ...(relinker ? {} : { POD_NAME: "" }) };
     for (let run = 0; run < runs; run++) {
         const r = await twoRegions({ replicas, hubs, block: 240, ca, certificates, binary: bin.path, reloaderEnv });
+        carried = 0;
         try {
             await Promise.all(regionNames.map((x) => r.startRegion(x)));
             const started = Date.now();
             const us = await Promise.all(Array.from({ length: replicas }, (_, n) => r.nets.us.client(n, `u${n}`)));
             await until(us[replicas - 1], 2 * replicas);
             linkup.push(Date.now() - started);
-            record("after link-up", await shape(await watchersOf(r, "a")));
+            record("after link-up", await shape(await watchersOf(r, "a")), dropped(r));
             // The us hub with an eu server one hop away holds the link.
             let holder = 0;
             for (let n = 0; n < Math.min(hubs, replicas); n++) {
                 if ((await us[n].linksWithHops()).some((l) => l.hops === 1 && l.server.includes(".eu."))) holder = n;
             }
             const survivor = us[holder === 0 ? 1 : 0];
-            await r.nets.us.stopPod(holder);
+            let before = dropped(r);
+            await stopPod(r, "us", holder);
             relink.push(await until(survivor, 2 * replicas - 1));
-            record("after the link-holding hub dies", await shape(await watchersOf(r, "b", holder)));
+            record("after the link-holding hub dies", await shape(await watchersOf(r, "b", holder)), dropped(r) - before);
+            before = dropped(r);
             await r.nets.us.start(holder);
             await until(survivor, 2 * replicas);
-            record("after it is back", await shape(await watchersOf(r, "c")));
-            for (let n = 0; n < replicas; n++) await r.nets.eu.stopPod(n);
+            record("after it is back", await shape(await watchersOf(r, "c")), dropped(r) - before);
+            for (let n = 0; n < replicas; n++) await stopPod(r, "eu", n);
             await until(survivor, replicas);
             const back = Date.now();
+            before = dropped(r);
             await r.startRegion("eu");
             await until(survivor, 2 * replicas);
             rejoin.push(Date.now() - back);
-            record("after eu restarts whole", await shape(await watchersOf(r, "d")));
+            record("after eu restarts whole", await shape(await watchersOf(r, "d")), dropped(r) - before);
         } finally {
             await r.stop();
         }
@@ -125,7 +141,9 @@ async function main() {
     console.log(`  relink after the link-holding hub is killed: ${stats(relink)}`);
     console.log(`  rejoin after a whole region restarts: ${stats(rejoin)}`);
     for (const [when, x] of Object.entries(shapes)) {
-        console.log(`  shape ${when}: wrong at first sight in ${x.bad} of ${runs} runs, never right in ${x.failed}; put right in ${stats(x.fixMs)}`);
+        console.log(
+            `  shape ${when}: wrong at first sight in ${x.bad} of ${runs} runs, never right in ${x.failed}; put right in ${stats(x.fixMs)}; links dropped to put it right: ${x.drops.join(", ")}`,
+        );
     }
     for (const when of ["after link-up", "after the link-holding hub dies", "after it is back", "after eu restarts whole"]) {
         if (!shapes[when]) console.log(`  shape ${when}: right at first sight in every run`);

@@ -287,7 +287,7 @@ export const keyTable = {
     },
     reloaderImage: {
         description:
-            "the reloader container's image, pinned by digest: busybox's `sh`, `nc`, `timeout`, `readlink`, `kill`, `sed`, `awk`, `tr`, `grep`, `sort`, `cut`, `cat`, `mv`, `date`. With platform `gke` the stack copies it into its own Artifact Registry repository and the nodes pull that copy, never Docker Hub",
+            "the reloader container's image, pinned by digest: busybox's `sh`, `nc`, `timeout`, `sleep` (of a fraction of a second), `readlink`, `kill`, `sed`, `awk`, `tr`, `grep`, `sort`, `cut`, `cat`, `mv`, `date`. With platform `gke` the stack copies it into its own Artifact Registry repository and the nodes pull that copy, never Docker Hub",
         rollout: "image",
         schema: z
             .string()
@@ -296,7 +296,7 @@ export const keyTable = {
             .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s))
             .default(defaultReloaderImage),
         allowed:
-            "must be an image reference with busybox's sh, nc, timeout, readlink, kill, sed, awk, tr, grep, sort, cut, cat, mv and date, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
+            "must be an image reference with busybox's sh, nc, timeout, sleep (of a fraction of a second), readlink, kill, sed, awk, tr, grep, sort, cut, cat, mv and date, pinned by digest, such as busybox:1.37.0@sha256:<digest>",
     },
     proberImage: {
         description:
