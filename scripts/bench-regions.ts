@@ -74,15 +74,15 @@ async function main() {
     const relink: number[] = [];
     const rejoin: number[] = [];
     const shapes: Record<string, { bad: number; failed: number; fixMs: number[]; drops: number[] }> = {};
-    // The links the hubs' reloaders dropped (SQUIT) since the run began: a pod's log starts
-    // afresh when it does, so what a stopped pod's log said is carried.
+    // The links the hubs' reloaders dropped (SQUIT) since the run began. A pod's log starts
+    // afresh when the pod starts again, so what it said before is carried then.
     let carried = 0;
     const dropsIn = (r: TwoRegions, x: Region, n: number) => r.nets[x].reloaderLog(n).split("dropping this hub's link").length - 1;
-    const dropped = (r: TwoRegions) =>
-        carried + regionNames.reduce((s, x) => s + [...Array(replicas).keys()].reduce((t, n) => t + dropsIn(r, x, n), 0), 0);
-    const stopPod = async (r: TwoRegions, x: Region, n: number) => {
-        carried += dropsIn(r, x, n);
-        await r.nets[x].stopPod(n);
+    const pods = [...Array(replicas).keys()];
+    const dropped = (r: TwoRegions) => carried + regionNames.reduce((s, x) => s + pods.reduce((t, n) => t + dropsIn(r, x, n), 0), 0);
+    const startAgain = async (r: TwoRegions, x: Region, n?: number) => {
+        for (const m of n === undefined ? pods : [n]) carried += dropsIn(r, x, m);
+        await (n === undefined ? r.startRegion(x) : r.nets[x].start(n));
     };
     const record = (when: string, s: { firstSight: string[]; goodAfterMs?: number }, drops: number) => {
         const x = (shapes[when] ??= { bad: 0, failed: 0, fixMs: [], drops: [] });
@@ -115,18 +115,18 @@ async function main() {
             }
             const survivor = us[holder === 0 ? 1 : 0];
             let before = dropped(r);
-            await stopPod(r, "us", holder);
+            await r.nets.us.stopPod(holder);
             relink.push(await until(survivor, 2 * replicas - 1));
             record("after the link-holding hub dies", await shape(await watchersOf(r, "b", holder)), dropped(r) - before);
             before = dropped(r);
-            await r.nets.us.start(holder);
+            await startAgain(r, "us", holder);
             await until(survivor, 2 * replicas);
             record("after it is back", await shape(await watchersOf(r, "c")), dropped(r) - before);
-            for (let n = 0; n < replicas; n++) await stopPod(r, "eu", n);
+            for (let n = 0; n < replicas; n++) await r.nets.eu.stopPod(n);
             await until(survivor, replicas);
             const back = Date.now();
             before = dropped(r);
-            await r.startRegion("eu");
+            await startAgain(r, "eu");
             await until(survivor, 2 * replicas);
             rejoin.push(Date.now() - back);
             record("after eu restarts whole", await shape(await watchersOf(r, "d")), dropped(r) - before);
