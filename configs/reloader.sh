@@ -163,7 +163,8 @@ relink() {
     # Back inside the region at once: CONNECT to the holder the moment it no longer sees
     # this hub (it refuses a link from a server it still knows), before the daemons' own
     # dials (each once per connect-attempt-time, to a server picked at random) link this
-    # hub out again. A fixed wait instead left them the time, and about half the rounds.
+    # hub out again. A fixed second's wait left them that time, and a fault often took
+    # several drops to put right.
     until_s=$(($(date +%s) + health_timeout))
     # shellcheck disable=SC2086 # host and port, two words
     while [ "$(date +%s)" -le "$until_s" ] &&
