@@ -1,6 +1,6 @@
 # Bans that hold, sourced by reloader.sh (which sets config, health_host,
-# health_port, health_timeout, index, state, log and target_pids, and calls
-# hold_bans every round). catbox keeps K-lines in memory only: a daemon that
+# health_port, health_timeout, index, state, log, target_pids and as_stack_oper,
+# and calls hold_bans every round). catbox keeps K-lines in memory only: a daemon that
 # restarts has none, and an oper's KLINE reaches only the daemons linked then.
 # So, as the stack's oper, on its own daemon:
 # - the stack's list (bans.conf in the config Secret: "ban = <expires, Unix
@@ -20,17 +20,6 @@ bans_every="${BAN_SECONDS:-30}"
 bans_pid=""
 bans_version=""
 bans_next=0
-# The user the stack's oper connects as: a ban that matches it (with 127.0.0.1) is refused by the config check.
-bans_user="bans"
-
-# One exchange with the daemon at $1:$2 as the stack's oper, nick $3: the commands on
-# stdin, catbox's replies on stdout. QUIT ends it once catbox has answered them.
-as_stack_oper() {
-    password=$(sed -n 's/^relinker = //p' "$config/opers.conf")
-    { printf 'NICK %s\r\nUSER %s 0 * :%s\r\nOPER relinker %s\r\n' "$3" "$bans_user" "$bans_user" "$password"; cat; printf 'QUIT\r\n'; } |
-        timeout "$health_timeout" nc "$1" "$2" 2>/dev/null | tr -d '\r'
-}
-
 # The K-lines the daemon at $1:$2 holds, "user@host reason" a line; fails when it did not answer as an oper.
 held_klines() {
     replies=$(printf 'STATS k\r\n' | as_stack_oper "$1" "$2" "$3")

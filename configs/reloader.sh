@@ -120,11 +120,26 @@ check_health() {
     fi
 }
 
+# The user every IRC session of this script registers as: a ban that matches it (with
+# 127.0.0.1) is refused by the config check, so no ban shuts the reloader out of its daemon.
+session_user="bans"
+
+# One exchange with the daemon at $1:$2 as client $3: the commands on stdin, catbox's
+# replies on stdout. QUIT ends it once catbox has answered them.
+as_client() {
+    { printf 'NICK %s\r\nUSER %s 0 * :%s\r\n' "$3" "$session_user" "$session_user"; cat; printf 'QUIT\r\n'; } |
+        timeout "$health_timeout" nc "$1" "$2" 2>/dev/null | tr -d '\r'
+}
+
+# The same as the stack's own oper (relinker in opers.conf).
+as_stack_oper() {
+    password=$(sed -n 's/^relinker = //p' "$config/opers.conf")
+    { printf 'OPER relinker %s\r\n' "$password"; cat; } | as_client "$@"
+}
+
 # The servers the daemon at $1:$2 sees, "name hops" a line (itself at 0), asked as client $3.
 links_of() {
-    printf 'NICK %s\r\nUSER relinker 0 * :relinker\r\nLINKS\r\nQUIT\r\n' "$3" |
-        timeout "$health_timeout" nc "$1" "$2" 2>/dev/null |
-        awk '$2 == "364" { sub(/^:/, "", $6); print $5, $6 }'
+    printf 'LINKS\r\n' | as_client "$1" "$2" "$3" | awk '$2 == "364" { sub(/^:/, "", $6); print $5, $6 }'
 }
 
 # Of the servers $1 (links_of's lines), the peer regions' hubs linked directly.
@@ -151,14 +166,9 @@ relink() {
         fi
     done
     [ -n "$holder" ] || return 0
-    password=$(sed -n 's/^relinker = //p' "$config/opers.conf")
-    oper() {
-        printf 'NICK %s\r\nUSER relinker 0 * :relinker\r\nOPER relinker %s\r\n%s\r\nQUIT\r\n' "$1" "$password" "$2" |
-            timeout "$health_timeout" nc "$health_host" "$health_port" >/dev/null 2>&1
-    }
     for server in $mine; do
         log "$holder already links this region to the others: dropping this hub's link to $server"
-        oper "${nick}s" "SQUIT $server :one link between two regions"
+        printf 'SQUIT %s :one link between two regions\r\n' "$server" | as_stack_oper "$health_host" "$health_port" "${nick}s" >/dev/null
     done
     # Back inside the region at once: CONNECT to the holder the moment it no longer sees
     # this hub (it refuses a link from a server it still knows), before the daemons' own
@@ -171,7 +181,7 @@ relink() {
         links_of $holder_at "${nick}w" | awk -v s="$self" '$1 == s { found = 1 } END { exit !found }'; do
         sleep 0.1
     done
-    oper "${nick}c" "CONNECT $holder"
+    printf 'CONNECT %s\r\n' "$holder" | as_stack_oper "$health_host" "$health_port" "${nick}c" >/dev/null
 }
 
 # shellcheck source=configs/bans.sh

@@ -48,9 +48,9 @@ describe("catbox's K-line matching, as the config check judges a ban by it", () 
 });
 
 describe("the reloaders' identity, which the config check keeps bans off", () => {
-    it("is the user configs/bans.sh connects as (catbox puts ~ before it)", () => {
-        const script = readFileSync(path.join(__dirname, "..", "..", "configs", "bans.sh"), "utf8");
-        const user = /^bans_user="([^"]+)"$/m.exec(script)?.[1];
+    it("is the user configs/reloader.sh's sessions register as (catbox puts ~ before it)", () => {
+        const script = readFileSync(path.join(__dirname, "..", "..", "configs", "reloader.sh"), "utf8");
+        const user = /^session_user="([^"]+)"$/m.exec(script)?.[1];
         assert.equal(`~${user}`, reloaderIdentity.user);
     });
 });
